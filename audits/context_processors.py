@@ -1,0 +1,21 @@
+from django.urls import reverse
+
+
+def navigation(request):
+    """The header's links, by role: people see only the parts of the service they use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = [("My audits", reverse("my_audits"))]
+    if user.is_qa_lead or user.is_viewer or user.is_moderator:
+        items.append(("All audits", reverse("audit_list")))
+    if user.is_qa_lead:
+        items.append(("Import", reverse("import_audits")))
+    items.append(("API", reverse("api_docs")))
+    path = request.path
+    return {
+        "nav": [
+            {"text": text, "href": href, "active": path.startswith(href) and href != "/"}
+            for text, href in items
+        ]
+    }

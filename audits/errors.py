@@ -1,0 +1,24 @@
+"""The one domain error type. The API maps it to 400/409; pages turn it into a form error."""
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request; the message is safe to show to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field_errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class TransitionNotAllowed(DomainError):
+    """The object is not in a state that allows this change."""
+
+    status_code = 409
+
+
+class StaleVersion(DomainError):
+    """Someone saved a newer version since this one was read."""
+
+    status_code = 409

@@ -1,0 +1,384 @@
+"""Organisation, cases, audit tools, programmes and audits.
+
+No child's name or date of birth is stored anywhere: a case is known only by its reference
+in the case-management system.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .errors import DomainError
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups; one person may hold several."""
+
+    AUDITOR = "auditor", "Auditor (team manager)"
+    MODERATOR = "moderator", "Moderator (QA officer)"
+    VIEWER = "viewer", "Viewer (head of service)"
+    QA_LEAD = "qa_lead", "QA lead"
+
+
+class Grade(models.TextChoices):
+    """Ofsted's four-point scale, best first."""
+
+    OUTSTANDING = "O", "Outstanding"
+    GOOD = "G", "Good"
+    REQUIRES_IMPROVEMENT = "RI", "Requires improvement to be good"
+    INADEQUATE = "I", "Inadequate"
+
+
+class DomainGradeChoice(models.TextChoices):
+    """A domain's grade: the scale, or not applicable to this case."""
+
+    OUTSTANDING = "O", "Outstanding"
+    GOOD = "G", "Good"
+    REQUIRES_IMPROVEMENT = "RI", "Requires improvement to be good"
+    INADEQUATE = "I", "Inadequate"
+    NOT_APPLICABLE = "NA", "N/A"
+
+
+# Steps on the scale, so that moderation and reports can count "moved by two grades".
+GRADE_RANK = {"O": 4, "G": 3, "RI": 2, "I": 1}
+
+
+class ServiceArea(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["service_area__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_area", "name"], name="team_unique_per_area")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.service_area})"
+
+
+class User(AbstractUser):
+    """A member of staff. Team is where a manager works; service areas scope a viewer."""
+
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    line_manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    service_areas = models.ManyToManyField(
+        ServiceArea, blank=True, related_name="viewers", help_text="Areas a viewer may read."
+    )
+
+    def has_role(self, role: str) -> bool:
+        # Group names are cached on the instance: permission checks ask several times a request.
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return role in self._role_names
+
+    @property
+    def is_qa_lead(self) -> bool:
+        return self.has_role(Role.QA_LEAD)
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.has_role(Role.AUDITOR)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.has_role(Role.MODERATOR)
+
+    @property
+    def is_viewer(self) -> bool:
+        return self.has_role(Role.VIEWER)
+
+
+class Case(models.Model):
+    class CaseType(models.TextChoices):
+        EARLY_HELP = "early_help", "Early help"
+        CHILD_IN_NEED = "cin", "Child in need"
+        CHILD_PROTECTION = "cp", "Child protection"
+        CHILD_IN_CARE = "cic", "Child in care"
+        CARE_LEAVER = "care_leaver", "Care leaver"
+        FOSTERING_HOUSEHOLD = "fostering", "Fostering household"
+        ASSESSMENT = "assessment", "Assessment (MASH / front door)"
+        DISABLED_CHILDREN = "disabled", "Children with disabilities"
+        OTHER = "other", "Other"
+
+    reference = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text="The case reference in the case-management system. Never a name.",
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    case_type = models.CharField(max_length=20, choices=CaseType.choices, default=CaseType.OTHER)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self):
+        return self.reference
+
+
+class AuditTool(models.Model):
+    """One version of an audit tool. A version used by a submitted audit never changes."""
+
+    code = models.SlugField(max_length=50)
+    name = models.CharField(max_length=120)
+    version = models.PositiveIntegerField(default=1)
+    offers_outstanding = models.BooleanField(
+        default=True, help_text="Offer Outstanding; many authorities grade only G / RI / I."
+    )
+    blind_moderation = models.BooleanField(default=False)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="tool_unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    def is_frozen(self) -> bool:
+        return self.audits.exclude(status__in=Audit.EDITABLE_STATUSES).exists()
+
+    def grade_choices(self) -> list[tuple[str, str]]:
+        return [(v, lbl) for v, lbl in Grade.choices if v != "O" or self.offers_outstanding]
+
+
+class Domain(models.Model):
+    """A practice domain of a tool version, with guidance and a descriptor per grade."""
+
+    tool = models.ForeignKey(AuditTool, on_delete=models.PROTECT, related_name="domains")
+    code = models.SlugField(max_length=50)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField()
+    guidance = models.TextField(blank=True)
+    descriptor_outstanding = models.TextField(blank=True)
+    descriptor_good = models.TextField(blank=True)
+    descriptor_requires_improvement = models.TextField(blank=True)
+    descriptor_inadequate = models.TextField(blank=True)
+    na_allowed = models.BooleanField(default=False)
+    maps_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mapped_from",
+        help_text="The previous tool version's domain this one continues, for trends.",
+    )
+
+    class Meta:
+        ordering = ["tool", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "code"], name="domain_unique_code"),
+            models.UniqueConstraint(fields=["tool", "position"], name="domain_unique_position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def descriptors(self) -> dict[str, str]:
+        return {
+            "O": self.descriptor_outstanding,
+            "G": self.descriptor_good,
+            "RI": self.descriptor_requires_improvement,
+            "I": self.descriptor_inadequate,
+        }
+
+
+class Programme(models.Model):
+    """A month's audit programme for one tool: theme, targets and due date."""
+
+    month = models.DateField(help_text="First day of the month.")
+    tool = models.ForeignKey(AuditTool, on_delete=models.PROTECT, related_name="programmes")
+    theme = models.CharField(max_length=200, blank=True)
+    audit_target = models.PositiveIntegerField(default=0)
+    moderation_target = models.PositiveIntegerField(default=0)
+    due_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-month", "tool__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "tool"], name="programme_unique_month_tool"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="programme_month_is_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%B %Y} – {self.tool.name}"
+
+
+class Audit(models.Model):
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full audit"
+        DIP_SAMPLE = "dip_sample", "Dip sample"
+        THEMATIC = "thematic", "Thematic"
+        MULTI_AGENCY = "multi_agency", "Multi-agency"
+        RE_AUDIT = "re_audit", "Re-audit"
+
+    class Source(models.TextChoices):
+        PRODUCT = "product", "Recorded here"
+        IMPORT = "import", "Imported"
+
+    EDITABLE_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+    # The allowed state changes, next to the model: services refuse anything else.
+    TRANSITIONS = {
+        Status.ASSIGNED: {Status.IN_PROGRESS, Status.SUBMITTED},
+        Status.IN_PROGRESS: {Status.SUBMITTED},
+        Status.SUBMITTED: set(),
+    }
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audits")
+    auditor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="audits")
+    tool = models.ForeignKey(AuditTool, on_delete=models.PROTECT, related_name="audits")
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="audits"
+    )
+    month = models.DateField(help_text="First day of the month the audit counts towards.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FULL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSIGNED)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PRODUCT)
+    re_audit_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="re_audits"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    overall = models.CharField(max_length=2, choices=Grade.choices, blank=True)
+    escalated = models.BooleanField(
+        default=False, help_text="Inadequate – escalation: asks for a management response."
+    )
+    escalation_reason = models.TextField(blank=True)
+    working_well = models.TextField(blank=True)
+    worried_about = models.TextField(blank=True)
+    needs_to_happen = models.TextField(blank=True)
+    family_feedback = models.TextField(
+        blank=True, help_text="What the child, parents or carers said about the help they received."
+    )
+    resample_reason = models.TextField(
+        blank=True, help_text="Why a case audited in the last 12 months was chosen again."
+    )
+    # Moderation columns of imported history, kept verbatim until moderation records exist.
+    imported_moderation = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every save of a draft.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-month", "case__reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "programme"],
+                condition=Q(programme__isnull=False),
+                name="audit_case_once_per_programme",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalated=False) | Q(overall="I"),
+                name="audit_escalation_only_when_inadequate",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="audit_month_is_first_day"),
+        ]
+        indexes = [
+            models.Index(fields=["month", "status"]),
+            models.Index(fields=["auditor", "status"]),
+        ]
+
+    def __str__(self):
+        return f"Audit {self.pk} of case {self.case.reference}"
+
+    def save(self, *args, **kwargs):
+        # The last line of defence for immutability: services already refuse the change.
+        allow_submitted = kwargs.pop("allow_submitted", False)
+        if self.pk and not allow_submitted:
+            stored = Audit.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == Audit.Status.SUBMITTED:
+                raise DomainError("A submitted audit cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("audit_detail", args=[self.pk])
+
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    def can_transition(self, to: str) -> bool:
+        return to in self.TRANSITIONS[self.Status(self.status)]
+
+    def is_overdue(self, today) -> bool:
+        return self.is_editable() and self.due_date is not None and self.due_date < today
+
+
+class DomainGrade(models.Model):
+    """The auditor's grade and evidence for one domain. Moderation records its own."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="grades")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="grades")
+    grade = models.CharField(max_length=2, choices=DomainGradeChoice.choices, blank=True)
+    evidence = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["audit", "domain__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "domain"], name="grade_unique_domain")
+        ]
+        indexes = [models.Index(fields=["domain", "grade"])]
+
+    def __str__(self):
+        return f"{self.domain.code}: {self.grade or '–'}"
+
+    def save(self, *args, **kwargs):
+        # Submitted grades never change, whoever calls save().
+        locked = Audit.objects.filter(pk=self.audit_id, status=Audit.Status.SUBMITTED)
+        if self.pk is not None and locked.exists():
+            raise DomainError("The auditor's grades on a submitted audit cannot be changed.")
+        super().save(*args, **kwargs)
+
+
+class Action(models.Model):
+    """What needs to happen, with an owner and a due date, followed until done."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner = models.CharField(max_length=120, help_text="Role or staff member, never the child.")
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+
+    def __str__(self):
+        return self.description[:60]

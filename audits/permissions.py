@@ -1,0 +1,125 @@
+"""Who may see and change what. Pages and API both call these; nothing else decides access.
+
+404 when the user may not know the object exists, 403 when they may see but not change it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Action, Audit, Case, Programme, User
+
+
+def _is_staff_member(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def audits_visible_to(user: User) -> QuerySet[Audit]:
+    """Every audit the user may read."""
+    audits = Audit.objects.all()
+    if not _is_staff_member(user):
+        return audits.none()
+    if user.is_qa_lead:
+        return audits
+    visible = Q(pk__in=[])
+    if user.is_auditor:
+        visible |= Q(auditor=user)
+        if user.team_id:
+            submitted = Q(status=Audit.Status.SUBMITTED)
+            visible |= submitted & (Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id))
+    if user.is_moderator:
+        visible |= Q(status=Audit.Status.SUBMITTED)
+    if user.is_viewer:
+        visible |= Q(case__team__service_area__in=user.service_areas.all())
+    return audits.filter(visible)
+
+
+def audit_write_allowed(*, user: User, audit: Audit) -> bool:
+    """Only the audit's own auditor writes its content (its state is the service's business)."""
+    return _is_staff_member(user) and audit.auditor_id == user.pk
+
+
+def audit_for_user(*, user: User, audit_id: int, write: bool = False) -> Audit:
+    """The audit if the user may read it (404 otherwise); with write, 403 unless they may edit."""
+    audit = (
+        audits_visible_to(user)
+        .select_related("case__team__service_area", "auditor", "tool", "programme")
+        .filter(pk=audit_id)
+        .first()
+    )
+    if audit is None:
+        raise Http404("No such audit.")
+    if write and not audit_write_allowed(user=user, audit=audit):
+        raise PermissionDenied("Only the audit's auditor can change it.")
+    return audit
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Cases the user may read: a case reference is not personal data, but scope still applies."""
+    cases = Case.objects.all()
+    if not _is_staff_member(user):
+        return cases.none()
+    if user.is_qa_lead or user.is_moderator:
+        return cases
+    visible = Q(pk__in=[])
+    if user.is_auditor and user.team_id:
+        visible |= Q(team_id=user.team_id)
+    if user.is_viewer:
+        visible |= Q(team__service_area__in=user.service_areas.all())
+    return cases.filter(visible)
+
+
+def has_any_role(user: User) -> bool:
+    return _is_staff_member(user) and (
+        user.is_qa_lead or user.is_auditor or user.is_moderator or user.is_viewer
+    )
+
+
+def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
+    """QA leads assign any case; an auditor starts ad hoc audits of their team's cases."""
+    if not _is_staff_member(user):
+        return False
+    if user.is_qa_lead:
+        return auditor.is_auditor
+    return user.is_auditor and auditor.pk == user.pk and case.team_id == user.team_id
+
+
+def configure_allowed(user: User) -> bool:
+    """Tools, programmes, cases, targets and imports are the QA lead's."""
+    return _is_staff_member(user) and user.is_qa_lead
+
+
+def require_configure(user: User) -> None:
+    if not configure_allowed(user):
+        raise PermissionDenied("Only a QA lead can do this.")
+
+
+def programme_for_user(*, user: User, programme_id: int, write: bool = False) -> Programme:
+    """Programmes are read by anyone with a role and configured by QA leads."""
+    if not has_any_role(user):
+        raise Http404("No such programme.")
+    programme = Programme.objects.select_related("tool").filter(pk=programme_id).first()
+    if programme is None:
+        raise Http404("No such programme.")
+    if write:
+        require_configure(user)
+    return programme
+
+
+def action_write_allowed(*, user: User, action: Action) -> bool:
+    """The auditor follows their own actions; a QA lead may close any action."""
+    return _is_staff_member(user) and (action.audit.auditor_id == user.pk or user.is_qa_lead)
+
+
+def action_for_user(*, user: User, action_id: int, write: bool = False) -> Action:
+    """The action if its audit is readable (404 otherwise); with write, 403 unless allowed."""
+    action = (
+        Action.objects.select_related("audit")
+        .filter(pk=action_id, audit__in=audits_visible_to(user))
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action.")
+    if write and not action_write_allowed(user=user, action=action):
+        raise PermissionDenied("Only the audit's auditor or a QA lead can change this action.")
+    return action

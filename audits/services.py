@@ -1,0 +1,374 @@
+"""Every write to audits, cases, tools and programmes. Pages, API, import and seed call these."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from .errors import DomainError, StaleVersion, TransitionNotAllowed
+from .models import (
+    Action,
+    Audit,
+    AuditTool,
+    Case,
+    Domain,
+    DomainGrade,
+    DomainGradeChoice,
+    Grade,
+    Programme,
+    Team,
+    User,
+)
+
+NARRATIVE_FIELDS = ("working_well", "worried_about", "needs_to_happen", "family_feedback")
+RESAMPLE_WINDOW_MONTHS = 12
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def months_before(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _stamp(obj, actor: User | None):
+    # simple-history reads the author from this attribute: no thread-local request needed.
+    obj._history_user = actor
+    return obj
+
+
+@dataclass
+class AuditContent:
+    """What an auditor writes; any field left as None is not changed."""
+
+    overall: str | None = None
+    escalated: bool | None = None
+    escalation_reason: str | None = None
+    working_well: str | None = None
+    worried_about: str | None = None
+    needs_to_happen: str | None = None
+    family_feedback: str | None = None
+    # domain code -> (grade or "", evidence)
+    grades: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def recently_audited(*, case: Case, month: dt.date, exclude_pk: int | None = None) -> bool:
+    """True when the case has an audit in the 12 months before (or in) this month."""
+    since = months_before(month, RESAMPLE_WINDOW_MONTHS - 1)
+    audits = Audit.objects.filter(case=case, month__gte=since, month__lte=month)
+    if exclude_pk:
+        audits = audits.exclude(pk=exclude_pk)
+    return audits.exists()
+
+
+@transaction.atomic
+def audit_create(
+    *,
+    actor: User,
+    case: Case,
+    auditor: User,
+    tool: AuditTool,
+    programme: Programme | None = None,
+    kind: str = Audit.Kind.FULL,
+    due_date: dt.date | None = None,
+    resample_reason: str = "",
+    re_audit_of: Audit | None = None,
+) -> Audit:
+    """Assign a case to an auditor (or start an ad hoc audit), with a blank grade per domain."""
+    if programme is not None and programme.tool_id != tool.pk:
+        raise DomainError(
+            "The tool must be the programme's tool.", field_errors={"tool": ["Use the programme's tool."]}
+        )
+    month = programme.month if programme else first_of_month(timezone.localdate())
+    if re_audit_of is None and not resample_reason.strip() and recently_audited(case=case, month=month):
+        raise DomainError(
+            "This case was audited in the last 12 months.",
+            field_errors={
+                "resample_reason": [
+                    "This case was audited in the last 12 months: give a reason to audit it again."
+                ]
+            },
+        )
+    if programme is not None and Audit.objects.filter(case=case, programme=programme).exists():
+        raise DomainError(
+            "This case is already in the programme.",
+            field_errors={"case": ["This case is already in this month's programme."]},
+        )
+    audit = _stamp(
+        Audit(
+            case=case,
+            auditor=auditor,
+            tool=tool,
+            programme=programme,
+            month=month,
+            kind=Audit.Kind.RE_AUDIT if re_audit_of else kind,
+            due_date=due_date or (programme.due_date if programme else None),
+            resample_reason=resample_reason.strip(),
+            re_audit_of=re_audit_of,
+        ),
+        actor,
+    )
+    audit.save()
+    for domain in tool.domains.all():
+        _stamp(DomainGrade(audit=audit, domain=domain), actor).save()
+    return audit
+
+
+@transaction.atomic
+def audit_reaudit_start(*, actor: User, original: Audit, programme: Programme | None = None) -> Audit:
+    """Start a re-audit of an earlier audit from a copy of its content, linked to it."""
+    if original.status != Audit.Status.SUBMITTED:
+        raise TransitionNotAllowed("Only a submitted audit can be re-audited.")
+    audit = audit_create(
+        actor=actor,
+        case=original.case,
+        auditor=actor,
+        tool=programme.tool if programme else original.tool,
+        programme=programme,
+        re_audit_of=original,
+    )
+    earlier = {g.domain.code: g for g in original.grades.select_related("domain")}
+    content = AuditContent(
+        overall=original.overall,
+        escalated=original.escalated,
+        escalation_reason=original.escalation_reason,
+        **{name: getattr(original, name) for name in NARRATIVE_FIELDS},
+        grades={
+            code: (g.grade, g.evidence)
+            for code, g in earlier.items()
+            if audit.tool.domains.filter(code=code).exists()
+        },
+    )
+    return audit_save_draft(audit=audit, actor=actor, version=audit.version, content=content)
+
+
+def _lock(audit: Audit, version: int | None) -> Audit:
+    locked = Audit.objects.select_for_update().select_related("tool").get(pk=audit.pk)
+    if not locked.is_editable():
+        raise TransitionNotAllowed("This audit has been submitted and can no longer be changed.")
+    if version is not None and locked.version != version:
+        raise StaleVersion(
+            "This audit was saved by someone else (or in another tab) since you opened it. "
+            "Reload it to see the latest version, then make your changes again."
+        )
+    return locked
+
+
+def _check_grade_values(tool: AuditTool, domains: dict[str, Domain], content: AuditContent):
+    errors: dict[str, list[str]] = {}
+    for code, (grade, _evidence) in content.grades.items():
+        domain = domains.get(code)
+        if domain is None:
+            errors[f"grade_{code}"] = [f"'{code}' is not a domain of {tool}."]
+        elif grade and grade not in DomainGradeChoice.values:
+            errors[f"grade_{code}"] = [f"'{grade}' is not a grade."]
+        elif grade == "NA" and not domain.na_allowed:
+            errors[f"grade_{code}"] = [f"{domain.title} cannot be N/A in this tool."]
+        elif grade == "O" and not tool.offers_outstanding:
+            errors[f"grade_{code}"] = ["This tool does not offer Outstanding."]
+    if content.overall and content.overall not in Grade.values:
+        errors["overall"] = [f"'{content.overall}' is not a grade."]
+    elif content.overall == "O" and not tool.offers_outstanding:
+        errors["overall"] = ["This tool does not offer Outstanding."]
+    if errors:
+        raise DomainError("Some answers are not valid.", field_errors=errors)
+
+
+def _apply(audit: Audit, content: AuditContent, actor: User) -> None:
+    domains = {d.code: d for d in audit.tool.domains.all()}
+    _check_grade_values(audit.tool, domains, content)
+    for name in ("overall", "escalated", "escalation_reason", *NARRATIVE_FIELDS):
+        value = getattr(content, name)
+        if value is not None:
+            setattr(audit, name, value.strip() if isinstance(value, str) else value)
+    if audit.escalated and audit.overall != Grade.INADEQUATE:
+        # Keep drafts consistent with the database constraint; submit explains the rule.
+        audit.escalated = False
+    grades = {g.domain.code: g for g in audit.grades.select_related("domain")}
+    for code, (grade, evidence) in content.grades.items():
+        row = grades[code]
+        if (row.grade, row.evidence) != (grade, evidence.strip()):
+            row.grade, row.evidence = grade, evidence.strip()
+            _stamp(row, actor).save()
+
+
+@transaction.atomic
+def audit_save_draft(*, audit: Audit, actor: User, version: int | None, content: AuditContent) -> Audit:
+    """Save the auditor's work in progress; refuses to overwrite a newer version."""
+    locked = _lock(audit, version)
+    escalation_wanted = bool(content.escalated)
+    _apply(locked, content, actor)
+    if escalation_wanted and not locked.escalated:
+        raise DomainError(
+            "Escalation is only for an Inadequate audit.",
+            field_errors={"escalated": ["Choose Inadequate as the overall judgement to escalate."]},
+        )
+    locked.version += 1
+    if locked.status == Audit.Status.ASSIGNED:
+        locked.status = Audit.Status.IN_PROGRESS
+    _stamp(locked, actor).save()
+    return locked
+
+
+def submission_errors(audit: Audit) -> dict[str, list[str]]:
+    """What stops this audit being submitted, keyed by form field, in the form's order."""
+    errors: dict[str, list[str]] = {}
+    for row in audit.grades.select_related("domain").order_by("domain__position"):
+        domain = row.domain
+        if not row.grade:
+            hint = " or N/A" if domain.na_allowed else ""
+            errors[f"grade_{domain.code}"] = [f"Select a grade{hint} for {domain.title}."]
+        elif row.grade != "NA" and not row.evidence.strip():
+            errors[f"evidence_{domain.code}"] = [f"Enter the evidence for the {domain.title} grade."]
+    if not audit.overall:
+        errors["overall"] = ["Select an overall judgement."]
+    if audit.escalated and audit.overall != Grade.INADEQUATE:
+        errors["escalated"] = ["Escalation is only for an audit judged Inadequate."]
+    if audit.escalated and not audit.escalation_reason.strip():
+        errors["escalation_reason"] = ["Enter why this case needs a management response."]
+    return errors
+
+
+@transaction.atomic
+def audit_submit(
+    *, audit: Audit, actor: User, version: int | None, content: AuditContent | None = None
+) -> Audit:
+    """Submit the audit (saving the last changes first); its grades are then fixed for good."""
+    if content is not None:
+        audit = audit_save_draft(audit=audit, actor=actor, version=version, content=content)
+        version = audit.version
+    locked = _lock(audit, version)
+    if not locked.can_transition(Audit.Status.SUBMITTED):
+        raise TransitionNotAllowed("This audit cannot be submitted from its current state.")
+    errors = submission_errors(locked)
+    if errors:
+        raise DomainError("The audit is not complete.", field_errors=errors)
+    locked.status = Audit.Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.version += 1
+    _stamp(locked, actor).save()
+    return locked
+
+
+@transaction.atomic
+def action_create(
+    *, audit: Audit, actor: User, description: str, owner: str, due_date: dt.date
+) -> Action:
+    """Add an action to an audit: what, who owns it, by when."""
+    errors = {}
+    if not description.strip():
+        errors["description"] = ["Enter what needs to happen."]
+    if not owner.strip():
+        errors["owner"] = ["Enter who owns the action."]
+    if errors:
+        raise DomainError("The action is not complete.", field_errors=errors)
+    action = Action(audit=audit, description=description.strip(), owner=owner.strip(), due_date=due_date)
+    _stamp(action, actor).save()
+    return action
+
+
+@transaction.atomic
+def action_status_set(*, action: Action, actor: User, status: str) -> Action:
+    """Mark an action done (or reopen it)."""
+    if status not in Action.Status.values:
+        raise DomainError("Unknown status.", field_errors={"status": [f"'{status}' is not a status."]})
+    locked = Action.objects.select_for_update().get(pk=action.pk)
+    locked.status = status
+    locked.completed_at = timezone.now() if status == Action.Status.DONE else None
+    _stamp(locked, actor).save()
+    return locked
+
+
+@transaction.atomic
+def case_create(*, actor: User, reference: str, team: Team, case_type: str) -> Case:
+    """Record a case by its reference in the case-management system."""
+    reference = reference.strip()
+    if Case.objects.filter(reference__iexact=reference).exists():
+        raise DomainError("Case exists.", field_errors={"reference": ["This case reference already exists."]})
+    case = Case(reference=reference, team=team, case_type=case_type)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def programme_create(
+    *,
+    actor: User,
+    month: dt.date,
+    tool: AuditTool,
+    theme: str = "",
+    audit_target: int = 0,
+    moderation_target: int = 0,
+    due_date: dt.date | None = None,
+) -> Programme:
+    """Open a month's programme for a tool."""
+    month = first_of_month(month)
+    if Programme.objects.filter(month=month, tool=tool).exists():
+        raise DomainError(
+            "Programme exists.", field_errors={"month": ["This tool already has a programme that month."]}
+        )
+    programme = Programme(
+        month=month,
+        tool=tool,
+        theme=theme,
+        audit_target=audit_target,
+        moderation_target=moderation_target,
+        due_date=due_date,
+    )
+    _stamp(programme, actor).save()
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, actor: User, **changes) -> Programme:
+    """Change a programme's theme, targets or due date."""
+    allowed = {"theme", "audit_target", "moderation_target", "due_date"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.")
+    locked = Programme.objects.select_for_update().get(pk=programme.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _stamp(locked, actor).save()
+    return locked
+
+
+@transaction.atomic
+def tool_new_version(*, tool: AuditTool, actor: User, domain_changes: dict[str, dict]) -> AuditTool:
+    """Make the next version of a tool; its domains map to this version's, so trends continue.
+
+    domain_changes maps a domain code to the fields to change (title, guidance, descriptors,
+    na_allowed); the version in use is never edited.
+    """
+    latest = AuditTool.objects.filter(code=tool.code).order_by("-version").first()
+    if latest.pk != tool.pk:
+        raise TransitionNotAllowed(f"Only the latest version (v{latest.version}) can be revised.")
+    new = AuditTool.objects.create(
+        code=tool.code,
+        name=tool.name,
+        version=tool.version + 1,
+        offers_outstanding=tool.offers_outstanding,
+        blind_moderation=tool.blind_moderation,
+        previous=tool,
+    )
+    editable = {
+        "title",
+        "guidance",
+        "descriptor_outstanding",
+        "descriptor_good",
+        "descriptor_requires_improvement",
+        "descriptor_inadequate",
+        "na_allowed",
+    }
+    for domain in tool.domains.all():
+        changes = domain_changes.get(domain.code, {})
+        if set(changes) - editable:
+            raise DomainError(f"Cannot change {', '.join(sorted(set(changes) - editable))}.")
+        values = {name: getattr(domain, name) for name in editable} | changes
+        Domain.objects.create(
+            tool=new, code=domain.code, position=domain.position, maps_to=domain, **values
+        )
+    return new

@@ -1,0 +1,74 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import AuditFactory, ServiceAreaFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def area(db):
+    return ServiceAreaFactory(name="Children in need")
+
+
+@pytest.fixture
+def other_area(db):
+    return ServiceAreaFactory(name="Children in care")
+
+
+@pytest.fixture
+def team(area):
+    return TeamFactory(service_area=area, name="CIN team 1")
+
+
+@pytest.fixture
+def other_team(other_area):
+    return TeamFactory(service_area=other_area, name="CiC team 1")
+
+
+@pytest.fixture
+def auditor(team):
+    return UserFactory(username="auditor", team=team, roles=["auditor"])
+
+
+@pytest.fixture
+def same_team_auditor(team):
+    return UserFactory(username="colleague", team=team, roles=["auditor"])
+
+
+@pytest.fixture
+def other_team_auditor(other_team):
+    return UserFactory(username="other_auditor", team=other_team, roles=["auditor"])
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(username="moderator", team=None, roles=["moderator"])
+
+
+@pytest.fixture
+def viewer(area):
+    user = UserFactory(username="viewer", team=None, roles=["viewer"])
+    user.service_areas.add(area)
+    return user
+
+
+@pytest.fixture
+def other_viewer(other_area):
+    user = UserFactory(username="other_viewer", team=None, roles=["viewer"])
+    user.service_areas.add(other_area)
+    return user
+
+
+@pytest.fixture
+def qa_lead(db):
+    return UserFactory(username="qa_lead", team=None, roles=["qa_lead"])
+
+
+@pytest.fixture
+def audit(auditor, team):
+    """An assigned audit of a case held by the auditor's team."""
+    return AuditFactory(auditor=auditor, case__team=team)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()

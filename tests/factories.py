@@ -1,0 +1,99 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group
+
+from audits.models import Audit, AuditTool, Case, DomainGrade, Programme, ServiceArea, Team, User
+
+
+class ServiceAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceArea
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Service area {n}")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    service_area = factory.SubFactory(ServiceAreaFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    team = factory.SubFactory(TeamFactory)
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or []:
+            self.groups.add(Group.objects.get(name=role))
+        self.save()
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    reference = factory.Sequence(lambda n: f"LCS-{100000 + n}")
+    team = factory.SubFactory(TeamFactory)
+    case_type = Case.CaseType.CHILD_IN_NEED
+
+
+def case_file_tool() -> AuditTool:
+    return AuditTool.objects.get(code="case-file", version=1)
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ("month", "tool")
+
+    month = dt.date(2026, 10, 1)
+    tool = factory.LazyFunction(case_file_tool)
+    theme = "Voice of the child"
+    audit_target = 10
+    moderation_target = 5
+    due_date = dt.date(2026, 10, 31)
+
+
+class AuditFactory(factory.django.DjangoModelFactory):
+    """An assigned audit with a blank grade row per domain, as audit_create makes it."""
+
+    class Meta:
+        model = Audit
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    auditor = factory.SubFactory(UserFactory, roles=["auditor"])
+    tool = factory.LazyFunction(case_file_tool)
+    programme = None
+    month = dt.date(2026, 10, 1)
+    due_date = dt.date(2026, 10, 31)
+
+    @factory.post_generation
+    def blank_grades(self, create, extracted, **kwargs):
+        for domain in self.tool.domains.all():
+            DomainGrade.objects.get_or_create(audit=self, domain=domain)
+
+
+def complete_content(tool: AuditTool, grade: str = "G", overall: str = "G"):
+    """Content that passes submission: every domain graded with evidence."""
+    from audits.services import AuditContent
+
+    return AuditContent(
+        overall=overall,
+        working_well="Regular visits.",
+        worried_about="Drift in the plan.",
+        needs_to_happen="Review the plan.",
+        grades={d.code: (grade, f"Evidence for {d.code}.") for d in tool.domains.all()},
+    )

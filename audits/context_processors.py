@@ -1,5 +1,7 @@
 from django.urls import reverse
 
+from .permissions import has_any_role
+
 
 def navigation(request):
     """The header's links, by role: people see only the parts of the service they use."""
@@ -7,6 +9,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = [("My audits", reverse("my_audits"))]
+    if has_any_role(user):
+        items.append(("Programmes", reverse("programme_list")))
     if user.is_qa_lead or user.is_viewer or user.is_moderator:
         items.append(("All audits", reverse("audit_list")))
     if user.is_qa_lead:

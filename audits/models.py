@@ -220,9 +220,7 @@ class Programme(models.Model):
         ordering = ["-month", "tool__code"]
         constraints = [
             models.UniqueConstraint(fields=["month", "tool"], name="programme_unique_month_tool"),
-            models.CheckConstraint(
-                condition=Q(month__day=1), name="programme_month_is_first_day"
-            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="programme_month_is_first_day"),
         ]
 
     def __str__(self):

@@ -26,7 +26,9 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
         visible |= Q(auditor=user)
         if user.team_id:
             submitted = Q(status=Audit.Status.SUBMITTED)
-            visible |= submitted & (Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id))
+            visible |= submitted & (
+                Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id)
+            )
     if user.is_moderator:
         visible |= Q(status=Audit.Status.SUBMITTED)
     if user.is_viewer:
@@ -104,6 +106,11 @@ def programme_for_user(*, user: User, programme_id: int, write: bool = False) ->
     if write:
         require_configure(user)
     return programme
+
+
+def action_create_allowed(*, user: User, audit: Audit) -> bool:
+    """The auditor adds actions to their own audit at any time; a QA lead to any audit."""
+    return _is_staff_member(user) and (audit.auditor_id == user.pk or user.is_qa_lead)
 
 
 def action_write_allowed(*, user: User, action: Action) -> bool:

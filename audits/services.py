@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .errors import DomainError, StaleVersion, TransitionNotAllowed
@@ -32,6 +32,15 @@ def first_of_month(day: dt.date) -> dt.date:
 def months_before(month: dt.date, n: int) -> dt.date:
     index = month.year * 12 + month.month - 1 - n
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _insert_once(obj, field_name: str, message: str) -> None:
+    """Insert, turning a lost race on a unique constraint into a clear error, not a 500."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        raise DomainError(message, field_errors={field_name: [message]}) from error
 
 
 def _stamp(obj, actor: User | None):
@@ -80,10 +89,15 @@ def audit_create(
     """Assign a case to an auditor (or start an ad hoc audit), with a blank grade per domain."""
     if programme is not None and programme.tool_id != tool.pk:
         raise DomainError(
-            "The tool must be the programme's tool.", field_errors={"tool": ["Use the programme's tool."]}
+            "The tool must be the programme's tool.",
+            field_errors={"tool": ["Use the programme's tool."]},
         )
     month = programme.month if programme else first_of_month(timezone.localdate())
-    if re_audit_of is None and not resample_reason.strip() and recently_audited(case=case, month=month):
+    if (
+        re_audit_of is None
+        and not resample_reason.strip()
+        and recently_audited(case=case, month=month)
+    ):
         raise DomainError(
             "This case was audited in the last 12 months.",
             field_errors={
@@ -111,14 +125,16 @@ def audit_create(
         ),
         actor,
     )
-    audit.save()
+    _insert_once(audit, "case", "This case is already in this month's programme.")
     for domain in tool.domains.all():
         _stamp(DomainGrade(audit=audit, domain=domain), actor).save()
     return audit
 
 
 @transaction.atomic
-def audit_reaudit_start(*, actor: User, original: Audit, programme: Programme | None = None) -> Audit:
+def audit_reaudit_start(
+    *, actor: User, original: Audit, programme: Programme | None = None
+) -> Audit:
     """Start a re-audit of an earlier audit from a copy of its content, linked to it."""
     if original.status != Audit.Status.SUBMITTED:
         raise TransitionNotAllowed("Only a submitted audit can be re-audited.")
@@ -131,16 +147,13 @@ def audit_reaudit_start(*, actor: User, original: Audit, programme: Programme | 
         re_audit_of=original,
     )
     earlier = {g.domain.code: g for g in original.grades.select_related("domain")}
+    new_codes = set(audit.tool.domains.values_list("code", flat=True))
     content = AuditContent(
         overall=original.overall,
         escalated=original.escalated,
         escalation_reason=original.escalation_reason,
         **{name: getattr(original, name) for name in NARRATIVE_FIELDS},
-        grades={
-            code: (g.grade, g.evidence)
-            for code, g in earlier.items()
-            if audit.tool.domains.filter(code=code).exists()
-        },
+        grades={code: (g.grade, g.evidence) for code, g in earlier.items() if code in new_codes},
     )
     return audit_save_draft(audit=audit, actor=actor, version=audit.version, content=content)
 
@@ -196,7 +209,9 @@ def _apply(audit: Audit, content: AuditContent, actor: User) -> None:
 
 
 @transaction.atomic
-def audit_save_draft(*, audit: Audit, actor: User, version: int | None, content: AuditContent) -> Audit:
+def audit_save_draft(
+    *, audit: Audit, actor: User, version: int | None, content: AuditContent
+) -> Audit:
     """Save the auditor's work in progress; refuses to overwrite a newer version."""
     locked = _lock(audit, version)
     escalation_wanted = bool(content.escalated)
@@ -222,7 +237,9 @@ def submission_errors(audit: Audit) -> dict[str, list[str]]:
             hint = " or N/A" if domain.na_allowed else ""
             errors[f"grade_{domain.code}"] = [f"Select a grade{hint} for {domain.title}."]
         elif row.grade != "NA" and not row.evidence.strip():
-            errors[f"evidence_{domain.code}"] = [f"Enter the evidence for the {domain.title} grade."]
+            errors[f"evidence_{domain.code}"] = [
+                f"Enter the evidence for the {domain.title} grade."
+            ]
     if not audit.overall:
         errors["overall"] = ["Select an overall judgement."]
     if audit.escalated and audit.overall != Grade.INADEQUATE:
@@ -265,7 +282,9 @@ def action_create(
         errors["owner"] = ["Enter who owns the action."]
     if errors:
         raise DomainError("The action is not complete.", field_errors=errors)
-    action = Action(audit=audit, description=description.strip(), owner=owner.strip(), due_date=due_date)
+    action = Action(
+        audit=audit, description=description.strip(), owner=owner.strip(), due_date=due_date
+    )
     _stamp(action, actor).save()
     return action
 
@@ -274,7 +293,9 @@ def action_create(
 def action_status_set(*, action: Action, actor: User, status: str) -> Action:
     """Mark an action done (or reopen it)."""
     if status not in Action.Status.values:
-        raise DomainError("Unknown status.", field_errors={"status": [f"'{status}' is not a status."]})
+        raise DomainError(
+            "Unknown status.", field_errors={"status": [f"'{status}' is not a status."]}
+        )
     locked = Action.objects.select_for_update().get(pk=action.pk)
     locked.status = status
     locked.completed_at = timezone.now() if status == Action.Status.DONE else None
@@ -287,9 +308,11 @@ def case_create(*, actor: User, reference: str, team: Team, case_type: str) -> C
     """Record a case by its reference in the case-management system."""
     reference = reference.strip()
     if Case.objects.filter(reference__iexact=reference).exists():
-        raise DomainError("Case exists.", field_errors={"reference": ["This case reference already exists."]})
+        raise DomainError(
+            "Case exists.", field_errors={"reference": ["This case reference already exists."]}
+        )
     case = Case(reference=reference, team=team, case_type=case_type)
-    case.save()
+    _insert_once(case, "reference", "This case reference already exists.")
     return case
 
 
@@ -308,7 +331,8 @@ def programme_create(
     month = first_of_month(month)
     if Programme.objects.filter(month=month, tool=tool).exists():
         raise DomainError(
-            "Programme exists.", field_errors={"month": ["This tool already has a programme that month."]}
+            "Programme exists.",
+            field_errors={"month": ["This tool already has a programme that month."]},
         )
     programme = Programme(
         month=month,
@@ -318,7 +342,7 @@ def programme_create(
         moderation_target=moderation_target,
         due_date=due_date,
     )
-    _stamp(programme, actor).save()
+    _insert_once(_stamp(programme, actor), "month", "This tool already has a programme that month.")
     return programme
 
 
@@ -372,3 +396,36 @@ def tool_new_version(*, tool: AuditTool, actor: User, domain_changes: dict[str, 
             tool=new, code=domain.code, position=domain.position, maps_to=domain, **values
         )
     return new
+
+
+@transaction.atomic
+def programme_assign(
+    *, programme: Programme, actor: User, assignments: list[tuple[Case, User, str]]
+) -> list[Audit]:
+    """Assign cases to auditors in a programme, all or none; each str is the resample reason."""
+    # Lock the programme so two leads assigning at once queue, and "already in the programme"
+    # stays true to what the other one committed.
+    programme = Programme.objects.select_for_update().select_related("tool").get(pk=programme.pk)
+    audits = []
+    for case, auditor, resample_reason in assignments:
+        if auditor is None or not auditor.is_active or not auditor.is_auditor:
+            raise DomainError(
+                f"Case {case.reference}: choose an active auditor.",
+                field_errors={"auditor": ["Choose an active auditor."]},
+            )
+        try:
+            audit = audit_create(
+                actor=actor,
+                case=case,
+                auditor=auditor,
+                tool=programme.tool,
+                programme=programme,
+                due_date=programme.due_date,
+                resample_reason=resample_reason,
+            )
+        except DomainError as error:
+            raise DomainError(
+                f"Case {case.reference}: {error.message}", field_errors=error.field_errors
+            ) from error
+        audits.append(audit)
+    return audits

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,5 +8,9 @@ urlpatterns = [
     path("audits/", views.audit_list, name="audit_list"),
     path("audits/<int:audit_id>/", views.audit_detail, name="audit_detail"),
     path("audits/<int:audit_id>/edit/", views.audit_edit, name="audit_edit"),
+    path("audits/<int:audit_id>/actions/", views.action_add, name="action_add"),
+    path("audits/<int:audit_id>/reaudit/", views.audit_reaudit, name="audit_reaudit"),
+    path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
     path("import/", views.import_audits, name="import_audits"),
+    path("programmes/", include("audits.programme_urls")),
 ]

@@ -1,8 +1,157 @@
-from django.http import HttpResponse
+"""The auditor's pages. Access comes from permissions.py, every write from services.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .errors import DomainError
+from .forms import ActionForm, AuditForm
+from .import_views import import_audits  # noqa: F401  (the QA lead's upload page)
+from .models import Audit
+from .permissions import action_for_user, audit_for_user
 
 
+@login_required
 def home(request):
-    return HttpResponse("")
+    if request.user.is_auditor:
+        return redirect("my_audits")
+    return redirect("audit_list")
 
 
-my_audits = audit_list = audit_detail = audit_edit = import_audits = home
+@login_required
+def my_audits(request):
+    today = timezone.localdate()
+    audits = list(selectors.audits_of_auditor(user=request.user))
+    to_do = [a for a in audits if a.is_editable()]
+    return render(
+        request,
+        "audits/my_audits.html",
+        {
+            "to_do": to_do,
+            "overdue_count": sum(1 for a in to_do if a.is_overdue(today)),
+            "submitted": [a for a in audits if not a.is_editable()],
+            "today": today,
+        },
+    )
+
+
+@login_required
+def audit_list(request):
+    audit_filter = selectors.audit_filter_for_user(user=request.user, data=request.GET)
+    page = Paginator(audit_filter.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audits/audit_list.html",
+        {"filter": audit_filter, "page_obj": page, "querystring": query.urlencode()},
+    )
+
+
+@login_required
+def audit_detail(request, audit_id: int):
+    audit = audit_for_user(user=request.user, audit_id=audit_id)
+    return render(
+        request,
+        "audits/audit_detail.html",
+        {
+            "audit": audit,
+            "grades": audit.grades.select_related("domain").order_by("domain__position"),
+            "actions": audit.actions.all(),
+            "can_edit": audit.is_editable() and audit.auditor_id == request.user.pk,
+            "can_reaudit": audit.status == Audit.Status.SUBMITTED and request.user.is_auditor,
+            "action_form": ActionForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def audit_edit(request, audit_id: int):
+    audit = audit_for_user(user=request.user, audit_id=audit_id, write=True)
+    if not audit.is_editable():
+        messages.info(request, "This audit has been submitted: its grades can no longer change.")
+        return redirect(audit)
+    domains = list(audit.tool.domains.order_by("position"))
+    form = AuditForm(request.POST or None, audit=audit, domains=domains)
+    if request.method == "POST" and form.is_valid():
+        submitting = request.POST.get("intent") == "submit"
+        try:
+            if submitting:
+                services.audit_submit(
+                    audit=audit,
+                    actor=request.user,
+                    version=form.cleaned_data["version"],
+                    content=form.content(),
+                )
+                messages.success(request, f"Audit of case {audit.case.reference} submitted.")
+                return redirect(audit)
+            services.audit_save_draft(
+                audit=audit,
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                content=form.content(),
+            )
+            messages.success(request, "Draft saved. You can come back to it later.")
+            return redirect("audit_edit", audit_id=audit.pk)
+        except DomainError as error:
+            form.add_service_errors(error.field_errors or {"__all__": [error.message]})
+    return render(
+        request,
+        "audits/audit_form.html",
+        {"audit": audit, "form": form, "sections": list(form.sections())},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def action_add(request, audit_id: int):
+    audit = audit_for_user(user=request.user, audit_id=audit_id, write=True)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        services.action_create(audit=audit, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Action added.")
+        return redirect(audit)
+    return render(
+        request,
+        "audits/action_form.html",
+        {"audit": audit, "form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def action_status(request, action_id: int):
+    action = action_for_user(user=request.user, action_id=action_id, write=True)
+    status = request.POST.get("status", "")
+    try:
+        services.action_status_set(action=action, actor=request.user, status=status)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Action updated.")
+    return redirect(action.audit)
+
+
+@login_required
+@require_POST
+def audit_reaudit(request, audit_id: int):
+    original = audit_for_user(user=request.user, audit_id=audit_id)
+    if not request.user.is_auditor:
+        raise PermissionDenied("Only an auditor can start a re-audit.")
+    try:
+        with transaction.atomic():
+            audit = services.audit_reaudit_start(actor=request.user, original=original)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(original)
+    messages.success(request, "Re-audit started from a copy of the earlier audit.")
+    return redirect("audit_edit", audit_id=audit.pk)

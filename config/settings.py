@@ -25,7 +25,11 @@ if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("Set SECRET_KEY (or DEBUG=1 for a local run).")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+    if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -140,6 +144,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a Status; name each enum after its model, not "StatusEb7Enum".
+    "ENUM_NAME_OVERRIDES": {
+        "AuditStatusEnum": "audits.models.Audit.Status",
+        "ActionStatusEnum": "audits.models.Action.Status",
+    },
 }
 
 # Unset broker: tasks run eagerly in-process so a first run needs no Redis.

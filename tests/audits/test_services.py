@@ -60,7 +60,9 @@ def test_escalation_only_with_inadequate(audit, auditor):
 
 
 def test_submitted_grades_never_change(audit, auditor):
-    submitted = audit_submit(audit=audit, actor=auditor, version=1, content=complete_content(audit.tool))
+    submitted = audit_submit(
+        audit=audit, actor=auditor, version=1, content=complete_content(audit.tool)
+    )
     assert submitted.status == Audit.Status.SUBMITTED
     with pytest.raises(TransitionNotAllowed):
         audit_save_draft(
@@ -84,5 +86,7 @@ def test_every_grade_change_is_in_the_history_with_its_author(audit, auditor):
         audit=audit, actor=auditor, version=2, content=AuditContent(grades={"plan": ("G", "y")})
     )
     row = DomainGrade.objects.get(audit=audit, domain__code="plan")
-    changes = list(row.history.order_by("history_date").values_list("grade", "history_user__username"))
+    changes = list(
+        row.history.order_by("history_date").values_list("grade", "history_user__username")
+    )
     assert changes[-2:] == [("RI", "auditor"), ("G", "auditor")]

@@ -1,0 +1,78 @@
+"""Actions: what needs to happen after an audit, who owns it and by when, followed until done."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from .. import permissions, selectors, services
+from ..filters import ActionFilter
+from ..models import Action
+from .common import ApiViewSet, error_responses, validated
+
+
+class ActionOutput(serializers.ModelSerializer):
+    case = serializers.CharField(source="audit.case.reference", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Action
+        fields = ["id", "audit", "case", "description", "owner", "due_date", "status"]
+        fields += ["overdue", "completed_at", "created_at"]
+
+    def get_overdue(self, action: Action) -> bool:
+        return action.status == Action.Status.OPEN and action.due_date < timezone.localdate()
+
+
+class ActionCreateInput(serializers.Serializer):
+    audit = serializers.IntegerField(min_value=1, help_text="Audit id.")
+    description = serializers.CharField(max_length=5000)
+    owner = serializers.CharField(
+        max_length=120, help_text="A role or member of staff, never the child or family."
+    )
+    due_date = serializers.DateField()
+
+
+class ActionStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Action.Status.choices)
+
+
+class ActionViewSet(ApiViewSet):
+    """Actions on the audits you may read; an audit's auditor or a QA lead adds and closes them."""
+
+    queryset = Action.objects.none()  # for the schema and router only; reads use selectors
+    filterset_class = ActionFilter
+    form_serializers = {"POST": ActionCreateInput, "PATCH": ActionStatusInput}
+
+    @extend_schema(responses={200: ActionOutput(many=True), **error_responses(400)})
+    def list(self, request):
+        actions = selectors.action_list_for_user(user=request.user, filters=request.query_params)
+        return self.paginated(actions, ActionOutput)
+
+    @extend_schema(responses={200: ActionOutput, **error_responses(404)})
+    def retrieve(self, request, pk: int):
+        action = permissions.action_for_user(user=request.user, action_id=pk)
+        return Response(ActionOutput(action).data)
+
+    @extend_schema(
+        request=ActionCreateInput,
+        responses={201: ActionOutput, **error_responses(400, 403, 404)},
+    )
+    def create(self, request):
+        data = validated(ActionCreateInput, request)
+        audit = permissions.audit_for_user(user=request.user, audit_id=data.pop("audit"))
+        if not permissions.action_create_allowed(user=request.user, audit=audit):
+            raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
+        action = services.action_create(audit=audit, actor=request.user, **data)
+        return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ActionStatusInput,
+        responses={200: ActionOutput, **error_responses(400, 403, 404)},
+    )
+    def partial_update(self, request, pk: int):
+        action = permissions.action_for_user(user=request.user, action_id=pk, write=True)
+        data = validated(ActionStatusInput, request)
+        action = services.action_status_set(action=action, actor=request.user, **data)
+        return Response(ActionOutput(action).data)

@@ -1,0 +1,364 @@
+"""Audits: list, read, assign or start, save a draft, submit, re-audit."""
+
+import re
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from .. import permissions, selectors, services
+from ..errors import DomainError
+from ..filters import AuditFilter
+from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Grade, Programme, User
+from .actions import ActionOutput
+from .common import ApiViewSet, MonthField, error_responses, validated
+
+# ---------------------------------------------------------------- output
+
+
+class AuditListOutput(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.reference", read_only=True, help_text="Reference.")
+    team = serializers.IntegerField(source="case.team_id", read_only=True)
+    team_name = serializers.CharField(source="case.team.name", read_only=True)
+    service_area = serializers.IntegerField(source="case.team.service_area_id", read_only=True)
+    service_area_name = serializers.CharField(source="case.team.service_area.name", read_only=True)
+    auditor = serializers.CharField(source="auditor.username", read_only=True)
+    tool = serializers.CharField(source="tool.code", read_only=True, help_text="Tool code.")
+    tool_version = serializers.IntegerField(source="tool.version", read_only=True)
+    month = MonthField(read_only=True)
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id",
+            "case",
+            "team",
+            "team_name",
+            "service_area",
+            "service_area_name",
+            "auditor",
+            "tool",
+            "tool_version",
+            "programme",
+            "month",
+            "kind",
+            "status",
+            "overall",
+            "escalated",
+            "due_date",
+            "submitted_at",
+            "version",
+            "re_audit_of",
+        ]
+
+
+class GradeOutput(serializers.ModelSerializer):
+    domain = serializers.CharField(source="domain.code", read_only=True, help_text="Domain code.")
+    title = serializers.CharField(source="domain.title", read_only=True)
+
+    class Meta:
+        model = DomainGrade
+        fields = ["domain", "title", "grade", "evidence"]
+
+
+class AuditDetailOutput(AuditListOutput):
+    grades = GradeOutput(many=True, read_only=True)
+    actions = ActionOutput(many=True, read_only=True)
+
+    class Meta(AuditListOutput.Meta):
+        fields = [
+            *AuditListOutput.Meta.fields,
+            "escalation_reason",
+            *services.NARRATIVE_FIELDS,
+            "resample_reason",
+            "grades",
+            "actions",
+            "created_at",
+            "updated_at",
+        ]
+
+
+# ---------------------------------------------------------------- input
+
+
+def programme_or_error(programme_id: int) -> Programme:
+    programme = selectors.programme_get(programme_id=programme_id)
+    if programme is None:
+        raise serializers.ValidationError("No programme with this id.")
+    return programme
+
+
+class GradeInput(serializers.Serializer):
+    grade = serializers.ChoiceField(
+        choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
+    )
+    evidence = serializers.CharField(allow_blank=True, max_length=20_000)
+
+
+class AuditContentInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text='The version you read (or send If-Match: "<version>"). A newer one gets 409.',
+    )
+    overall = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, required=False)
+    escalated = serializers.BooleanField(
+        required=False, help_text="Inadequate – escalation: only with overall I."
+    )
+    escalation_reason = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    working_well = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    worried_about = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    needs_to_happen = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    family_feedback = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    grades = serializers.DictField(
+        child=GradeInput(),
+        required=False,
+        help_text=(
+            "Keyed by domain code, e.g. "
+            '{"plan": {"grade": "RI", "evidence": "No timescales."}}. '
+            "Each domain sent has its grade and evidence replaced; domains left out are kept."
+        ),
+    )
+
+
+class AuditCreateInput(serializers.Serializer):
+    case = serializers.CharField(max_length=40, help_text="The case reference.")
+    auditor = serializers.CharField(
+        max_length=150, required=False, help_text="Username; leave out to audit the case yourself."
+    )
+    programme = serializers.IntegerField(min_value=1, required=False, help_text="Programme id.")
+    tool = serializers.CharField(
+        max_length=50,
+        required=False,
+        help_text="Tool code (latest version); leave out to use the programme's tool.",
+    )
+    kind = serializers.ChoiceField(choices=Audit.Kind.choices, default=Audit.Kind.FULL)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    resample_reason = serializers.CharField(
+        allow_blank=True,
+        max_length=5000,
+        default="",
+        help_text="Required when the case was audited in the last 12 months.",
+    )
+
+    def validate_case(self, reference: str) -> Case:
+        user = self.context["request"].user
+        case = selectors.case_by_reference_for_user(user=user, reference=reference)
+        if case is None:
+            raise serializers.ValidationError("No case with this reference.")
+        return case
+
+    def validate_auditor(self, username: str) -> User:
+        auditor = selectors.auditor_by_username(username=username)
+        if auditor is None:
+            raise serializers.ValidationError("No auditor with this username.")
+        return auditor
+
+    def validate_programme(self, programme_id: int) -> Programme:
+        return programme_or_error(programme_id)
+
+    def validate_tool(self, code: str) -> AuditTool:
+        tool = selectors.tool_latest(code=code)
+        if tool is None:
+            raise serializers.ValidationError("No tool with this code.")
+        return tool
+
+    def validate_kind(self, kind: str) -> str:
+        if kind == Audit.Kind.RE_AUDIT:
+            raise serializers.ValidationError("Start a re-audit from the audit it follows up.")
+        return kind
+
+    def validate(self, attrs):
+        if "tool" not in attrs:
+            if "programme" not in attrs:
+                raise ValidationError({"tool": ["Give a tool, or a programme to take it from."]})
+            attrs["tool"] = attrs["programme"].tool
+        attrs.setdefault("auditor", self.context["request"].user)
+        return attrs
+
+
+class ReauditInput(serializers.Serializer):
+    programme = serializers.IntegerField(
+        min_value=1, required=False, help_text="Programme id; leave out for an ad hoc re-audit."
+    )
+
+    def validate_programme(self, programme_id: int) -> Programme:
+        return programme_or_error(programme_id)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def nest_grade_errors(field_errors: dict[str, list[str]]) -> dict:
+    """The services' flat keys (grade_plan, evidence_plan: the HTML form's field names) as the
+    API's nested shape: {"grades": {"plan": {"grade": [...], "evidence": [...]}}}."""
+    nested: dict = {}
+    for key, messages in field_errors.items():
+        part, _, code = key.partition("_")
+        if part in ("grade", "evidence") and code:
+            nested.setdefault("grades", {}).setdefault(code, {})[part] = messages
+        else:
+            nested[key] = messages
+    return nested
+
+
+@contextmanager
+def grade_errors_nested():
+    try:
+        yield
+    except DomainError as exc:
+        if exc.status_code != 400:
+            raise
+        raise ValidationError(
+            {"detail": exc.message, **nest_grade_errors(exc.field_errors)}
+        ) from exc
+
+
+def content_from(data: dict) -> services.AuditContent:
+    fields = ("overall", "escalated", "escalation_reason", *services.NARRATIVE_FIELDS)
+    grades = {code: (g["grade"], g["evidence"]) for code, g in data.get("grades", {}).items()}
+    return services.AuditContent(**{f: data[f] for f in fields if f in data}, grades=grades)
+
+
+def version_from(request, data: dict) -> int:
+    """The version the client read: from the body, or an If-Match header holding the ETag."""
+    header = request.headers.get("If-Match")
+    from_header = None
+    if header:
+        match = re.fullmatch(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*', header)
+        if match is None:
+            raise ValidationError({"version": ['If-Match must be the ETag you read, e.g. "3".']})
+        from_header = int(match.group(1))
+    if "version" in data and from_header is not None and data["version"] != from_header:
+        raise ValidationError({"version": ["The version and If-Match header disagree."]})
+    version = data.get("version", from_header)
+    if version is None:
+        raise ValidationError({"version": ["Send the version you read, or an If-Match header."]})
+    return version
+
+
+def detail_response(request, audit_id: int, code: int = status.HTTP_200_OK) -> Response:
+    audit = selectors.audit_detail_for_user(user=request.user, audit_id=audit_id)
+    response = Response(AuditDetailOutput(audit).data, status=code)
+    response["ETag"] = f'"{audit.version}"'
+    return response
+
+
+def etag(*codes: int) -> OpenApiParameter:
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=list(codes),
+        description='The audit\'s version in quotes, e.g. "3": send it back as If-Match.',
+    )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag you read, e.g. "3"; instead of `version` in the body.',
+)
+
+
+# ---------------------------------------------------------------- view
+
+
+class AuditViewSet(ApiViewSet):
+    """Audits you may read: your own, your team's submitted ones, your service areas' (viewer),
+    the submitted ones (moderator) or all (QA lead). Only an audit's auditor edits it."""
+
+    queryset = Audit.objects.none()  # for the schema and router only; reads use selectors
+    filterset_class = AuditFilter  # documents the query parameters; the selector applies them
+    form_serializers = {
+        "POST": AuditCreateInput,
+        "PATCH": AuditContentInput,
+        "submit": AuditContentInput,
+        "reaudit": ReauditInput,
+    }
+
+    @extend_schema(responses={200: AuditListOutput(many=True), **error_responses(400)})
+    def list(self, request):
+        audits = selectors.audit_list_for_user(user=request.user, filters=request.query_params)
+        return self.paginated(audits, AuditListOutput)
+
+    @extend_schema(
+        parameters=[etag(200)], responses={200: AuditDetailOutput, **error_responses(404)}
+    )
+    def retrieve(self, request, pk: int):
+        return detail_response(request, pk)
+
+    @extend_schema(
+        request=AuditCreateInput,
+        responses={201: AuditDetailOutput, **error_responses(400, 403)},
+        description="A QA lead assigns a case to an auditor; an auditor starts an ad hoc audit "
+        "of a case of their own team (leave out `auditor`).",
+    )
+    def create(self, request):
+        data = validated(AuditCreateInput, request)
+        if not permissions.audit_create_allowed(
+            user=request.user, case=data["case"], auditor=data["auditor"]
+        ):
+            raise PermissionDenied(
+                "A QA lead assigns audits to auditors; an auditor starts their own audits of "
+                "their team's cases."
+            )
+        audit = services.audit_create(actor=request.user, **data)
+        return detail_response(request, audit.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AuditContentInput,
+        parameters=[IF_MATCH, etag(200)],
+        responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409)},
+        description="Save a draft. Send only what changed, with the version you read.",
+    )
+    def partial_update(self, request, pk: int):
+        audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
+        data = validated(AuditContentInput, request)
+        version = version_from(request, data)
+        with grade_errors_nested():
+            services.audit_save_draft(
+                audit=audit, actor=request.user, version=version, content=content_from(data)
+            )
+        return detail_response(request, audit.pk)
+
+    @extend_schema(
+        request=AuditContentInput,
+        parameters=[IF_MATCH, etag(200)],
+        responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409)},
+        description="Submit (saving any content sent first). An incomplete audit gets 400 with "
+        "what is missing; after submission its grades never change.",
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk: int):
+        audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
+        data = validated(AuditContentInput, request)
+        version = version_from(request, data)
+        content = content_from(data) if set(data) - {"version"} else None
+        with grade_errors_nested():
+            services.audit_submit(audit=audit, actor=request.user, version=version, content=content)
+        return detail_response(request, audit.pk)
+
+    @extend_schema(
+        request=ReauditInput,
+        parameters=[etag(201)],
+        responses={201: AuditDetailOutput, **error_responses(400, 403, 404, 409)},
+        description="Start a re-audit of a submitted audit, as its auditor, from a copy of it.",
+    )
+    @action(detail=True, methods=["post"])
+    def reaudit(self, request, pk: int):
+        original = permissions.audit_for_user(user=request.user, audit_id=pk)
+        if not permissions.audit_create_allowed(
+            user=request.user, case=original.case, auditor=request.user
+        ):
+            raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
+        data = validated(ReauditInput, request)
+        audit = services.audit_reaudit_start(actor=request.user, original=original, **data)
+        return detail_response(request, audit.pk, status.HTTP_201_CREATED)

@@ -1,0 +1,219 @@
+"""Tools, service areas, teams, cases and programmes: read by every role, configured by QA leads."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from .. import permissions, selectors, services
+from ..filters import CaseFilter, ProgrammeFilter, TeamFilter
+from ..models import AuditTool, Case, Domain, Programme, ServiceArea, Team
+from .common import ApiViewSet, MonthField, error_responses, validated
+
+# ---------------------------------------------------------------- tools
+
+
+class GradeChoiceOutput(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class DomainOutput(serializers.ModelSerializer):
+    descriptors = serializers.SerializerMethodField(
+        help_text="What each grade looks like in this domain, keyed by grade (O, G, RI, I)."
+    )
+
+    class Meta:
+        model = Domain
+        fields = ["id", "code", "title", "position", "guidance", "descriptors", "na_allowed"]
+        fields += ["maps_to"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_descriptors(self, domain: Domain) -> dict[str, str]:
+        offered = {value for value, _label in domain.tool.grade_choices()}
+        return {grade: text for grade, text in domain.descriptors().items() if grade in offered}
+
+
+class ToolOutput(serializers.ModelSerializer):
+    grade_scale = serializers.SerializerMethodField(
+        help_text="The grades this tool offers, best first (Outstanding only if offered)."
+    )
+    domains = DomainOutput(many=True, read_only=True)
+
+    class Meta:
+        model = AuditTool
+        fields = ["id", "code", "name", "version", "offers_outstanding", "blind_moderation"]
+        fields += ["previous", "grade_scale", "domains"]
+
+    @extend_schema_field(GradeChoiceOutput(many=True))
+    def get_grade_scale(self, tool: AuditTool) -> list[dict[str, str]]:
+        return [{"value": value, "label": label} for value, label in tool.grade_choices()]
+
+
+class ToolViewSet(ApiViewSet):
+    """Audit tools, every version, with their domains in order and grade scale."""
+
+    queryset = AuditTool.objects.none()  # for the schema and router only; reads use selectors
+
+    @extend_schema(responses=ToolOutput(many=True))
+    def list(self, request):
+        return self.paginated(selectors.tool_list(), ToolOutput)
+
+    @extend_schema(responses={200: ToolOutput, **error_responses(404)})
+    def retrieve(self, request, pk: int):
+        return Response(ToolOutput(selectors.tool_detail(tool_id=pk)).data)
+
+
+# ---------------------------------------------------------------- organisation
+
+
+class ServiceAreaOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceArea
+        fields = ["id", "name"]
+
+
+class ServiceAreaViewSet(ApiViewSet):
+    queryset = ServiceArea.objects.none()
+
+    @extend_schema(responses=ServiceAreaOutput(many=True))
+    def list(self, request):
+        return self.paginated(selectors.service_area_list(), ServiceAreaOutput)
+
+
+class TeamOutput(serializers.ModelSerializer):
+    service_area_name = serializers.CharField(source="service_area.name", read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "service_area", "service_area_name"]
+
+
+class TeamViewSet(ApiViewSet):
+    queryset = Team.objects.none()
+    filterset_class = TeamFilter  # documents the query parameters; the selector applies them
+
+    @extend_schema(responses={200: TeamOutput(many=True), **error_responses(400)})
+    def list(self, request):
+        return self.paginated(selectors.team_list(filters=request.query_params), TeamOutput)
+
+
+# ---------------------------------------------------------------- cases
+
+
+class CaseOutput(serializers.ModelSerializer):
+    team_name = serializers.CharField(source="team.name", read_only=True)
+    service_area = serializers.IntegerField(source="team.service_area_id", read_only=True)
+    service_area_name = serializers.CharField(source="team.service_area.name", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "case_type", "team", "team_name", "service_area"]
+        fields += ["service_area_name"]
+
+
+class CaseCreateInput(serializers.Serializer):
+    reference = serializers.CharField(
+        max_length=40, help_text="The reference in the case-management system. Never a name."
+    )
+    team = serializers.IntegerField(min_value=1, help_text="Team id.")
+    case_type = serializers.ChoiceField(choices=Case.CaseType.choices)
+
+    def validate_team(self, team_id: int) -> Team:
+        team = selectors.team_get(team_id=team_id)
+        if team is None:
+            raise serializers.ValidationError("No team with this id.")
+        return team
+
+
+class CaseViewSet(ApiViewSet):
+    """Cases by reference, scoped to what the user may read; QA leads record new ones."""
+
+    queryset = Case.objects.none()
+    filterset_class = CaseFilter
+    form_serializers = {"POST": CaseCreateInput}
+
+    @extend_schema(responses={200: CaseOutput(many=True), **error_responses(400)})
+    def list(self, request):
+        cases = selectors.case_list_for_user(user=request.user, filters=request.query_params)
+        return self.paginated(cases, CaseOutput)
+
+    @extend_schema(
+        request=CaseCreateInput, responses={201: CaseOutput, **error_responses(400, 403)}
+    )
+    def create(self, request):
+        permissions.require_configure(request.user)
+        data = validated(CaseCreateInput, request)
+        case = services.case_create(actor=request.user, **data)
+        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------- programmes
+
+
+class ProgrammeOutput(serializers.ModelSerializer):
+    month = MonthField()
+    tool = serializers.CharField(source="tool.code", read_only=True, help_text="Tool code.")
+    tool_version = serializers.IntegerField(source="tool.version", read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "month", "tool", "tool_version", "theme", "audit_target"]
+        fields += ["moderation_target", "due_date"]
+
+
+class ProgrammeUpdateInput(serializers.Serializer):
+    theme = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    audit_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    moderation_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    due_date = serializers.DateField(allow_null=True, required=False)
+
+
+class ProgrammeCreateInput(ProgrammeUpdateInput):
+    month = MonthField()
+    tool = serializers.CharField(
+        max_length=50, help_text="Tool code; the programme uses its latest version."
+    )
+
+    def validate_tool(self, code: str) -> AuditTool:
+        tool = selectors.tool_latest(code=code)
+        if tool is None:
+            raise serializers.ValidationError("No tool with this code.")
+        return tool
+
+
+class ProgrammeViewSet(ApiViewSet):
+    """Monthly audit programmes: theme, targets and due date. QA leads create and edit them."""
+
+    queryset = Programme.objects.none()
+    filterset_class = ProgrammeFilter
+    form_serializers = {"POST": ProgrammeCreateInput, "PATCH": ProgrammeUpdateInput}
+
+    @extend_schema(responses={200: ProgrammeOutput(many=True), **error_responses(400)})
+    def list(self, request):
+        programmes = selectors.programme_list(filters=request.query_params)
+        return self.paginated(programmes, ProgrammeOutput)
+
+    @extend_schema(responses={200: ProgrammeOutput, **error_responses(404)})
+    def retrieve(self, request, pk: int):
+        programme = permissions.programme_for_user(user=request.user, programme_id=pk)
+        return Response(ProgrammeOutput(programme).data)
+
+    @extend_schema(
+        request=ProgrammeCreateInput,
+        responses={201: ProgrammeOutput, **error_responses(400, 403)},
+    )
+    def create(self, request):
+        permissions.require_configure(request.user)
+        data = validated(ProgrammeCreateInput, request)
+        programme = services.programme_create(actor=request.user, **data)
+        return Response(ProgrammeOutput(programme).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ProgrammeUpdateInput,
+        responses={200: ProgrammeOutput, **error_responses(400, 403, 404)},
+    )
+    def partial_update(self, request, pk: int):
+        programme = permissions.programme_for_user(user=request.user, programme_id=pk, write=True)
+        changes = validated(ProgrammeUpdateInput, request)
+        programme = services.programme_update(programme=programme, actor=request.user, **changes)
+        return Response(ProgrammeOutput(programme).data)

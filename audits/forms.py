@@ -1,0 +1,135 @@
+"""Forms for the auditor's pages. They only parse input: rules live in services."""
+
+import datetime as dt
+
+from django import forms
+
+from .models import Audit, Domain, DomainGradeChoice, Grade
+from .services import NARRATIVE_FIELDS, AuditContent
+
+DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d-%m-%Y"]
+
+
+class AuditForm(forms.Form):
+    """One section per domain (grade + evidence), then the judgement and narrative."""
+
+    overall = forms.ChoiceField(
+        label="Overall judgement",
+        choices=Grade.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    escalated = forms.BooleanField(
+        label="Inadequate – escalation: this case needs a management response",
+        required=False,
+        help_text="Only for an audit judged Inadequate. Senior managers will be asked to respond.",
+    )
+    escalation_reason = forms.CharField(
+        label="Why does this case need a management response?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    working_well = forms.CharField(
+        label="What is working well?", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    worried_about = forms.CharField(
+        label="What are we worried about?", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    needs_to_happen = forms.CharField(
+        label="What needs to happen?", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    family_feedback = forms.CharField(
+        label="What did the child, parents or carers say about the help they received?",
+        help_text="Optional. Record what was said, not names.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, audit: Audit, domains: list[Domain], **kwargs):
+        self.audit = audit
+        self.domains = domains
+        if "initial" not in kwargs:
+            kwargs["initial"] = self._initial(audit)
+        super().__init__(*args, **kwargs)
+        grades = audit.tool.grade_choices()
+        self.fields["overall"].choices = grades
+        for domain in domains:
+            choices = grades + (
+                [("NA", DomainGradeChoice.NOT_APPLICABLE.label)] if domain.na_allowed else []
+            )
+            self.fields[f"grade_{domain.code}"] = forms.ChoiceField(
+                label=domain.title,
+                choices=choices,
+                widget=forms.RadioSelect,
+                required=False,
+                help_text=domain.guidance,
+            )
+            self.fields[f"evidence_{domain.code}"] = forms.CharField(
+                label=f"Evidence for {domain.title}",
+                widget=forms.Textarea(attrs={"rows": 4}),
+                required=False,
+            )
+        # The error summary follows the page: domains first, then the judgement and findings.
+        domain_fields = [f"{kind}_{d.code}" for d in domains for kind in ("grade", "evidence")]
+        self.order_fields(domain_fields)
+
+    @staticmethod
+    def _initial(audit: Audit) -> dict:
+        initial = {
+            name: getattr(audit, name)
+            for name in ("overall", "escalated", "escalation_reason", *NARRATIVE_FIELDS)
+        }
+        initial["version"] = audit.version
+        for row in audit.grades.all():
+            initial[f"grade_{row.domain.code}"] = row.grade
+            initial[f"evidence_{row.domain.code}"] = row.evidence
+        return initial
+
+    def sections(self):
+        """Each domain with its bound fields and grade descriptors, in the tool's order."""
+        for domain in self.domains:
+            yield {
+                "domain": domain,
+                "legend": f"Grade for {domain.title}",
+                "grade": self[f"grade_{domain.code}"],
+                "evidence": self[f"evidence_{domain.code}"],
+                "hints": {k: v for k, v in domain.descriptors().items() if v},
+            }
+
+    def content(self) -> AuditContent:
+        data = self.cleaned_data
+        return AuditContent(
+            overall=data["overall"],
+            escalated=data["escalated"],
+            escalation_reason=data["escalation_reason"],
+            **{name: data[name] for name in NARRATIVE_FIELDS},
+            grades={
+                d.code: (data[f"grade_{d.code}"], data[f"evidence_{d.code}"]) for d in self.domains
+            },
+        )
+
+    def add_service_errors(self, field_errors: dict[str, list[str]]) -> None:
+        for name, messages in field_errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(
+        label="What needs to happen", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.CharField(
+        label="Owner",
+        max_length=120,
+        help_text="A role or member of staff, for example 'Social worker'.",
+    )
+    due_date = forms.DateField(
+        label="Due date", input_formats=DATE_FORMATS, help_text="For example, 27/3/2027"
+    )
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        if due < dt.date(2000, 1, 1):
+            raise forms.ValidationError("Enter a due date after 1 January 2000.")
+        return due

@@ -1,0 +1,175 @@
+"""Forms for the QA lead's programme pages. They only parse input: rules live in services."""
+
+import datetime as dt
+
+from django import forms
+
+from .filters import MonthFormField
+from .forms import DATE_FORMATS
+from .models import AuditTool, ServiceArea, User
+
+# GOV.UK asks for numbers in a text input: type="number" rounds, spins and hides errors.
+NUMBER_WIDGET = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"})
+MAX_SAMPLE = 200
+
+
+def _whole_number(label: str, *, required: bool = True, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        required=required,
+        widget=NUMBER_WIDGET,
+        error_messages={
+            "required": f"Enter the {label.lower()}.",
+            "invalid": f"The {label.lower()} must be a whole number, like 12.",
+            "min_value": f"The {label.lower()} must be 0 or more.",
+            "max_value": f"The {label.lower()} must be %(limit_value)s or fewer.",
+        },
+        **kwargs,
+    )
+
+
+class ToolChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} (version {obj.version})"
+
+
+class AuditorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        team = f" – {obj.team.name}" if obj.team_id else ""
+        return f"{obj.get_full_name() or obj.username}{team}"
+
+
+class ProgrammeEditForm(forms.Form):
+    """What can change once a programme is open: theme, targets and due date."""
+
+    theme = forms.CharField(
+        label="Theme",
+        max_length=200,
+        required=False,
+        help_text="Optional. For example, Section 47 enquiries.",
+        error_messages={"max_length": "The theme must be 200 characters or fewer."},
+    )
+    audit_target = _whole_number("Target number of audits")
+    moderation_target = _whole_number(
+        "Moderation target", help_text="How many of the returned audits to moderate."
+    )
+    due_date = forms.DateField(
+        label="Due date",
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(format="%d/%m/%Y"),
+        help_text="For example, 30/11/2026",
+        error_messages={
+            "required": "Enter the due date.",
+            "invalid": "Enter the due date as a real date, like 30/11/2026.",
+        },
+    )
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        if due < dt.date(2000, 1, 1):
+            raise forms.ValidationError("Enter a due date after 1 January 2000.")
+        return due
+
+    def add_service_errors(self, field_errors: dict[str, list[str]], message: str) -> None:
+        for name, messages in (field_errors or {"__all__": [message]}).items():
+            for text in messages:
+                self.add_error(name if name in self.fields else None, text)
+
+
+class ProgrammeCreateForm(ProgrammeEditForm):
+    """Opening a month's programme also fixes its month and tool."""
+
+    month = MonthFormField(
+        label="Month",
+        help_text="For example, 2026-11",
+        error_messages={
+            "required": "Enter the month, like 2026-11.",
+            "invalid": "Enter the month as YYYY-MM, like 2026-11.",
+        },
+    )
+    tool = ToolChoiceField(
+        label="Audit tool",
+        queryset=AuditTool.objects.none(),
+        empty_label="Choose an audit tool",
+        error_messages={
+            "required": "Select an audit tool.",
+            "invalid_choice": "Select an audit tool from the list.",
+        },
+    )
+
+    field_order = ["month", "tool", "theme", "audit_target", "moderation_target", "due_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the latest version of each tool: older versions stay for comparable reports.
+        self.fields["tool"].queryset = AuditTool.objects.filter(next_version__isnull=True).order_by(
+            "name", "code"
+        )
+
+
+class SampleForm(forms.Form):
+    """How many cases to draw, from which seed and which part of the service."""
+
+    size = _whole_number("Number of cases", max_value=MAX_SAMPLE)
+    seed = _whole_number(
+        "Seed",
+        help_text="The same seed draws the same sample. Note it to draw this sample again.",
+        max_value=2**31 - 1,
+    )
+    service_area = forms.ModelChoiceField(
+        label="Service area",
+        queryset=ServiceArea.objects.order_by("name", "pk"),
+        required=False,
+        empty_label="All service areas",
+        help_text="Optional. Leave as all service areas for a spread across the service.",
+        error_messages={"invalid_choice": "Select a service area from the list."},
+    )
+
+    # Cases already in the programme when the sample was drawn: a second press of "Assign"
+    # would otherwise redraw around the first press's cases and assign a second sample.
+    assigned = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_size(self):
+        size = self.cleaned_data["size"]
+        if size < 1:
+            raise forms.ValidationError("The number of cases must be 1 or more.")
+        return size
+
+
+class AddCaseForm(forms.Form):
+    """Assign one case, found by its reference, to an auditor."""
+
+    reference = forms.CharField(
+        label="Case reference",
+        max_length=40,
+        help_text="The reference in the case-management system, for example LCS-100123.",
+        error_messages={"required": "Enter the case reference."},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    auditor = AuditorChoiceField(
+        label="Auditor",
+        queryset=User.objects.none(),
+        empty_label="Choose an auditor",
+        error_messages={
+            "required": "Choose an auditor.",
+            "invalid_choice": "Choose an auditor from the list.",
+        },
+    )
+    resample_reason = forms.CharField(
+        label="Reason to audit again",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only needed if the case was audited in the last 12 months.",
+    )
+
+    def __init__(self, *args, auditors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["auditor"].queryset = auditors
+
+    def add_service_errors(self, field_errors: dict[str, list[str]], message: str) -> None:
+        renamed = {"case": "reference"}
+        for name, messages in (field_errors or {"__all__": [message]}).items():
+            name = renamed.get(name, name)
+            for text in messages:
+                self.add_error(name if name in self.fields else None, text)

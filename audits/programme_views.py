@@ -1,0 +1,206 @@
+"""The monthly programme pages: list, open and edit, sample, and assign cases.
+
+Anyone with a role reads programmes; only a QA lead opens, edits, samples and assigns.
+Access comes from permissions.py, every write from services.py, reads from sampling.py.
+"""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import sampling, selectors, services
+from .errors import DomainError
+from .models import Programme
+from .permissions import (
+    audits_visible_to,
+    configure_allowed,
+    has_any_role,
+    programme_for_user,
+    require_configure,
+)
+from .programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
+
+SEED_LIMIT = 1_000_000
+
+
+@login_required
+def programme_list(request):
+    if not has_any_role(request.user):
+        raise PermissionDenied("Programmes are for staff with a role in the service.")
+    return render(
+        request,
+        "audits/programme_list.html",
+        {
+            "programmes": sampling.programme_list_with_compliance(),
+            "can_configure": configure_allowed(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_create(request):
+    require_configure(request.user)
+    form = ProgrammeCreateForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            programme = services.programme_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_service_errors(error.field_errors, error.message)
+        else:
+            messages.success(request, f"Programme for {programme.month:%B %Y} opened.")
+            return redirect("programme_detail", programme_id=programme.pk)
+    return render(
+        request,
+        "audits/programme_form.html",
+        {"form": form, "programme": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_edit(request, programme_id: int):
+    programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
+    initial = {name: getattr(programme, name) for name in ProgrammeEditForm.base_fields}
+    form = ProgrammeEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            services.programme_update(programme=programme, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_service_errors(error.field_errors, error.message)
+        else:
+            messages.success(request, "Programme updated.")
+            return redirect("programme_detail", programme_id=programme.pk)
+    return render(
+        request,
+        "audits/programme_form.html",
+        {"form": form, "programme": programme},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def programme_detail(request, programme_id: int):
+    programme = programme_for_user(user=request.user, programme_id=programme_id)
+    return _detail(request, programme, add_form=None)
+
+
+@login_required
+@require_POST
+def programme_add_case(request, programme_id: int):
+    programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
+    form = AddCaseForm(request.POST, auditors=sampling.auditor_choices())
+    if form.is_valid():
+        data = form.cleaned_data
+        case = selectors.case_by_reference_for_user(user=request.user, reference=data["reference"])
+        if case is None:
+            form.add_error("reference", "No case has this reference. Check it and try again.")
+        else:
+            try:
+                services.programme_assign(
+                    programme=programme,
+                    actor=request.user,
+                    assignments=[(case, data["auditor"], data["resample_reason"])],
+                )
+            except DomainError as error:
+                form.add_service_errors(error.field_errors, error.message)
+            else:
+                auditor = data["auditor"]
+                messages.success(
+                    request,
+                    f"Case {case.reference} assigned to {auditor.get_full_name() or auditor}.",
+                )
+                return redirect("programme_detail", programme_id=programme.pk)
+    return _detail(request, programme, add_form=form, status=400)
+
+
+def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, status: int = 200):
+    can_configure = configure_allowed(request.user)
+    if can_configure and add_form is None:
+        add_form = AddCaseForm(auditors=sampling.auditor_choices())
+    compliance = sampling.programme_compliance(programme=programme)
+    assignments = sampling.programme_assignments(
+        programme=programme, visible=audits_visible_to(request.user)
+    )
+    return render(
+        request,
+        "audits/programme_detail.html",
+        {
+            "programme": programme,
+            "compliance": compliance,
+            "assignments": list(assignments),
+            "can_configure": can_configure,
+            "add_form": add_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_sample(request, programme_id: int):
+    programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
+    compliance = sampling.programme_compliance(programme=programme)
+    if request.method == "POST":
+        form = SampleForm(request.POST)
+    elif request.GET:
+        form = SampleForm(request.GET)
+    else:
+        # A fresh seed each visit, shown in the form so the lead can draw the same sample again.
+        remaining = programme.audit_target - compliance["assigned"]
+        form = SampleForm(
+            initial={"size": max(remaining, 1), "seed": secrets.randbelow(SEED_LIMIT)}
+        )
+    sample = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        sample = sampling.programme_case_sample(
+            programme=programme,
+            size=data["size"],
+            seed=data["seed"],
+            service_area=data["service_area"],
+        )
+        if request.method == "POST" and _assign_sample(
+            request, programme, form, sample, assigned_now=compliance["assigned"]
+        ):
+            return redirect("programme_detail", programme_id=programme.pk)
+    return render(
+        request,
+        "audits/programme_sample.html",
+        {"programme": programme, "compliance": compliance, "form": form, "sample": sample},
+        status=400 if form.errors else 200,
+    )
+
+
+def _assign_sample(
+    request, programme: Programme, form: SampleForm, sample, *, assigned_now: int
+) -> bool:
+    """Assign the redrawn sample; False (with the reason on the form) if nothing was."""
+    if form.cleaned_data["assigned"] != assigned_now:
+        form.add_error(
+            None,
+            "Nothing was assigned: cases have been added to the programme since this "
+            "sample was drawn. Check the sample below, then assign it.",
+        )
+        return False
+    if not sample:
+        messages.info(request, "No cases are eligible: nothing was assigned.")
+        return True
+    try:
+        audits = services.programme_assign(
+            programme=programme,
+            actor=request.user,
+            # Sampled cases were not audited in the last 12 months: no reason to give.
+            assignments=[(row.case, row.auditor, "") for row in sample],
+        )
+    except DomainError as error:
+        form.add_error(None, f"Nothing was assigned. {error.message}")
+        return False
+    count = len(audits)
+    messages.success(request, f"{count} case{'s' if count != 1 else ''} assigned.")
+    return True

@@ -1,0 +1,170 @@
+"""Programme sampling: which cases the QA lead could audit this month, and who could audit them.
+
+Reads only. The sample is spread across teams and case types, leaves out cases audited in the
+last 12 months (the rule services.audit_create enforces for one case) and proposes an auditor
+from another team, so that nobody marks their own team's homework. The same seed over the same
+data gives the same sample, so a lead can show how it was drawn and draw it again.
+"""
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Audit, Case, Programme, Role, ServiceArea, User
+from .services import RESAMPLE_WINDOW_MONTHS, months_before
+
+FOSTER_CARER_TOOL = "foster-carer"
+
+
+@dataclass(frozen=True)
+class SampledCase:
+    case: Case
+    auditor: User | None
+    reason: str
+
+
+def eligible_cases(*, programme: Programme, service_area: ServiceArea | None = None) -> QuerySet:
+    """Cases of the tool's kind, not audited in the 12 months up to the month, not yet in it."""
+    month: dt.date = programme.month
+    since = months_before(month, RESAMPLE_WINDOW_MONTHS - 1)
+    # Subqueries rather than exclude(audits__...): exclude() over a multi-valued relation
+    # may match the two month bounds on two different audits.
+    recent = Audit.objects.filter(month__gte=since, month__lte=month).values("case_id")
+    in_programme = Audit.objects.filter(programme=programme).values("case_id")
+    cases = Case.objects.exclude(pk__in=recent).exclude(pk__in=in_programme)
+    fostering = Q(case_type=Case.CaseType.FOSTERING_HOUSEHOLD)
+    if programme.tool.code == FOSTER_CARER_TOOL:
+        cases = cases.filter(fostering)
+    else:
+        cases = cases.exclude(fostering)
+    if service_area is not None:
+        cases = cases.filter(team__service_area=service_area)
+    return cases.select_related("team__service_area").order_by("reference")
+
+
+def programme_case_sample(
+    *, programme: Programme, size: int, seed: int, service_area: ServiceArea | None = None
+) -> list[SampledCase]:
+    """A sample drawn round-robin across (team, case type), each with a proposed auditor."""
+    if size <= 0:
+        return []
+    strata: dict[tuple[int, str], list[Case]] = defaultdict(list)
+    for case in eligible_cases(programme=programme, service_area=service_area):
+        strata[(case.team_id, case.case_type)].append(case)
+    rng = random.Random(seed)
+    # Start from a fixed order so that only the seed decides the shuffle.
+    keys = sorted(strata)
+    rng.shuffle(keys)
+    for key in keys:
+        rng.shuffle(strata[key])
+    picks: list[tuple[Case, int, int]] = []  # case, its pick number, stratum size
+    for round_number in range(max((len(rows) for rows in strata.values()), default=0)):
+        for key in keys:
+            rows = strata[key]
+            if round_number < len(rows) and len(picks) < size:
+                picks.append((rows[round_number], round_number + 1, len(rows)))
+    return _with_auditors(programme, picks)
+
+
+def _with_auditors(programme: Programme, picks: list[tuple[Case, int, int]]) -> list[SampledCase]:
+    auditors = list(auditor_choices())
+    load: dict[int, int] = dict(
+        Audit.objects.filter(programme=programme)
+        .values("auditor_id")
+        .annotate(n=Count("pk"))
+        .values_list("auditor_id", "n")
+    )
+    sample = []
+    for case, number, eligible in picks:
+        auditor, note = _propose_auditor(case, auditors, load)
+        if auditor is not None:
+            load[auditor.pk] = load.get(auditor.pk, 0) + 1
+        reason = (
+            f"Spread: {case.team.name} · {case.get_case_type_display()}, "
+            f"{number} of {eligible} eligible{note}"
+        )
+        sample.append(SampledCase(case=case, auditor=auditor, reason=reason))
+    return sample
+
+
+def _propose_auditor(
+    case: Case, auditors: list[User], load: dict[int, int]
+) -> tuple[User | None, str]:
+    """Least-loaded auditor, preferring another team of the case's service area."""
+    area_id = case.team.service_area_id
+    tiers = [
+        [a for a in auditors if a.team_id != case.team_id and _area_of(a) == area_id],
+        [a for a in auditors if a.team_id != case.team_id],
+        auditors,
+    ]
+    for tier, candidates in enumerate(tiers):
+        if candidates:
+            chosen = min(candidates, key=lambda a: (load.get(a.pk, 0), a.username))
+            note = "; no auditor outside the case's team" if tier == 2 else ""
+            return chosen, note
+    return None, "; no auditor available"
+
+
+def _area_of(user: User) -> int | None:
+    return user.team.service_area_id if user.team_id else None
+
+
+# ---------------------------------------------------------------- programme pages' reads
+# These are selectors; they live here because selectors.py belongs to another change.
+
+
+def percent(part: int, whole: int) -> str | None:
+    """'85.5' for 47 of 55, to one decimal place (half up); None when nothing was expected."""
+    if not whole:
+        return None
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return str(value)
+
+
+def programme_list_with_compliance() -> list[Programme]:
+    """Every programme with `assigned`, `returned` (submitted) and `percent_returned`."""
+    programmes = list(
+        Programme.objects.select_related("tool")
+        .annotate(
+            assigned=Count("audits"),
+            returned=Count("audits", filter=Q(audits__status=Audit.Status.SUBMITTED)),
+        )
+        .order_by("-month", "tool__code", "pk")
+    )
+    for programme in programmes:
+        programme.percent_returned = percent(programme.returned, programme.audit_target)
+    return programmes
+
+
+def programme_compliance(*, programme: Programme) -> dict:
+    """Audits assigned and returned against the target, for the programme's page."""
+    counts = Audit.objects.filter(programme=programme).aggregate(
+        assigned=Count("pk"),
+        returned=Count("pk", filter=Q(status=Audit.Status.SUBMITTED)),
+    )
+    counts["target"] = programme.audit_target
+    counts["percent_returned"] = percent(counts["returned"], programme.audit_target)
+    return counts
+
+
+def programme_assignments(*, programme: Programme, visible: QuerySet[Audit]) -> QuerySet[Audit]:
+    """The programme's audits among those the user may read, by case reference."""
+    return (
+        visible.filter(programme=programme)
+        .select_related("case__team__service_area", "auditor")
+        .order_by("case__reference", "pk")
+    )
+
+
+def auditor_choices() -> QuerySet[User]:
+    """Active users with the auditor role, for the QA lead's assignment form."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.AUDITOR)
+        .select_related("team")
+        .distinct()
+        .order_by("username")
+    )

@@ -1,0 +1,159 @@
+"""Every read of audits, cases, tools and programmes. Pages and API call these.
+
+What a user may see is decided in permissions.py; these functions start from its querysets,
+apply a FilterSet and load related rows up front so that a list costs the same number of
+queries however long it is.
+
+Invalid filters raise DomainError with a message per field (400 in the API). A page that
+wants to show the filter form with its errors uses audit_filter_for_user instead.
+"""
+
+from collections.abc import Mapping
+
+import django_filters
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import Http404
+
+from . import permissions
+from .errors import DomainError
+from .filters import ActionFilter, AuditFilter, CaseFilter, ProgrammeFilter, TeamFilter
+from .models import (
+    Action,
+    Audit,
+    AuditTool,
+    Case,
+    Domain,
+    DomainGrade,
+    Programme,
+    Role,
+    ServiceArea,
+    Team,
+    User,
+)
+
+
+def _filtered(
+    filterset_class: type[django_filters.FilterSet],
+    filters: Mapping | None,
+    queryset: QuerySet,
+) -> QuerySet:
+    filterset = filterset_class(data=filters or {}, queryset=queryset)
+    if not filterset.is_valid():
+        errors = {name: list(messages) for name, messages in filterset.errors.items()}
+        raise DomainError("Some filters are not valid.", field_errors=errors)
+    return filterset.qs
+
+
+def _audit_rows(audits: QuerySet[Audit]) -> QuerySet[Audit]:
+    # pk last: pages of a paginated list must not overlap or skip rows.
+    return audits.select_related("case__team__service_area", "auditor", "tool").order_by(
+        "-month", "case__reference", "pk"
+    )
+
+
+def audit_filter_for_user(*, user: User, data: Mapping | None) -> AuditFilter:
+    """A bound AuditFilter over the audits the user may read: render `.form`, list `.qs`.
+
+    With invalid input, `.qs` applies only the valid filters and `.form.errors` says why.
+    """
+    return AuditFilter(data=data or None, queryset=_audit_rows(permissions.audits_visible_to(user)))
+
+
+def audit_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Audit]:
+    """The audits the user may read, filtered by AuditFilter fields (month_from, month_to,
+    service_area, team, tool, auditor, status, overall); DomainError on invalid filters."""
+    return _filtered(AuditFilter, filters, _audit_rows(permissions.audits_visible_to(user)))
+
+
+def audit_detail_for_user(*, user: User, audit_id: int) -> Audit:
+    """One audit with its grades (in domain order) and actions; 404 if the user may not read it."""
+    audit = permissions.audit_for_user(user=user, audit_id=audit_id)
+    prefetch_related_objects(
+        [audit],
+        Prefetch(
+            "grades",
+            queryset=DomainGrade.objects.select_related("domain").order_by("domain__position"),
+        ),
+        Prefetch("actions", queryset=Action.objects.order_by("due_date", "pk")),
+    )
+    return audit
+
+
+def tool_list() -> QuerySet[AuditTool]:
+    """Every tool version with its domains in order."""
+    domains = Domain.objects.order_by("position")
+    return AuditTool.objects.prefetch_related(Prefetch("domains", queryset=domains)).order_by(
+        "code", "-version"
+    )
+
+
+def tool_detail(*, tool_id: int) -> AuditTool:
+    tool = tool_list().filter(pk=tool_id).first()
+    if tool is None:
+        raise Http404("No such tool.")
+    return tool
+
+
+def tool_latest(*, code: str) -> AuditTool | None:
+    """The newest version of the tool with this code."""
+    return AuditTool.objects.filter(code=code).order_by("-version").first()
+
+
+def service_area_list() -> QuerySet[ServiceArea]:
+    return ServiceArea.objects.order_by("name", "pk")
+
+
+def team_list(*, filters: Mapping | None = None) -> QuerySet[Team]:
+    teams = Team.objects.select_related("service_area").order_by("service_area__name", "name")
+    return _filtered(TeamFilter, filters, teams)
+
+
+def team_get(*, team_id: int) -> Team | None:
+    return Team.objects.select_related("service_area").filter(pk=team_id).first()
+
+
+def case_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Case]:
+    """Cases the user may read, filtered by team, service_area, case_type or reference."""
+    cases = permissions.cases_visible_to(user).select_related("team__service_area")
+    return _filtered(CaseFilter, filters, cases.order_by("reference"))
+
+
+def case_by_reference_for_user(*, user: User, reference: str) -> Case | None:
+    """The case with this reference if the user may read it; None keeps others' cases unknown."""
+    return (
+        permissions.cases_visible_to(user)
+        .select_related("team__service_area")
+        .filter(reference__iexact=reference.strip())
+        .first()
+    )
+
+
+def auditor_by_username(*, username: str) -> User | None:
+    """A user holding the auditor role."""
+    return User.objects.filter(username=username, groups__name=Role.AUDITOR).first()
+
+
+def programme_list(*, filters: Mapping | None = None) -> QuerySet[Programme]:
+    """Programmes, filtered by month (YYYY-MM) and tool code."""
+    programmes = Programme.objects.select_related("tool").order_by("-month", "tool__code", "pk")
+    return _filtered(ProgrammeFilter, filters, programmes)
+
+
+def programme_get(*, programme_id: int) -> Programme | None:
+    return Programme.objects.select_related("tool").filter(pk=programme_id).first()
+
+
+def action_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Action]:
+    """Actions on audits the user may read, filtered by audit, status or overdue."""
+    actions = Action.objects.filter(audit__in=permissions.audits_visible_to(user))
+    actions = actions.select_related("audit__case").order_by("due_date", "pk")
+    return _filtered(ActionFilter, filters, actions)
+
+
+def audits_of_auditor(*, user: User) -> QuerySet[Audit]:
+    """The user's own audits for "My audits": soonest due first, then the latest submitted."""
+    return (
+        Audit.objects.filter(auditor=user)
+        .select_related("case__team__service_area", "tool")
+        .order_by("due_date", "-month", "pk")
+    )

@@ -1,0 +1,171 @@
+import pytest
+from django.urls import reverse
+
+from audits.models import Audit, DomainGrade
+from audits.services import audit_submit
+from tests.factories import complete_content
+
+
+def form_data(audit, *, intent, grade="G", overall="G", evidence=True, version=None):
+    data = {
+        "intent": intent,
+        "version": version or audit.version,
+        "overall": overall,
+        "working_well": "Visits are regular.",
+    }
+    for domain in audit.tool.domains.all():
+        data[f"grade_{domain.code}"] = grade
+        data[f"evidence_{domain.code}"] = f"Evidence for {domain.code}" if evidence else ""
+    return data
+
+
+def test_sign_in_required(client, audit):
+    response = client.get(reverse("audit_edit", args=[audit.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_my_audits_lists_what_is_to_do_and_overdue(client, auditor, audit):
+    client.force_login(auditor)
+    response = client.get(reverse("my_audits"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert audit.case.reference in html
+    assert "Overdue" in html  # the factory's due date is in October 2026, before today
+
+
+def test_form_shows_descriptors_beside_the_grades(client, auditor, audit):
+    client.force_login(auditor)
+    html = client.get(reverse("audit_edit", args=[audit.pk])).content.decode()
+    plan = audit.tool.domains.get(code="plan")
+    assert plan.descriptor_good in html
+    assert 'name="grade_review" type="radio" value="NA"' in html or 'value="NA"' in html
+
+
+def test_save_draft_then_come_back(client, auditor, audit):
+    client.force_login(auditor)
+    data = form_data(audit, intent="save", evidence=False)
+    response = client.post(reverse("audit_edit", args=[audit.pk]), data)
+    assert response.status_code == 302
+    audit.refresh_from_db()
+    assert audit.status == Audit.Status.IN_PROGRESS
+    html = client.get(reverse("audit_edit", args=[audit.pk])).content.decode()
+    assert f'name="version" value="{audit.version}"' in html
+
+
+def test_submit_with_gaps_shows_an_error_summary_linked_to_each_field(client, auditor, audit):
+    client.force_login(auditor)
+    data = form_data(audit, intent="submit", evidence=False)
+    response = client.post(reverse("audit_edit", args=[audit.pk]), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<title>Error:" in html
+    assert "govuk-error-summary" in html
+    for domain in audit.tool.domains.all():
+        assert f'href="#id_evidence_{domain.code}"' in html
+    audit.refresh_from_db()
+    assert audit.status != Audit.Status.SUBMITTED
+
+
+def test_submit_complete_audit(client, auditor, audit):
+    client.force_login(auditor)
+    response = client.post(
+        reverse("audit_edit", args=[audit.pk]), form_data(audit, intent="submit")
+    )
+    assert response.status_code == 302
+    audit.refresh_from_db()
+    assert audit.status == Audit.Status.SUBMITTED
+    assert set(DomainGrade.objects.filter(audit=audit).values_list("grade", flat=True)) == {"G"}
+
+
+def test_stale_draft_is_refused_not_overwritten(client, auditor, audit):
+    client.force_login(auditor)
+    client.post(
+        reverse("audit_edit", args=[audit.pk]),
+        form_data(audit, intent="save", overall="RI", version=1),
+    )
+    response = client.post(
+        reverse("audit_edit", args=[audit.pk]),
+        form_data(audit, intent="save", overall="I", version=1),
+    )
+    assert response.status_code == 400
+    assert "saved by someone else" in response.content.decode()
+    audit.refresh_from_db()
+    assert audit.overall == "RI"
+
+
+def test_submitted_audit_cannot_be_edited(client, auditor, audit):
+    audit_submit(audit=audit, actor=auditor, version=1, content=complete_content(audit.tool))
+    client.force_login(auditor)
+    response = client.post(
+        reverse("audit_edit", args=[audit.pk]), form_data(audit, intent="save", grade="I")
+    )
+    assert response.status_code == 302
+    assert set(DomainGrade.objects.filter(audit=audit).values_list("grade", flat=True)) == {"G"}
+
+
+def test_read_only_page_shows_grades_and_evidence(client, auditor, audit):
+    audit_submit(audit=audit, actor=auditor, version=1, content=complete_content(audit.tool))
+    client.force_login(auditor)
+    html = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert "Evidence for plan." in html
+    assert "Continue the audit" not in html
+
+
+def test_action_added_and_closed(client, auditor, audit):
+    client.force_login(auditor)
+    response = client.post(
+        reverse("action_add", args=[audit.pk]),
+        {"description": "Update the plan", "owner": "Social worker", "due_date": "31/12/2026"},
+    )
+    assert response.status_code == 302
+    action = audit.actions.get()
+    client.post(reverse("action_status", args=[action.pk]), {"status": "done"})
+    action.refresh_from_db()
+    assert action.status == "done"
+    assert action.completed_at is not None
+
+
+def test_action_with_bad_date_shows_error(client, auditor, audit):
+    client.force_login(auditor)
+    response = client.post(
+        reverse("action_add", args=[audit.pk]),
+        {"description": "Update the plan", "owner": "", "due_date": "31/13/2026"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'href="#id_owner"' in html and 'href="#id_due_date"' in html
+    assert not audit.actions.exists()
+
+
+def test_reaudit_starts_from_a_copy(client, auditor, audit):
+    audit_submit(
+        audit=audit,
+        actor=auditor,
+        version=1,
+        content=complete_content(audit.tool, grade="RI", overall="RI"),
+    )
+    client.force_login(auditor)
+    response = client.post(reverse("audit_reaudit", args=[audit.pk]), {"resample_reason": ""})
+    assert response.status_code == 302
+    reaudit = Audit.objects.get(re_audit_of=audit)
+    assert reaudit.kind == Audit.Kind.RE_AUDIT
+    assert reaudit.overall == "RI"
+    assert set(reaudit.grades.values_list("grade", flat=True)) == {"RI"}
+    assert reaudit.status == Audit.Status.IN_PROGRESS
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("other_team_auditor", 404),
+        ("same_team_auditor", 404),  # a colleague's draft is not theirs to read
+        ("moderator", 404),  # moderators read submitted audits only
+        ("viewer", 403),  # in scope: may read, may not change
+        ("qa_lead", 403),
+    ],
+)
+def test_only_the_auditor_edits(client, request, audit, name, expected):
+    client.force_login(request.getfixturevalue(name))
+    response = client.get(reverse("audit_edit", args=[audit.pk]))
+    assert response.status_code == expected

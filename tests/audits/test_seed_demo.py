@@ -1,0 +1,124 @@
+import datetime as dt
+import io
+import random
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from audits.demo import (
+    DEFAULT_PASSWORD,
+    demo_organisation,
+    history_months,
+    history_rows,
+)
+from audits.models import Audit, Case, Programme, ServiceArea, Team, User
+from tests.factories import ServiceAreaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_for(seed: int, today, months: int = 18):
+    """The rows seed_demo imports, drawn the way seed_demo draws them."""
+    rng = random.Random(seed)
+    organisation = demo_organisation(rng)
+    return history_rows(rng=rng, organisation=organisation, today=today, months=months)
+
+
+def good_share(audits) -> float:
+    counts = audits.aggregate(all=Count("pk"), good=Count("pk", filter=Q(overall__in=["G", "O"])))
+    return counts["good"] / counts["all"]
+
+
+def test_seed_demo_builds_a_made_up_authority(client, capsys):
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command("seed_demo", stdout=out)
+    with capsys.disabled():
+        print(f"\nseed_demo took {time.perf_counter() - started:.2f} s")
+
+    assert ServiceArea.objects.count() == 6
+    assert 18 <= Team.objects.count() <= 22
+    assert 55 <= User.objects.count() <= 65
+    history = Audit.objects.filter(source=Audit.Source.IMPORT)
+    months = sorted(set(history.values_list("month", flat=True)))
+    assert months == history_months(timezone.localdate(), 18)
+    assert 14 <= len(months) <= 16  # 18 months less the Augusts and Decembers
+    assert not Programme.objects.filter(month__month__in=[8, 12], audits__source="import").exists()
+    for month in months:
+        assert 44 <= history.filter(month=month).count() <= 56
+        moderated = history.filter(month=month).exclude(imported_moderation=None).count()
+        assert 0.25 < moderated / history.filter(month=month).count() < 0.75
+    assert history.filter(tool__code="foster-carer").count() >= 2 * len(months)
+    assert good_share(history.filter(month__in=months[-3:])) > good_share(
+        history.filter(month__in=months[:3])
+    )
+    assert history.filter(escalated=True).exists()
+    for programme in Programme.objects.filter(month__in=months).annotate(n=Count("audits")):
+        assert programme.n <= programme.audit_target
+        assert programme.moderation_target == round(programme.audit_target / 2)
+    assert not Case.objects.exclude(reference__regex=r"^LCS-\d{7}$").exists()
+
+    auditor = User.objects.get(username="demo.auditor")
+    to_do = Audit.objects.filter(auditor=auditor).exclude(status=Audit.Status.SUBMITTED)
+    assert sorted(to_do.values_list("status", flat=True)) == ["assigned", "assigned", "in_progress"]
+    assert {a.case.team_id for a in to_do} == {auditor.team_id}
+    viewer = User.objects.get(username="demo.viewer")
+    assert viewer.service_areas.count() == 2
+
+    output = out.getvalue()
+    for username in ("demo.auditor", "demo.moderator", "demo.viewer", "demo.qalead"):
+        assert f"{username} / {DEFAULT_PASSWORD}" in output
+        assert client.login(username=username, password=DEFAULT_PASSWORD)
+    assert User.objects.get(username="demo.qalead").is_qa_lead
+    assert User.objects.get(username="demo.moderator").is_moderator
+
+    # The second run says so and changes nothing.
+    before = (User.objects.count(), Audit.objects.count(), Programme.objects.count())
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "already here" in again.getvalue()
+    assert (User.objects.count(), Audit.objects.count(), Programme.objects.count()) == before
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
+    today = dt.date(2026, 11, 22)
+    first, second = rows_for(2026, today), rows_for(2026, today)
+    assert first == second
+    assert rows_for(7, today) != first
+
+
+def test_seeded_database_holds_exactly_the_drawn_rows():
+    call_command("seed_demo", "--months", "4", "--seed", "11", stdout=io.StringIO())
+    today = Audit.objects.order_by("-month").first().month
+    rows = rows_for(11, today, months=4)
+    imported = Audit.objects.filter(source=Audit.Source.IMPORT)
+    assert sorted(imported.values_list("case__reference", "overall")) == sorted(
+        (row["case_reference"], row["overall"]) for row in rows
+    )
+
+
+def test_grades_improve_over_the_period():
+    rows = [r for r in rows_for(2026, dt.date(2026, 11, 22)) if r["tool"] == "case-file"]
+    months = sorted({r["month"] for r in rows})
+
+    def share(chosen):
+        picked = [r for r in rows if r["month"] in chosen]
+        return sum(r["overall"] in ("G", "O") for r in picked) / len(picked)
+
+    assert share(months[:3]) < 0.32 and share(months[-3:]) > 0.38
+
+
+def test_refuses_a_database_that_holds_other_data():
+    ServiceAreaFactory(name="A real service area")
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "nothing was changed" in out.getvalue()
+    assert User.objects.count() == 0 and ServiceArea.objects.count() == 1
+
+
+def test_months_must_be_positive():
+    with pytest.raises(CommandError, match="--months"):
+        call_command("seed_demo", "--months", "0", stdout=io.StringIO())

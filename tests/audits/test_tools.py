@@ -5,18 +5,8 @@ import pytest
 from audits.errors import DomainError, TransitionNotAllowed
 from audits.models import Audit, AuditTool, Domain
 from audits.services import audit_create, audit_submit, recently_audited, tool_new_version
+from tests.audits.import_rows import CASE_FILE_DOMAINS
 from tests.factories import CaseFactory, case_file_tool, complete_content
-
-CASE_FILE_DOMAINS = [
-    "earlier_intervention",
-    "assessment",
-    "plan",
-    "review",
-    "voice",
-    "supervision",
-    "impact_child",
-    "impact_family",
-]
 
 
 def test_shipped_tools(db):

@@ -86,6 +86,11 @@ def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
     return user.is_auditor and auditor.pk == user.pk and case.team_id == user.team_id
 
 
+def audit_reaudit_allowed(*, user: User, audit: Audit) -> bool:
+    """A re-audit is a new audit of the same case, so the same rule as starting one applies."""
+    return audit_create_allowed(user=user, case=audit.case, auditor=user)
+
+
 def configure_allowed(user: User) -> bool:
     """Tools, programmes, cases, targets and imports are the QA lead's."""
     return _is_staff_member(user) and user.is_qa_lead

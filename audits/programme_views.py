@@ -1,7 +1,8 @@
 """The monthly programme pages: list, open and edit, sample, and assign cases.
 
 Anyone with a role reads programmes; only a QA lead opens, edits, samples and assigns.
-Access comes from permissions.py, every write from services.py, reads from sampling.py.
+Access comes from permissions.py, every write from services.py, reads from selectors.py
+and the sample from sampling.py.
 """
 
 import secrets
@@ -35,7 +36,7 @@ def programme_list(request):
         request,
         "audits/programme_list.html",
         {
-            "programmes": sampling.programme_list_with_compliance(),
+            "programmes": selectors.programme_list_with_compliance(),
             "can_configure": configure_allowed(request.user),
         },
     )
@@ -94,7 +95,7 @@ def programme_detail(request, programme_id: int):
 @require_POST
 def programme_add_case(request, programme_id: int):
     programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
-    form = AddCaseForm(request.POST, auditors=sampling.auditor_choices())
+    form = AddCaseForm(request.POST, auditors=selectors.auditor_choices())
     if form.is_valid():
         data = form.cleaned_data
         case = selectors.case_by_reference_for_user(user=request.user, reference=data["reference"])
@@ -122,9 +123,9 @@ def programme_add_case(request, programme_id: int):
 def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, status: int = 200):
     can_configure = configure_allowed(request.user)
     if can_configure and add_form is None:
-        add_form = AddCaseForm(auditors=sampling.auditor_choices())
-    compliance = sampling.programme_compliance(programme=programme)
-    assignments = sampling.programme_assignments(
+        add_form = AddCaseForm(auditors=selectors.auditor_choices())
+    compliance = selectors.programme_compliance(programme=programme)
+    assignments = selectors.programme_assignments(
         programme=programme, visible=audits_visible_to(request.user)
     )
     return render(
@@ -145,7 +146,7 @@ def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, stat
 @require_http_methods(["GET", "POST"])
 def programme_sample(request, programme_id: int):
     programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
-    compliance = sampling.programme_compliance(programme=programme)
+    compliance = selectors.programme_compliance(programme=programme)
     if request.method == "POST":
         form = SampleForm(request.POST)
     elif request.GET:

@@ -6,16 +6,15 @@ from another team, so that nobody marks their own team's homework. The same seed
 data gives the same sample, so a lead can show how it was drawn and draw it again.
 """
 
-import datetime as dt
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Audit, Case, Programme, Role, ServiceArea, User
-from .services import RESAMPLE_WINDOW_MONTHS, months_before
+from .models import Audit, Case, Programme, ServiceArea, User
+from .selectors import auditor_choices
+from .services import audits_in_resample_window
 
 FOSTER_CARER_TOOL = "foster-carer"
 
@@ -29,11 +28,9 @@ class SampledCase:
 
 def eligible_cases(*, programme: Programme, service_area: ServiceArea | None = None) -> QuerySet:
     """Cases of the tool's kind, not audited in the 12 months up to the month, not yet in it."""
-    month: dt.date = programme.month
-    since = months_before(month, RESAMPLE_WINDOW_MONTHS - 1)
     # Subqueries rather than exclude(audits__...): exclude() over a multi-valued relation
     # may match the two month bounds on two different audits.
-    recent = Audit.objects.filter(month__gte=since, month__lte=month).values("case_id")
+    recent = audits_in_resample_window(month=programme.month).values("case_id")
     in_programme = Audit.objects.filter(programme=programme).values("case_id")
     cases = Case.objects.exclude(pk__in=recent).exclude(pk__in=in_programme)
     fostering = Q(case_type=Case.CaseType.FOSTERING_HOUSEHOLD)
@@ -111,60 +108,3 @@ def _propose_auditor(
 
 def _area_of(user: User) -> int | None:
     return user.team.service_area_id if user.team_id else None
-
-
-# ---------------------------------------------------------------- programme pages' reads
-# These are selectors; they live here because selectors.py belongs to another change.
-
-
-def percent(part: int, whole: int) -> str | None:
-    """'85.5' for 47 of 55, to one decimal place (half up); None when nothing was expected."""
-    if not whole:
-        return None
-    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return str(value)
-
-
-def programme_list_with_compliance() -> list[Programme]:
-    """Every programme with `assigned`, `returned` (submitted) and `percent_returned`."""
-    programmes = list(
-        Programme.objects.select_related("tool")
-        .annotate(
-            assigned=Count("audits"),
-            returned=Count("audits", filter=Q(audits__status=Audit.Status.SUBMITTED)),
-        )
-        .order_by("-month", "tool__code", "pk")
-    )
-    for programme in programmes:
-        programme.percent_returned = percent(programme.returned, programme.audit_target)
-    return programmes
-
-
-def programme_compliance(*, programme: Programme) -> dict:
-    """Audits assigned and returned against the target, for the programme's page."""
-    counts = Audit.objects.filter(programme=programme).aggregate(
-        assigned=Count("pk"),
-        returned=Count("pk", filter=Q(status=Audit.Status.SUBMITTED)),
-    )
-    counts["target"] = programme.audit_target
-    counts["percent_returned"] = percent(counts["returned"], programme.audit_target)
-    return counts
-
-
-def programme_assignments(*, programme: Programme, visible: QuerySet[Audit]) -> QuerySet[Audit]:
-    """The programme's audits among those the user may read, by case reference."""
-    return (
-        visible.filter(programme=programme)
-        .select_related("case__team__service_area", "auditor")
-        .order_by("case__reference", "pk")
-    )
-
-
-def auditor_choices() -> QuerySet[User]:
-    """Active users with the auditor role, for the QA lead's assignment form."""
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.AUDITOR)
-        .select_related("team")
-        .distinct()
-        .order_by("username")
-    )

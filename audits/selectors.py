@@ -9,9 +9,10 @@ wants to show the filter form with its errors uses audit_filter_for_user instead
 """
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from . import permissions
@@ -156,4 +157,60 @@ def audits_of_auditor(*, user: User) -> QuerySet[Audit]:
         Audit.objects.filter(auditor=user)
         .select_related("case__team__service_area", "tool")
         .order_by("due_date", "-month", "pk")
+    )
+
+
+# ---------------------------------------------------------------- programme pages
+
+
+def percent(part: int, whole: int) -> str | None:
+    """'85.5' for 47 of 55, to one decimal place (half up); None when nothing was expected."""
+    if not whole:
+        return None
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return str(value)
+
+
+def programme_list_with_compliance() -> list[Programme]:
+    """Every programme with `assigned`, `returned` (submitted) and `percent_returned`."""
+    programmes = list(
+        Programme.objects.select_related("tool")
+        .annotate(
+            assigned=Count("audits"),
+            returned=Count("audits", filter=Q(audits__status=Audit.Status.SUBMITTED)),
+        )
+        .order_by("-month", "tool__code", "pk")
+    )
+    for programme in programmes:
+        programme.percent_returned = percent(programme.returned, programme.audit_target)
+    return programmes
+
+
+def programme_compliance(*, programme: Programme) -> dict:
+    """Audits assigned and returned against the target, for the programme's page."""
+    counts = Audit.objects.filter(programme=programme).aggregate(
+        assigned=Count("pk"),
+        returned=Count("pk", filter=Q(status=Audit.Status.SUBMITTED)),
+    )
+    counts["target"] = programme.audit_target
+    counts["percent_returned"] = percent(counts["returned"], programme.audit_target)
+    return counts
+
+
+def programme_assignments(*, programme: Programme, visible: QuerySet[Audit]) -> QuerySet[Audit]:
+    """The programme's audits among those the user may read, by case reference."""
+    return (
+        visible.filter(programme=programme)
+        .select_related("case__team__service_area", "auditor")
+        .order_by("case__reference", "pk")
+    )
+
+
+def auditor_choices() -> QuerySet[User]:
+    """Active users with the auditor role, for the QA lead's assignment form."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.AUDITOR)
+        .select_related("team")
+        .distinct()
+        .order_by("username")
     )

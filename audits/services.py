@@ -64,10 +64,15 @@ class AuditContent:
     grades: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
+def audits_in_resample_window(*, month: dt.date):
+    """Audits in the 12 months up to and including this month: their cases need a reason."""
+    since = months_before(month, RESAMPLE_WINDOW_MONTHS - 1)
+    return Audit.objects.filter(month__gte=since, month__lte=month)
+
+
 def recently_audited(*, case: Case, month: dt.date, exclude_pk: int | None = None) -> bool:
     """True when the case has an audit in the 12 months before (or in) this month."""
-    since = months_before(month, RESAMPLE_WINDOW_MONTHS - 1)
-    audits = Audit.objects.filter(case=case, month__gte=since, month__lte=month)
+    audits = audits_in_resample_window(month=month).filter(case=case)
     if exclude_pk:
         audits = audits.exclude(pk=exclude_pk)
     return audits.exists()

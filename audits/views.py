@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,7 +13,13 @@ from .errors import DomainError
 from .forms import ActionForm, AuditForm
 from .import_views import import_audits  # noqa: F401  (the QA lead's upload page)
 from .models import Audit
-from .permissions import action_for_user, audit_for_user
+from .permissions import (
+    action_create_allowed,
+    action_for_user,
+    audit_for_user,
+    audit_reaudit_allowed,
+    audit_write_allowed,
+)
 
 
 @login_required
@@ -64,8 +69,10 @@ def audit_detail(request, audit_id: int):
             "audit": audit,
             "grades": audit.grades.select_related("domain").order_by("domain__position"),
             "actions": audit.actions.all(),
-            "can_edit": audit.is_editable() and audit.auditor_id == request.user.pk,
-            "can_reaudit": audit.status == Audit.Status.SUBMITTED and request.user.is_auditor,
+            "can_edit": audit.is_editable() and audit_write_allowed(user=request.user, audit=audit),
+            "can_act": action_create_allowed(user=request.user, audit=audit),
+            "can_reaudit": audit.status == Audit.Status.SUBMITTED
+            and audit_reaudit_allowed(user=request.user, audit=audit),
             "action_form": ActionForm(),
             "today": timezone.localdate(),
         },
@@ -113,7 +120,9 @@ def audit_edit(request, audit_id: int):
 @login_required
 @require_POST
 def action_add(request, audit_id: int):
-    audit = audit_for_user(user=request.user, audit_id=audit_id, write=True)
+    audit = audit_for_user(user=request.user, audit_id=audit_id)
+    if not action_create_allowed(user=request.user, audit=audit):
+        raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
     form = ActionForm(request.POST)
     if form.is_valid():
         services.action_create(audit=audit, actor=request.user, **form.cleaned_data)
@@ -145,11 +154,10 @@ def action_status(request, action_id: int):
 @require_POST
 def audit_reaudit(request, audit_id: int):
     original = audit_for_user(user=request.user, audit_id=audit_id)
-    if not request.user.is_auditor:
-        raise PermissionDenied("Only an auditor can start a re-audit.")
+    if not audit_reaudit_allowed(user=request.user, audit=original):
+        raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
     try:
-        with transaction.atomic():
-            audit = services.audit_reaudit_start(actor=request.user, original=original)
+        audit = services.audit_reaudit_start(actor=request.user, original=original)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(original)

@@ -355,9 +355,7 @@ class AuditViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def reaudit(self, request, pk: int):
         original = permissions.audit_for_user(user=request.user, audit_id=pk)
-        if not permissions.audit_create_allowed(
-            user=request.user, case=original.case, auditor=request.user
-        ):
+        if not permissions.audit_reaudit_allowed(user=request.user, audit=original):
             raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
         data = validated(ReauditInput, request)
         audit = services.audit_reaudit_start(actor=request.user, original=original, **data)

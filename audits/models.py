@@ -213,6 +213,9 @@ class Programme(models.Model):
     audit_target = models.PositiveIntegerField(default=0)
     moderation_target = models.PositiveIntegerField(default=0)
     due_date = models.DateField(null=True, blank=True)
+    blind_moderation = models.BooleanField(
+        default=False, help_text="Moderators grade before the auditor's grades are revealed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -232,6 +235,7 @@ class Audit(models.Model):
         ASSIGNED = "assigned", "Assigned"
         IN_PROGRESS = "in_progress", "In progress"
         SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for rework"
 
     class Kind(models.TextChoices):
         FULL = "full", "Full audit"
@@ -245,11 +249,15 @@ class Audit(models.Model):
         IMPORT = "import", "Imported"
 
     EDITABLE_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+    # Submitted, and submitted then sent back: either way its grades are fixed for good.
+    LOCKED_STATUSES = (Status.SUBMITTED, Status.RETURNED)
     # The allowed state changes, next to the model: services refuse anything else.
+    # A returned audit stays readable as it was submitted; its rework is a new revision.
     TRANSITIONS = {
         Status.ASSIGNED: {Status.IN_PROGRESS, Status.SUBMITTED},
         Status.IN_PROGRESS: {Status.SUBMITTED},
-        Status.SUBMITTED: set(),
+        Status.SUBMITTED: {Status.RETURNED},
+        Status.RETURNED: set(),
     }
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audits")
@@ -264,6 +272,17 @@ class Audit(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.PRODUCT)
     re_audit_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="re_audits"
+    )
+    revision = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for the first submission; each rework after moderation adds one."
+    )
+    revision_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_revision",
+        help_text="The submission a moderator returned for rework, which this one replaces.",
     )
     due_date = models.DateField(null=True, blank=True)
     overall = models.CharField(max_length=2, choices=Grade.choices, blank=True)
@@ -286,14 +305,16 @@ class Audit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    due_reminder_sent_on = models.DateField(null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-month", "case__reference"]
         constraints = [
+            # A returned submission and its rework share the case and programme.
             models.UniqueConstraint(
                 fields=["case", "programme"],
-                condition=Q(programme__isnull=False),
+                condition=Q(programme__isnull=False) & ~Q(status="returned"),
                 name="audit_case_once_per_programme",
             ),
             models.CheckConstraint(
@@ -315,7 +336,7 @@ class Audit(models.Model):
         allow_submitted = kwargs.pop("allow_submitted", False)
         if self.pk and not allow_submitted:
             stored = Audit.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored == Audit.Status.SUBMITTED:
+            if stored in Audit.LOCKED_STATUSES:
                 raise DomainError("A submitted audit cannot be changed.")
         super().save(*args, **kwargs)
 
@@ -353,7 +374,7 @@ class DomainGrade(models.Model):
 
     def save(self, *args, **kwargs):
         # Submitted grades never change, whoever calls save().
-        locked = Audit.objects.filter(pk=self.audit_id, status=Audit.Status.SUBMITTED)
+        locked = Audit.objects.filter(pk=self.audit_id, status__in=Audit.LOCKED_STATUSES)
         if self.pk is not None and locked.exists():
             raise DomainError("The auditor's grades on a submitted audit cannot be changed.")
         super().save(*args, **kwargs)

@@ -21,16 +21,17 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
         return audits.none()
     if user.is_qa_lead:
         return audits
-    visible = Q(pk__in=[])
+    submitted = Q(status__in=Audit.LOCKED_STATUSES)
+    # A line manager follows the submitted audits (and their moderation) of their managers.
+    visible = submitted & Q(auditor__line_manager=user)
     if user.is_auditor:
         visible |= Q(auditor=user)
         if user.team_id:
-            submitted = Q(status=Audit.Status.SUBMITTED)
             visible |= submitted & (
                 Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id)
             )
     if user.is_moderator:
-        visible |= Q(status=Audit.Status.SUBMITTED)
+        visible |= submitted
     if user.is_viewer:
         visible |= Q(case__team__service_area__in=user.service_areas.all())
     return audits.filter(visible)

@@ -23,6 +23,7 @@ from .models import (
 
 NARRATIVE_FIELDS = ("working_well", "worried_about", "needs_to_happen", "family_feedback")
 RESAMPLE_WINDOW_MONTHS = 12
+REWORK_DAYS = 10
 
 
 def first_of_month(day: dt.date) -> dt.date:
@@ -142,7 +143,7 @@ def audit_reaudit_start(
 ) -> Audit:
     """Start a re-audit of an earlier audit from a copy of its content, linked to it."""
     if original.status != Audit.Status.SUBMITTED:
-        raise TransitionNotAllowed("Only a submitted audit can be re-audited.")
+        raise TransitionNotAllowed("Only a submitted audit (not one returned) can be re-audited.")
     audit = audit_create(
         actor=actor,
         case=original.case,
@@ -272,7 +273,62 @@ def audit_submit(
     locked.submitted_at = timezone.now()
     locked.version += 1
     _stamp(locked, actor).save()
+    _after_submit(locked, actor)
     return locked
+
+
+def _after_submit(audit: Audit, actor: User) -> None:
+    # Moderation owns escalations and the sample; it builds on audits, so import it here.
+    from moderation import services as moderation_services
+
+    if audit.escalated:
+        moderation_services.escalation_raise_from_audit(actor=actor, audit=audit)
+    if audit.revision_of_id is not None:
+        moderation_services.moderation_requeue_rework(actor=actor, audit=audit)
+
+
+@transaction.atomic
+def audit_return_for_rework(*, audit: Audit, actor: User) -> Audit:
+    """Mark a submission returned (it stays readable as it was) and open its next revision.
+
+    Called by moderation when a moderator sends an audit back; the new revision starts as a
+    copy of the submission, assigned to the same auditor.
+    """
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    if not locked.can_transition(Audit.Status.RETURNED):
+        raise TransitionNotAllowed("Only a submitted audit can be returned for rework.")
+    locked.status = Audit.Status.RETURNED
+    locked.version += 1
+    _stamp(locked, actor).save(allow_submitted=True)
+    revision = _stamp(
+        Audit(
+            case=locked.case,
+            auditor=locked.auditor,
+            tool=locked.tool,
+            programme=locked.programme,
+            month=locked.month,
+            kind=locked.kind,
+            status=Audit.Status.IN_PROGRESS,
+            source=Audit.Source.PRODUCT,
+            re_audit_of=locked.re_audit_of,
+            revision=locked.revision + 1,
+            revision_of=locked,
+            due_date=timezone.localdate() + dt.timedelta(days=REWORK_DAYS),
+            resample_reason=locked.resample_reason,
+            overall=locked.overall,
+            escalated=locked.escalated,
+            escalation_reason=locked.escalation_reason,
+            **{name: getattr(locked, name) for name in NARRATIVE_FIELDS},
+        ),
+        actor,
+    )
+    _insert_once(revision, "case", "This audit has already been returned for rework.")
+    for row in locked.grades.all():
+        copy = DomainGrade(
+            audit=revision, domain_id=row.domain_id, grade=row.grade, evidence=row.evidence
+        )
+        _stamp(copy, actor).save()
+    return revision
 
 
 @transaction.atomic

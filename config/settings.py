@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -122,6 +123,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "case-file-audit@localhost")
+# Links in e-mails point here; e-mails name a case by its reference only, never a child.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Working rules of the moderation cycle.
+ESCALATION_RESPONSE_DAYS = int(os.environ.get("ESCALATION_RESPONSE_DAYS", "10"))
+AUDIT_DUE_SOON_DAYS = 3
+ESCALATION_REMINDER_DAYS = 2
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -148,6 +156,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AuditStatusEnum": "audits.models.Audit.Status",
         "ActionStatusEnum": "audits.models.Action.Status",
+        "ModerationStatusEnum": "moderation.models.Moderation.Status",
+        "EscalationStatusEnum": "moderation.models.Escalation.Status",
     },
 }
 
@@ -160,6 +170,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "audits-due-soon": {
+        "task": "moderation.tasks.remind_audits_due_soon",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "escalation-responses-due": {
+        "task": "moderation.tasks.remind_escalation_responses_due",
+        "schedule": crontab(hour=7, minute=15),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

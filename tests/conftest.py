@@ -72,3 +72,19 @@ def audit(auditor, team):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def submitted(auditor, team):
+    """A submitted audit by the auditor of a case in their team, every domain Good."""
+    from tests.factories import submitted_audit
+
+    return submitted_audit(auditor=auditor, case__team=team)
+
+
+@pytest.fixture
+def moderation(submitted, qa_lead):
+    """The submitted audit, sampled for moderation and waiting for a moderator."""
+    from tests.factories import sampled_moderation
+
+    return sampled_moderation(submitted, qa_lead)

@@ -97,3 +97,34 @@ def complete_content(tool: AuditTool, grade: str = "G", overall: str = "G"):
         needs_to_happen="Review the plan.",
         grades={d.code: (grade, f"Evidence for {d.code}.") for d in tool.domains.all()},
     )
+
+
+def submitted_audit(*, auditor=None, grade: str = "G", overall: str = "G", **audit_fields):
+    """An audit submitted through the service, so its grades are locked as in real use."""
+    from audits.services import audit_submit
+
+    audit = AuditFactory(**({"auditor": auditor} if auditor else {}), **audit_fields)
+    content = complete_content(audit.tool, grade=grade, overall=overall)
+    return audit_submit(audit=audit, actor=audit.auditor, version=audit.version, content=content)
+
+
+def sampled_moderation(audit, actor=None):
+    """Put a submitted audit in the moderation sample by hand (as a QA lead would)."""
+    from moderation.models import Moderation
+    from moderation.services import moderation_sample
+
+    return moderation_sample(
+        actor=actor, audit=audit, selection=Moderation.Selection.HAND, note="Chosen for a test."
+    )
+
+
+def moderation_content(tool, grade: str = "G", overall: str = "G", **fields):
+    """Everything a moderator must write to complete, with one grade for every domain."""
+    from moderation.services import ModerationContent
+
+    return ModerationContent(
+        overall=overall,
+        summary="Clear analysis; the plan needs dates.",
+        grades={d.code: (grade, f"Rationale for {d.code}.", "") for d in tool.domains.all()},
+        **fields,
+    )

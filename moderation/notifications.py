@@ -1,0 +1,130 @@
+"""E-mails about audits, moderation and escalations, sent through Django's mail settings.
+
+E-mails name a case by its reference and link to the service; they never carry a child's
+details, grades or evidence, which stay behind sign-in.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import Audit, Role, User
+
+from .models import Escalation, Moderation
+
+
+def _link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send(subject: str, body: str, recipients: list[str]) -> int:
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return 0
+    return send_mail(subject, body, None, recipients)
+
+
+def _heads_of_service(audit: Audit) -> list[str]:
+    area_id = audit.case.team.service_area_id
+    heads = User.objects.filter(
+        is_active=True, groups__name=Role.VIEWER, service_areas__id=area_id
+    ).distinct()
+    return list(heads.values_list("email", flat=True))
+
+
+def moderation_completed_send(*, moderation_id: int) -> int:
+    """Tell the auditor (and their line manager) that their audit has been moderated."""
+    moderation = Moderation.objects.select_related(
+        "audit__case", "audit__auditor__line_manager"
+    ).get(pk=moderation_id)
+    auditor = moderation.audit.auditor
+    manager = auditor.line_manager
+    return _send(
+        f"Moderation complete: case {moderation.audit.case.reference}",
+        "The moderation of your audit of case "
+        f"{moderation.audit.case.reference} is complete.\n\n"
+        "Read the moderated grades and the moderator's summary, then acknowledge them:\n"
+        f"{_link(reverse('moderation:feedback'))}\n",
+        [auditor.email, manager.email if manager and manager.is_active else ""],
+    )
+
+
+def returned_for_rework_send(*, moderation_id: int, revision_id: int) -> int:
+    """Tell the auditor their audit came back for rework."""
+    moderation = Moderation.objects.select_related("audit__case", "audit__auditor").get(
+        pk=moderation_id
+    )
+    return _send(
+        f"Audit returned for rework: case {moderation.audit.case.reference}",
+        f"A moderator has returned your audit of case {moderation.audit.case.reference} "
+        "for rework. Their comment and your audit are here:\n"
+        f"{_link(reverse('audit_edit', args=[revision_id]))}\n",
+        [moderation.audit.auditor.email],
+    )
+
+
+def escalation_raised_send(*, escalation_id: int) -> int:
+    """Ask the service area's heads of service for a management response."""
+    escalation = Escalation.objects.select_related("audit__case__team").get(pk=escalation_id)
+    return _send(
+        f"Escalation: management response needed for case {escalation.audit.case.reference}",
+        f"Case {escalation.audit.case.reference} has been judged Inadequate and escalated. "
+        f"Please record a management response by {escalation.due_date:%-d %B %Y}:\n"
+        f"{_link(escalation.get_absolute_url())}\n",
+        _heads_of_service(escalation.audit),
+    )
+
+
+def audits_due_soon_send(*, today: dt.date | None = None) -> int:
+    """Remind each auditor once about audits due in the next few days; safe to run twice."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=settings.AUDIT_DUE_SOON_DAYS)
+    due = Audit.objects.filter(
+        status__in=Audit.EDITABLE_STATUSES,
+        due_date__gte=today,
+        due_date__lte=horizon,
+        due_reminder_sent_on__isnull=True,
+    ).select_related("case", "auditor")
+    sent = 0
+    for audit in due:
+        # Compare-and-swap: a second run (or a second worker) finds the stamp and skips.
+        claimed = Audit.objects.filter(pk=audit.pk, due_reminder_sent_on__isnull=True).update(
+            due_reminder_sent_on=today
+        )
+        if claimed:
+            sent += _send(
+                f"Audit due {audit.due_date:%-d %B}: case {audit.case.reference}",
+                f"Your audit of case {audit.case.reference} is due on "
+                f"{audit.due_date:%-d %B %Y}:\n{_link(reverse('audit_edit', args=[audit.pk]))}\n",
+                [audit.auditor.email],
+            )
+    return sent
+
+
+def escalation_responses_due_send(*, today: dt.date | None = None) -> int:
+    """Remind heads of service, once a day, of responses due soon or overdue."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=settings.ESCALATION_REMINDER_DAYS)
+    due = Escalation.objects.filter(status=Escalation.Status.OPEN, due_date__lte=horizon).filter(
+        Q(reminder_sent_on__isnull=True) | Q(reminder_sent_on__lt=today)
+    )
+    sent = 0
+    for escalation in due.select_related("audit__case__team"):
+        claimed = (
+            Escalation.objects.filter(pk=escalation.pk)
+            .filter(Q(reminder_sent_on__isnull=True) | Q(reminder_sent_on__lt=today))
+            .update(reminder_sent_on=today)
+        )
+        if claimed:
+            late = "overdue" if escalation.due_date < today else "due"
+            sent += _send(
+                f"Escalation response {late}: case {escalation.audit.case.reference}",
+                f"The management response for case {escalation.audit.case.reference} is {late} "
+                f"({escalation.due_date:%-d %B %Y}):\n{_link(escalation.get_absolute_url())}\n",
+                _heads_of_service(escalation.audit),
+            )
+    return sent

@@ -1,0 +1,151 @@
+"""Who may see and change moderations and escalations. Services, pages and API call these.
+
+404 when the user may not know the object exists, 403 when they may see but not change it.
+Each state change has one yes/no function here, and the service that makes the change calls
+it, so no page or endpoint can skip the check.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from audits.models import Audit, Programme, User
+from audits.permissions import _is_staff_member, audits_visible_to
+
+from .models import Escalation, Moderation
+
+
+def moderations_visible_to(user: User) -> QuerySet[Moderation]:
+    """Every moderation the user may read."""
+    moderations = Moderation.objects.all()
+    if not _is_staff_member(user):
+        return moderations.none()
+    if user.is_qa_lead or user.is_moderator:
+        return moderations
+    # Feedback: the auditor, their line manager and the area's head of service read a
+    # moderation once it is complete, never while a moderator is still working.
+    completed = Q(status=Moderation.Status.COMPLETED)
+    visible = Q(pk__in=[])
+    visible |= completed & Q(audit__auditor=user)
+    visible |= completed & Q(audit__auditor__line_manager=user)
+    if user.is_viewer:
+        visible |= completed & Q(audit__case__team__service_area__in=user.service_areas.all())
+    return moderations.filter(visible)
+
+
+def moderation_for_user(*, user: User, moderation_id: int) -> Moderation:
+    """The moderation if the user may read it; 404 otherwise."""
+    moderation = (
+        moderations_visible_to(user)
+        .select_related(
+            "audit__case__team__service_area",
+            "audit__auditor",
+            "audit__tool",
+            "audit__programme",
+            "moderator",
+            "draw",
+        )
+        .filter(pk=moderation_id)
+        .first()
+    )
+    if moderation is None:
+        raise Http404("No such moderation.")
+    return moderation
+
+
+def _deny(message: str):
+    raise PermissionDenied(message)
+
+
+def require_sample_manage(user: User) -> None:
+    """Drawing the sample and adding or removing audits by hand is the QA lead's."""
+    if not (_is_staff_member(user) and user.is_qa_lead):
+        _deny("Only a QA lead can change the moderation sample.")
+
+
+def claim_allowed(*, user: User, moderation: Moderation) -> bool:
+    """A moderator claims any waiting audit except one they wrote."""
+    return _is_staff_member(user) and user.is_moderator and moderation.audit.auditor_id != user.pk
+
+
+def require_claim(*, user: User, moderation: Moderation) -> None:
+    if not (_is_staff_member(user) and user.is_moderator):
+        _deny("Only a moderator can claim an audit.")
+    if moderation.audit.auditor_id == user.pk:
+        _deny("You wrote this audit, so someone else must moderate it.")
+
+
+def moderate_allowed(*, user: User, moderation: Moderation) -> bool:
+    """Only the moderator who claimed it grades, reveals, completes or returns it."""
+    return _is_staff_member(user) and moderation.moderator_id == user.pk
+
+
+def require_moderate(*, user: User, moderation: Moderation) -> None:
+    if not moderate_allowed(user=user, moderation=moderation):
+        _deny("Only the moderator who claimed this audit can change its moderation.")
+
+
+def require_release(*, user: User, moderation: Moderation) -> None:
+    """The claimant gives an audit back to the queue; a QA lead can free a stuck claim."""
+    if not (moderate_allowed(user=user, moderation=moderation) or user.is_qa_lead):
+        _deny("Only the moderator who claimed this audit or a QA lead can release it.")
+
+
+def acknowledge_allowed(*, user: User, moderation: Moderation) -> bool:
+    return _is_staff_member(user) and moderation.audit.auditor_id == user.pk
+
+
+def require_acknowledge(*, user: User, moderation: Moderation) -> None:
+    if not acknowledge_allowed(user=user, moderation=moderation):
+        _deny("Only the audit's auditor can acknowledge its moderation.")
+
+
+def moderation_add_allowed(*, user: User, audit: Audit) -> bool:
+    return _is_staff_member(user) and user.is_qa_lead
+
+
+def escalations_visible_to(user: User) -> QuerySet[Escalation]:
+    """Escalations of audits the user may read; heads of service see their areas'."""
+    escalations = Escalation.objects.all()
+    if not _is_staff_member(user):
+        return escalations.none()
+    if user.is_qa_lead or user.is_moderator:
+        return escalations
+    return escalations.filter(audit__in=audits_visible_to(user))
+
+
+def escalation_for_user(*, user: User, escalation_id: int) -> Escalation:
+    escalation = (
+        escalations_visible_to(user)
+        .select_related(
+            "audit__case__team__service_area",
+            "audit__auditor",
+            "moderation",
+            "raised_by",
+            "responded_by",
+        )
+        .filter(pk=escalation_id)
+        .first()
+    )
+    if escalation is None:
+        raise Http404("No such escalation.")
+    return escalation
+
+
+def respond_allowed(*, user: User, escalation: Escalation) -> bool:
+    """The head of service for the case's area responds; a QA lead may record it for them."""
+    if not _is_staff_member(user):
+        return False
+    if user.is_qa_lead:
+        return True
+    area_id = escalation.audit.case.team.service_area_id
+    return user.is_viewer and user.service_areas.filter(pk=area_id).exists()
+
+
+def require_respond(*, user: User, escalation: Escalation) -> None:
+    if not respond_allowed(user=user, escalation=escalation):
+        _deny("Only the service area's head of service or a QA lead can respond.")
+
+
+def programme_sample_visible(*, user: User, programme: Programme) -> bool:
+    return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator)

@@ -1,6 +1,10 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from moderation.api.escalations import EscalationViewSet
+from moderation.api.moderations import ModerationViewSet
+from moderation.api.samples import ProgrammeSampleView
+
 from .api.actions import ActionViewSet
 from .api.audits import AuditViewSet
 from .api.catalogue import (
@@ -24,8 +28,12 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("audits", AuditViewSet, basename="audit")
 router.register("actions", ActionViewSet, basename="action")
+router.register("moderations", ModerationViewSet, basename="moderation")
+router.register("escalations", EscalationViewSet, basename="escalation")
 
 urlpatterns = [
     path("token/", TokenView.as_view(), name="token"),
+    # Programmes are audits' (ProgrammeViewSet); their moderation sample is moderation's.
+    path("programmes/<int:pk>/sample/", ProgrammeSampleView.as_view(), name="programme-sample"),
     *router.urls,
 ]

@@ -13,6 +13,12 @@ def navigation(request):
         items.append(("Programmes", reverse("programme_list")))
     if user.is_qa_lead or user.is_viewer or user.is_moderator:
         items.append(("All audits", reverse("audit_list")))
+    if user.is_qa_lead or user.is_moderator:
+        items.append(("Moderation", reverse("moderation:queue")))
+    if user.is_qa_lead or user.is_viewer or user.is_moderator:
+        items.append(("Escalations", reverse("moderation:escalations")))
+    if user.is_auditor:
+        items.append(("My feedback", reverse("moderation:feedback")))
     if user.is_qa_lead:
         items.append(("Import", reverse("import_audits")))
     items.append(("API", reverse("api_docs")))

@@ -2,7 +2,8 @@
 
 Everything is invented: staff names are random pairings of common names, and cases are known
 only by made-up references (never a child's name or date of birth). History goes through the
-import service, so the demo data takes the same path as a real authority's spreadsheets.
+import service, so the demo data takes the same path as a real authority's spreadsheets; its
+moderation goes through the moderation services (demo_moderation.py), as moderators' would.
 """
 
 import calendar
@@ -15,12 +16,22 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from .demo_moderation import (
+    DOMAIN_SHIFTS,
+    OVERALL_SHIFTS,
+    demo_heads_of_service,
+    demo_moderate_history,
+    demo_moderation_queue,
+    demo_staff_activate,
+    shifted,
+)
 from .importer import ImportResult, audits_import
 from .models import GRADE_RANK, Audit, AuditTool, Case, Programme, Role, ServiceArea, Team, User
 from .services import (
     AuditContent,
     audit_create,
     audit_save_draft,
+    audit_submit,
     case_create,
     months_before,
     programme_create,
@@ -161,6 +172,10 @@ THEMES = [
 AUDITORS_PER_TEAM = 2
 TEAMS_WITH_A_THIRD_AUDITOR = 10
 MODERATORS = 8
+# The last months are moderated through the services (slow: every grade has its history);
+# earlier ones come in through the import's moderated_* columns, as real history would.
+SERVICE_MONTHS = 4
+CURRENT_RETURNS = 12  # audits already returned this month, so the moderation queue has work
 RANK_GRADE = {rank: grade for grade, rank in GRADE_RANK.items()}
 # How often a domain that allows N/A does not apply to the case.
 NA_CHANCE = {"earlier_intervention": 0.25, "review": 0.15, "impact_family": 0.08}
@@ -195,6 +210,9 @@ class DemoResult:
     logins: list[tuple[str, str]]  # (role label, username)
     assigned: int
     staff: int
+    moderated: int = 0
+    escalations: int = 0
+    waiting: int = 0
 
 
 def demo_organisation(rng: random.Random) -> DemoOrganisation:
@@ -270,43 +288,64 @@ def _grades(rng, overall: int, domains, top: int) -> dict[str, str]:
     return grades
 
 
-def _moderation(rng, row: dict, overall: int, domains, org, top: int, today) -> dict:
-    # Moderators mostly agree; when they do not, they downgrade more often than upgrade.
-    moderated = _shift(rng, overall, down=0.2, up=0.08, top=top)
-    moved = moderated - overall
+def _moderation(rng, row: dict, domains, org: DemoOrganisation, top: int, today) -> dict:
+    """Moderation done before the service, as the import's moderated_* columns."""
+    overall = GRADE_RANK[row["overall"]]
+    moderated = shifted(rng, overall, OVERALL_SHIFTS, top)
     submitted = dt.date.fromisoformat(row["submitted_on"])
     moderated_on = min(today, submitted + dt.timedelta(days=rng.randint(3, 21)))
+    escalate = moderated == 1 and (row["escalated"] == "yes" or rng.random() < 0.15)
     values = {
         "moderator": rng.choice(org.moderators),
         "moderated_on": moderated_on.isoformat(),
         "moderated_overall": RANK_GRADE[moderated],
-        "moderated_escalated": "yes"
-        if moderated == 1 and (row["escalated"] == "yes" or rng.random() < 0.3)
-        else "no",
+        "moderated_escalated": "yes" if escalate else "no",
     }
     for code, _na_allowed in domains:
         grade = row[code]
         if grade != "NA":
-            down = 0.4 if moved < 0 else 0.1
-            up = 0.35 if moved > 0 else 0.05
-            grade = RANK_GRADE[_shift(rng, GRADE_RANK[grade], down=down, up=up, top=top)]
+            grade = RANK_GRADE[shifted(rng, GRADE_RANK[grade], DOMAIN_SHIFTS, top)]
         values[f"moderated_{code}"] = grade
     return values
 
 
+def _moderate_half(rng, rows: list[dict], tools, org: DemoOrganisation, today) -> None:
+    """About half of each area's returns, at least one, as the QA team then sampled them."""
+    by_area: dict[str, list[dict]] = {}
+    for row in rows:
+        by_area.setdefault(row["service_area"], []).append(row)
+    for area in sorted(by_area):
+        returned = by_area[area]
+        for row in rng.sample(returned, max(1, round(len(returned) / 2))):
+            tool, domains = tools[row["tool"]]
+            top = 4 if tool.offers_outstanding else 3
+            row |= _moderation(rng, row, domains, org, top, today)
+
+
 def history_rows(
-    *, rng: random.Random, organisation: DemoOrganisation, today: dt.date, months: int
+    *,
+    rng: random.Random,
+    organisation: DemoOrganisation,
+    today: dt.date,
+    months: int,
+    service_months: int = SERVICE_MONTHS,
 ) -> list[dict[str, str]]:
-    """Past audits in the import format: about 50 a month, a few of foster carers."""
+    """Past audits in the import format: about 50 a month, a few of foster carers.
+
+    Months before the last `service_months` carry their moderation in the moderated_*
+    columns; the later ones are moderated through the services (demo_moderation.py).
+    """
     tools = _tool_domains()
     references: set[str] = set()
     case_teams = [t for t in organisation.teams if t.area != FOSTERING_AREA]
     fostering_teams = [t for t in organisation.teams if t.area == FOSTERING_AREA]
     current = today.replace(day=1)
     rows = []
-    for index, month in enumerate(months_before(current, n) for n in range(months, 0, -1)):
+    for index, back in enumerate(range(months, 0, -1)):
+        month = months_before(current, back)
         if month.month in NO_PROGRAMME_MONTHS:
             continue
+        month_rows = []
         progress = index / max(1, months - 1)
         total = rng.randint(44, 56)
         fostering = rng.randint(2, 4)
@@ -335,9 +374,10 @@ def history_rows(
                 "submitted_on": submitted.isoformat(),
             }
             row |= _grades(rng, overall, domains, top)
-            if rng.random() < 0.5:
-                row |= _moderation(rng, row, overall, domains, organisation, top, today)
-            rows.append(row)
+            month_rows.append(row)
+        if back > service_months:
+            _moderate_half(rng, month_rows, tools, organisation, today)
+        rows += month_rows
     return rows
 
 
@@ -387,8 +427,10 @@ def _set_targets(rng: random.Random, months: list[dt.date], actor: User) -> None
         )
 
 
-def _current_month(rng, organisation: DemoOrganisation, today, qa_lead, auditor) -> int:
-    """This month's programme with work assigned; the demo auditor has one audit under way."""
+def _current_month(
+    rng, organisation: DemoOrganisation, today, qa_lead, auditor
+) -> tuple[int, Programme]:
+    """This month's programme: work assigned (the demo auditor's under way), a few returned."""
     tool = AuditTool.objects.filter(code="case-file").order_by("-version").first()
     month = today.replace(day=1)
     last_day = calendar.monthrange(month.year, month.month)[1]
@@ -404,23 +446,40 @@ def _current_month(rng, organisation: DemoOrganisation, today, qa_lead, auditor)
     )
     references = set(Case.objects.values_list("reference", flat=True))
     teams = {(t.area, t.name): t for t in organisation.teams if t.area != FOSTERING_AREA}
-    demo_team = teams[DEMO_AUDITOR_TEAM]
-    work = [(demo_team, DEMO_AUDITOR)] * 3
-    for team in rng.sample(sorted(teams.values(), key=lambda t: t.name), 6):
+    # Teams and managers with history (a short --months may not reach every team).
+    team_rows = {(t.service_area.name, t.name): t for t in Team.objects.select_related()}
+    authors = User.objects.filter(is_active=True).in_bulk(field_name="username")
+    returning = sorted(
+        (t for t in teams.values() if (t.area, t.name) in team_rows and t.auditors[-1] in authors),
+        key=lambda t: t.name,
+    )
+    work = [(teams[DEMO_AUDITOR_TEAM], DEMO_AUDITOR)] * 3
+    for team in rng.sample(returning, min(6, len(returning))):
         work.append((team, team.auditors[-1]))
     audits = []
     for team, username in work:
-        team_row = Team.objects.get(service_area__name=team.area, name=team.name)
         case = case_create(
             actor=qa_lead,
             reference=_new_reference(rng, references),
-            team=team_row,
+            team=team_rows[(team.area, team.name)],
             case_type=team.case_type,
         )
-        assignee = auditor if username == DEMO_AUDITOR else User.objects.get(username=username)
+        assignee = auditor if username == DEMO_AUDITOR else authors[username]
         audits.append(
             audit_create(actor=qa_lead, case=case, auditor=assignee, tool=tool, programme=programme)
         )
+    for team in rng.sample(returning, min(CURRENT_RETURNS, len(returning))):
+        case = case_create(
+            actor=qa_lead,
+            reference=_new_reference(rng, references),
+            team=team_rows[(team.area, team.name)],
+            case_type=team.case_type,
+        )
+        author = authors[team.auditors[-1]]
+        audit = audit_create(
+            actor=qa_lead, case=case, auditor=author, tool=tool, programme=programme
+        )
+        _submit(rng, audit, author)
     started = audits[0]
     audit_save_draft(
         audit=started,
@@ -434,7 +493,30 @@ def _current_month(rng, organisation: DemoOrganisation, today, qa_lead, auditor)
             },
         ),
     )
-    return len(audits)
+    return len(audits), programme
+
+
+def _submit(rng: random.Random, audit: Audit, author: User) -> Audit:
+    """An audit returned early this month, written as a manager would."""
+    top = 4 if audit.tool.offers_outstanding else 3
+    overall = rng.choice([2, 2, 2, 3, 3, 1])
+    domains = [(d.code, d.na_allowed) for d in audit.tool.domains.all()]
+    grades = _grades(rng, min(top, overall), domains, top)
+    return audit_submit(
+        audit=audit,
+        actor=author,
+        version=audit.version,
+        content=AuditContent(
+            overall=RANK_GRADE[overall],
+            working_well="The family engage with the worker; visits are regular and recorded.",
+            worried_about="The plan has actions without owners or dates.",
+            needs_to_happen="Update the plan with timescales at the next review.",
+            grades={
+                code: (grade, "" if grade == "NA" else "Seen in the case notes and the plan.")
+                for code, grade in grades.items()
+            },
+        ),
+    )
 
 
 def demo_is_seeded() -> bool:
@@ -463,16 +545,41 @@ def demo_seed(
         roles=[Role.AUDITOR],
         team=Team.objects.get(service_area__name=area, name=team_name),
     )
-    demo_login_set(username=DEMO_MODERATOR, password=password, roles=[Role.MODERATOR])
-    demo_login_set(
+    moderator = demo_login_set(username=DEMO_MODERATOR, password=password, roles=[Role.MODERATOR])
+    viewer = demo_login_set(
         username=DEMO_VIEWER,
         password=password,
         roles=[Role.VIEWER],
         service_areas=list(ServiceArea.objects.filter(name__in=DEMO_VIEWER_AREAS)),
     )
-    assigned = _current_month(rng, organisation, today, qa_lead, auditor)
+    moderators = demo_staff_activate(moderators=organisation.moderators, qa_lead=qa_lead)
+    heads = demo_heads_of_service(covered=set(DEMO_VIEWER_AREAS))
+    moderation = demo_moderate_history(
+        # Its own generator: the history rows stay exactly those history_rows() draws.
+        rng=random.Random(f"{seed}-moderation"),
+        seed=seed,
+        months=[
+            m
+            for m in history_months(today, months)
+            if m >= months_before(today.replace(day=1), SERVICE_MONTHS)
+        ],
+        qa_lead=qa_lead,
+        moderators=moderators,
+        heads=heads,
+        viewer=viewer,
+    )
+    assigned, programme = _current_month(rng, organisation, today, qa_lead, auditor)
+    waiting = demo_moderation_queue(
+        seed=seed, programme=programme, qa_lead=qa_lead, moderator=moderator
+    )
     return DemoResult(
-        import_result=result, logins=demo_logins(), assigned=assigned, staff=User.objects.count()
+        import_result=result,
+        logins=demo_logins(),
+        assigned=assigned,
+        staff=User.objects.count(),
+        moderated=moderation.completed,
+        escalations=moderation.escalations,
+        waiting=waiting,
     )
 
 

@@ -31,10 +31,21 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
                 Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id)
             )
     if user.is_moderator:
-        visible |= submitted
+        visible |= submitted & ~Q(pk__in=_blind_pending())
     if user.is_viewer:
         visible |= Q(case__team__service_area__in=user.service_areas.all())
     return audits.filter(visible)
+
+
+def _blind_pending():
+    """Audits waiting for blind moderation: moderators must not read the auditor's grades
+    until they have graded and revealed (the moderation form shows them after that)."""
+    blind = Q(tool__blind_moderation=True) | Q(programme__blind_moderation=True)
+    return Audit.objects.filter(
+        blind,
+        moderations__status__in=["sampled", "claimed"],
+        moderations__revealed_at__isnull=True,
+    ).values("pk")
 
 
 def audit_write_allowed(*, user: User, audit: Audit) -> bool:
@@ -115,8 +126,14 @@ def programme_for_user(*, user: User, programme_id: int, write: bool = False) ->
 
 
 def action_create_allowed(*, user: User, audit: Audit) -> bool:
-    """The auditor adds actions to their own audit at any time; a QA lead to any audit."""
-    return _is_staff_member(user) and (audit.auditor_id == user.pk or user.is_qa_lead)
+    """The auditor adds actions to their own audit; a QA lead to any; a moderator to theirs."""
+    if not _is_staff_member(user):
+        return False
+    return (
+        audit.auditor_id == user.pk
+        or user.is_qa_lead
+        or (user.is_moderator and audit.moderations.filter(moderator=user).exists())
+    )
 
 
 def action_write_allowed(*, user: User, action: Action) -> bool:

@@ -8,6 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from moderation.permissions import moderations_visible_to
+from moderation.selectors import rework_request
+
 from . import selectors, services
 from .errors import DomainError
 from .forms import ActionForm, AuditForm
@@ -19,6 +22,7 @@ from .permissions import (
     audit_for_user,
     audit_reaudit_allowed,
     audit_write_allowed,
+    audits_visible_to,
 )
 
 
@@ -75,8 +79,23 @@ def audit_detail(request, audit_id: int):
             and audit_reaudit_allowed(user=request.user, audit=audit),
             "action_form": ActionForm(),
             "today": timezone.localdate(),
+            **_moderation_links(request.user, audit),
         },
     )
+
+
+def _moderation_links(user, audit: Audit) -> dict:
+    """The audit's moderations the user may read, and its earlier and later revisions."""
+    visible = audits_visible_to(user)
+    return {
+        "moderations": list(
+            moderations_visible_to(user).filter(audit=audit).select_related("moderator")
+        ),
+        "earlier_revision": visible.filter(pk=audit.revision_of_id).first()
+        if audit.revision_of_id
+        else None,
+        "later_revision": visible.filter(revision_of=audit).first(),
+    }
 
 
 @login_required
@@ -112,7 +131,12 @@ def audit_edit(request, audit_id: int):
     return render(
         request,
         "audits/audit_form.html",
-        {"audit": audit, "form": form, "sections": list(form.sections())},
+        {
+            "audit": audit,
+            "form": form,
+            "sections": list(form.sections()),
+            "rework": rework_request(audit=audit),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -158,6 +158,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "audits.models.Action.Status",
         "ModerationStatusEnum": "moderation.models.Moderation.Status",
         "EscalationStatusEnum": "moderation.models.Escalation.Status",
+        # An overall judgement (the auditor's, the moderator's, before and after the reveal).
+        "OverallEnum": "audits.models.Grade",
     },
 }
 

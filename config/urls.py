@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/reports/", include("reporting.api_urls")),
     path("api/", include("audits.api_urls")),
     path("", include("moderation.urls")),
     path("", include("audits.urls")),

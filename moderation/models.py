@@ -157,7 +157,15 @@ class Moderation(models.Model):
 
     def auditor_grades_hidden(self) -> bool:
         """Blind moderation hides the auditor's grades until the moderator has graded."""
-        return self.blind and self.revealed_at is None and self.status == self.Status.CLAIMED
+        if self.revealed_at is not None or not self.is_open():
+            return False
+        # A waiting moderation is blind if the tool or programme asks, before anyone claims it.
+        if self.status == self.Status.CLAIMED:
+            return self.blind
+        audit = self.audit
+        return audit.tool.blind_moderation or bool(
+            audit.programme and audit.programme.blind_moderation
+        )
 
 
 class ModeratedGrade(models.Model):
@@ -234,7 +242,6 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -254,6 +261,25 @@ class Escalation(models.Model):
 
     def is_overdue(self, today) -> bool:
         return self.status == self.Status.OPEN and self.due_date < today
+
+
+class SentNotification(models.Model):
+    """One e-mail sent: the unique key makes every notification task safe to run twice."""
+
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    period = models.DateField(help_text="The due date or day the e-mail was about.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "period"], name="notification_sent_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} {self.period}"
 
 
 def grade_shift(before: str, after: str) -> tuple[str, int]:

@@ -8,17 +8,27 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Audit, Role, User
 
-from .models import Escalation, Moderation
+from .models import Escalation, Moderation, SentNotification
 
 
 def _link(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
+
+
+def _first_time(kind: str, object_id: int, period: dt.date) -> bool:
+    """Record that this e-mail is being sent; False if it already was (a task ran twice)."""
+    try:
+        with transaction.atomic():
+            SentNotification.objects.create(kind=kind, object_id=object_id, period=period)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _send(subject: str, body: str, recipients: list[str]) -> int:
@@ -41,6 +51,8 @@ def moderation_completed_send(*, moderation_id: int) -> int:
     moderation = Moderation.objects.select_related(
         "audit__case", "audit__auditor__line_manager"
     ).get(pk=moderation_id)
+    if not _first_time("moderation_completed", moderation.pk, moderation.completed_at.date()):
+        return 0
     auditor = moderation.audit.auditor
     manager = auditor.line_manager
     return _send(
@@ -58,6 +70,9 @@ def returned_for_rework_send(*, moderation_id: int, revision_id: int) -> int:
     moderation = Moderation.objects.select_related("audit__case", "audit__auditor").get(
         pk=moderation_id
     )
+    revision = Audit.objects.get(pk=revision_id)
+    if not _first_time("returned_for_rework", revision.pk, revision.created_at.date()):
+        return 0
     return _send(
         f"Audit returned for rework: case {moderation.audit.case.reference}",
         f"A moderator has returned your audit of case {moderation.audit.case.reference} "
@@ -70,9 +85,12 @@ def returned_for_rework_send(*, moderation_id: int, revision_id: int) -> int:
 def escalation_raised_send(*, escalation_id: int) -> int:
     """Ask the service area's heads of service for a management response."""
     escalation = Escalation.objects.select_related("audit__case__team").get(pk=escalation_id)
+    if not _first_time("escalation_raised", escalation.pk, escalation.created_at.date()):
+        return 0
     return _send(
         f"Escalation: management response needed for case {escalation.audit.case.reference}",
-        f"Case {escalation.audit.case.reference} has been judged Inadequate and escalated. "
+        # The e-mail never says how the case was graded: grades stay behind sign-in.
+        f"Case {escalation.audit.case.reference} has been escalated to you. "
         f"Please record a management response by {escalation.due_date:%-d %B %Y}:\n"
         f"{_link(escalation.get_absolute_url())}\n",
         _heads_of_service(escalation.audit),
@@ -84,18 +102,12 @@ def audits_due_soon_send(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.AUDIT_DUE_SOON_DAYS)
     due = Audit.objects.filter(
-        status__in=Audit.EDITABLE_STATUSES,
-        due_date__gte=today,
-        due_date__lte=horizon,
-        due_reminder_sent_on__isnull=True,
+        status__in=Audit.EDITABLE_STATUSES, due_date__gte=today, due_date__lte=horizon
     ).select_related("case", "auditor")
     sent = 0
     for audit in due:
-        # Compare-and-swap: a second run (or a second worker) finds the stamp and skips.
-        claimed = Audit.objects.filter(pk=audit.pk, due_reminder_sent_on__isnull=True).update(
-            due_reminder_sent_on=today
-        )
-        if claimed:
+        # Once per audit and due date: a second run (or a second worker) finds the record.
+        if _first_time("audit_due_soon", audit.pk, audit.due_date):
             sent += _send(
                 f"Audit due {audit.due_date:%-d %B}: case {audit.case.reference}",
                 f"Your audit of case {audit.case.reference} is due on "
@@ -109,17 +121,11 @@ def escalation_responses_due_send(*, today: dt.date | None = None) -> int:
     """Remind heads of service, once a day, of responses due soon or overdue."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.ESCALATION_REMINDER_DAYS)
-    due = Escalation.objects.filter(status=Escalation.Status.OPEN, due_date__lte=horizon).filter(
-        Q(reminder_sent_on__isnull=True) | Q(reminder_sent_on__lt=today)
-    )
+    due = Escalation.objects.filter(status=Escalation.Status.OPEN, due_date__lte=horizon)
     sent = 0
     for escalation in due.select_related("audit__case__team"):
-        claimed = (
-            Escalation.objects.filter(pk=escalation.pk)
-            .filter(Q(reminder_sent_on__isnull=True) | Q(reminder_sent_on__lt=today))
-            .update(reminder_sent_on=today)
-        )
-        if claimed:
+        # Once a day per escalation, however often the task runs.
+        if _first_time("escalation_response_due", escalation.pk, today):
             late = "overdue" if escalation.due_date < today else "due"
             sent += _send(
                 f"Escalation response {late}: case {escalation.audit.case.reference}",

@@ -149,3 +149,23 @@ def require_respond(*, user: User, escalation: Escalation) -> None:
 
 def programme_sample_visible(*, user: User, programme: Programme) -> bool:
     return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator)
+
+
+def require_history(user: User) -> None:
+    """The full change history of an audit is for QA leads: investigations and requests."""
+    if not (_is_staff_member(user) and user.is_qa_lead):
+        _deny("Only a QA lead can read the change history.")
+
+
+def queue_visible(user: User) -> bool:
+    """The moderation queue is the moderators' and QA leads' working list."""
+    return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator)
+
+
+def sample_manage_allowed(user: User) -> bool:
+    return _is_staff_member(user) and user.is_qa_lead
+
+
+def escalation_list_visible(user: User) -> bool:
+    """Heads of service, QA leads and moderators follow escalations."""
+    return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator or user.is_viewer)

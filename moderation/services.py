@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from audits import services as audit_services
 from audits.errors import DomainError, StaleVersion, TransitionNotAllowed
@@ -39,9 +40,11 @@ def _stamp(obj, actor: User | None):
 
 
 def _lock(moderation: Moderation, version: int | None = None) -> Moderation:
+    # Not select_related("moderator"): when a rival's update is waited for, PostgreSQL gives
+    # the locked row's new moderator_id but the joined user as it was (none), so read it after.
     locked = (
         Moderation.objects.select_for_update(of=("self",))
-        .select_related("audit__tool", "audit__programme", "audit__auditor", "moderator")
+        .select_related("audit__tool", "audit__programme", "audit__auditor")
         .get(pk=moderation.pk)
     )
     if version is not None and locked.version != version:
@@ -149,9 +152,16 @@ def moderation_claim(*, actor: User, moderation: Moderation) -> Moderation:
     locked.version += 1
     _stamp(locked, actor).save()
     existing = set(locked.grades.values_list("domain_id", flat=True))
-    for domain in audit.tool.domains.all():
-        if domain.pk not in existing:
-            _stamp(ModeratedGrade(moderation=locked, domain=domain), actor).save()
+    # In one insert, with its history rows: a blank row per domain for the moderator to grade.
+    bulk_create_with_history(
+        [
+            ModeratedGrade(moderation=locked, domain=domain)
+            for domain in audit.tool.domains.all()
+            if domain.pk not in existing
+        ],
+        ModeratedGrade,
+        default_user=actor,
+    )
     return locked
 
 
@@ -407,27 +417,42 @@ def moderation_record_imported(
     """Record imported history as a completed moderation, like one done here."""
     if record.moderator.pk == audit.auditor_id:
         raise DomainError("The moderator cannot be the audit's auditor.")
-    moderation = moderation_sample(
-        actor=actor, audit=audit, selection=Moderation.Selection.IMPORTED, note="Imported history"
-    )
+    if audit.status != Audit.Status.SUBMITTED:
+        raise TransitionNotAllowed("Only a submitted audit can be moderated.")
+    if _live_moderation_exists(audit):
+        raise TransitionNotAllowed(
+            f"Case {audit.case.reference} is already in the moderation sample."
+        )
     moment = timezone.make_aware(dt.datetime.combine(record.moderated_on, dt.time(12)))
-    moderation.source = Moderation.Source.IMPORT
-    moderation.moderator = record.moderator
-    moderation.claimed_at = moment
-    moderation.completed_at = moment
-    moderation.overall = record.overall
-    moderation.escalated = record.escalated and record.overall == Grade.INADEQUATE
-    moderation.escalation_reason = "Escalated in imported history." if moderation.escalated else ""
-    moderation.summary = record.summary
-    for domain in audit.tool.domains.all():
-        _stamp(
+    moment = min(moment, timezone.now())
+    escalated = record.escalated and record.overall == Grade.INADEQUATE
+    # Inserted complete in one go, grades in bulk: imports record hundreds of these at once.
+    moderation = Moderation(
+        audit=audit,
+        status=Moderation.Status.COMPLETED,
+        source=Moderation.Source.IMPORT,
+        selection=Moderation.Selection.IMPORTED,
+        selection_note="Imported history",
+        moderator=record.moderator,
+        claimed_at=moment,
+        completed_at=moment,
+        overall=record.overall,
+        escalated=escalated,
+        escalation_reason="Escalated in imported history." if escalated else "",
+        summary=record.summary,
+    )
+    _insert_moderation(moderation, actor)
+    bulk_create_with_history(
+        [
             ModeratedGrade(
                 moderation=moderation, domain=domain, grade=record.grades.get(domain.code, "")
-            ),
-            actor,
-        ).save()
-    moderation.status = Moderation.Status.COMPLETED
-    _stamp(moderation, actor).save()
+            )
+            for domain in audit.tool.domains.all()
+        ],
+        ModeratedGrade,
+        default_user=actor,
+        default_change_reason="Imported",
+    )
     return moderation
 
 

@@ -1,10 +1,543 @@
-"""Placeholder views: the pages helper replaces these with the real pages."""
+"""The moderation pages: queue, sample, moderation form, feedback and escalations.
 
-from django.http import HttpResponse
+Access comes from permissions.py, reads from selectors.py and every write from services.py
+(sampling.py for a draw). A refused change (DomainError) is shown on the page as a form error
+with the status the API would give (400, or 409 for a claim or save someone else won).
+"""
+
+import secrets
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audits.errors import DomainError
+from audits.models import Audit, DomainGrade
+from audits.permissions import audits_visible_to, has_any_role, programme_for_user
+from audits.selectors import percent
+
+from . import permissions, sampling, selectors, services
+from .forms import (
+    AddToSampleForm,
+    EscalationResponseForm,
+    ModerationForm,
+    QueueFilterForm,
+    RemoveFromSampleForm,
+    ReworkForm,
+    SampleDrawForm,
+    add_service_errors,
+)
+from .models import Escalation, ModeratedGrade, Moderation, grade_shift
+
+SEED_LIMIT = 1_000_000
 
 
-def _placeholder(request, pk=None):
-    return HttpResponse("Not built yet", status=501)
+def _error_form(error: DomainError) -> django_forms.Form:
+    """A fieldless form holding a refused button press, for the page's error summary."""
+    form = django_forms.Form(data={})
+    form.is_valid()
+    form.add_error(None, error.message)
+    return form
 
 
-queue = detail = feedback = escalation_list = escalation_detail = _placeholder
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+# ---------------------------------------------------------------- queue
+
+
+@login_required
+def queue(request):
+    if not permissions.queue_visible(request.user):
+        raise PermissionDenied("The moderation queue is for moderators and QA leads.")
+    return _queue_page(request)
+
+
+def _blind_pending(moderation: Moderation) -> bool:
+    """Whether the auditor's judgement stays hidden: blind moderation not yet revealed."""
+    audit = moderation.audit
+    blind = moderation.blind or audit.tool.blind_moderation
+    blind = blind or bool(audit.programme and audit.programme.blind_moderation)
+    return blind and moderation.is_open() and moderation.revealed_at is None
+
+
+def _queue_page(request, *, error_form=None, status: int = 200):
+    user = request.user
+    filter_form = QueueFilterForm(request.GET or None)
+    filters = {}
+    if filter_form.is_bound and filter_form.is_valid():
+        filters = {name: value.pk for name, value in filter_form.cleaned_data.items() if value}
+    rows = list(selectors.moderation_queue(user=user, filters=filters))
+    for row in rows:
+        row.overall_hidden = _blind_pending(row)
+        row.claim_allowed = permissions.claim_allowed(user=user, moderation=row)
+        row.wrote_it = row.audit.auditor_id == user.pk
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "filter_form": filter_form,
+            "error_form": error_form,
+            "waiting": [r for r in rows if r.status == Moderation.Status.SAMPLED],
+            "claimed": [
+                r
+                for r in rows
+                if r.status == Moderation.Status.CLAIMED and r.moderator_id != user.pk
+            ],
+            "yours": [
+                r
+                for r in rows
+                if r.status == Moderation.Status.CLAIMED and r.moderator_id == user.pk
+            ],
+            "querystring": query,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def claim(request, pk: int):
+    moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
+    try:
+        services.moderation_claim(actor=request.user, moderation=moderation)
+    except DomainError as error:
+        return _queue_page(request, error_form=_error_form(error), status=error.status_code)
+    messages.success(request, f"You have claimed the audit of case {moderation.audit.case}.")
+    return redirect("moderation:detail", pk=moderation.pk)
+
+
+@login_required
+@require_POST
+def release(request, pk: int):
+    moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
+    try:
+        services.moderation_release(actor=request.user, moderation=moderation)
+    except DomainError as error:
+        return _queue_page(request, error_form=_error_form(error), status=error.status_code)
+    messages.success(
+        request, f"The audit of case {moderation.audit.case} is back in the queue for others."
+    )
+    return redirect("moderation:queue")
+
+
+# ---------------------------------------------------------------- moderation form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request, pk: int):
+    moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
+    editing = moderation.status == Moderation.Status.CLAIMED and permissions.moderate_allowed(
+        user=request.user, moderation=moderation
+    )
+    if not editing:
+        if request.method == "POST":
+            raise PermissionDenied("Only the moderator who claimed this audit can change it.")
+        return _read_only(request, moderation)
+    domains = [row.domain for row in moderation.grades.all()]
+    form = ModerationForm(request.POST or None, moderation=moderation, domains=domains)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        intent = request.POST.get("intent", "save")
+        version = form.cleaned_data["version"]
+        try:
+            return _moderate(request, moderation, intent, version, form.content())
+        except DomainError as error:
+            add_service_errors(form, error)
+            status = error.status_code
+    elif form.errors:
+        status = 400
+    return _form_page(
+        request, moderation, form, ReworkForm(initial={"version": moderation.version}), status
+    )
+
+
+def _moderate(request, moderation: Moderation, intent: str, version: int, content):
+    actor = request.user
+    case = moderation.audit.case
+    if intent == "reveal":
+        services.moderation_reveal(
+            actor=actor, moderation=moderation, version=version, content=content
+        )
+        messages.success(
+            request,
+            "Your first grades are recorded. The auditor's grades are now shown beside yours.",
+        )
+        return redirect("moderation:detail", pk=moderation.pk)
+    if intent == "complete":
+        services.moderation_complete(
+            actor=actor, moderation=moderation, version=version, content=content
+        )
+        messages.success(request, f"Moderation of case {case} completed. The auditor is told.")
+        return redirect("moderation:detail", pk=moderation.pk)
+    services.moderation_save_draft(
+        actor=actor, moderation=moderation, version=version, content=content
+    )
+    messages.success(request, "Draft saved. You can come back to it later.")
+    return redirect("moderation:detail", pk=moderation.pk)
+
+
+def _form_page(request, moderation: Moderation, form, rework_form, status: int):
+    comparison = {row.code: row for row in selectors.moderation_comparison(moderation)}
+    hidden = moderation.auditor_grades_hidden()
+    return render(
+        request,
+        "moderation/moderation_form.html",
+        {
+            "moderation": moderation,
+            "audit": moderation.audit,
+            "form": form,
+            "rework_form": rework_form,
+            "sections": list(form.sections(comparison)),
+            "overall": selectors.moderation_overall_comparison(moderation),
+            "hidden": hidden,
+            "revealed": form.revealed,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def return_for_rework(request, pk: int):
+    moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
+    permissions.require_moderate(user=request.user, moderation=moderation)
+    rework_form = ReworkForm(request.POST)
+    status = 400
+    if rework_form.is_valid():
+        try:
+            services.moderation_return_for_rework(
+                actor=request.user,
+                moderation=moderation,
+                version=rework_form.cleaned_data["version"],
+                comment=rework_form.cleaned_data["rework_comment"],
+            )
+        except DomainError as error:
+            add_service_errors(rework_form, error)
+            status = error.status_code
+        else:
+            messages.success(
+                request,
+                f"The audit of case {moderation.audit.case} is returned to the auditor for rework.",
+            )
+            return redirect("moderation:queue")
+    if moderation.status != Moderation.Status.CLAIMED:
+        return _read_only(request, moderation, error_form=rework_form, status=status)
+    domains = [row.domain for row in moderation.grades.all()]
+    form = ModerationForm(moderation=moderation, domains=domains)
+    return _form_page(request, moderation, form, rework_form, status)
+
+
+def _read_only(request, moderation: Moderation, *, error_form=None, status: int = 200):
+    user = request.user
+    comparison = selectors.moderation_comparison(moderation)
+    overall = selectors.moderation_overall_comparison(moderation)
+    hidden = _blind_pending(moderation)
+    return render(
+        request,
+        "moderation/moderation_detail.html",
+        {
+            "moderation": moderation,
+            "audit": moderation.audit,
+            "rows": comparison,
+            "overall": overall,
+            "hidden": hidden,
+            "escalation": selectors.moderation_escalation(moderation),
+            "audit_visible": audits_visible_to(user).filter(pk=moderation.audit_id).exists(),
+            "error_form": error_form,
+            "can_claim": moderation.status == Moderation.Status.SAMPLED
+            and permissions.claim_allowed(user=user, moderation=moderation),
+            "can_release": moderation.status == Moderation.Status.CLAIMED
+            and (permissions.moderate_allowed(user=user, moderation=moderation) or user.is_qa_lead),
+            "can_acknowledge": moderation.status == Moderation.Status.COMPLETED
+            and moderation.acknowledged_at is None
+            and permissions.acknowledge_allowed(user=user, moderation=moderation),
+            "moderator_name": _name(moderation.moderator),
+        },
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def _outcomes(moderation: Moderation) -> dict:
+    """Domain outcomes counted, and the overall outcome, from prefetched grades."""
+    auditor = {g.domain_id: g.grade for g in moderation.audit.grades.all()}
+    counts = {"agreed": 0, "upgraded": 0, "downgraded": 0, "changed": 0}
+    for row in moderation.grades.all():
+        before = auditor.get(row.domain_id)
+        if before and row.grade:
+            counts[grade_shift(before, row.grade)[0]] += 1
+    outcome, steps = grade_shift(moderation.audit.overall, moderation.overall)
+    return {**counts, "overall": outcome, "overall_steps": steps}
+
+
+@login_required
+def feedback(request):
+    return _feedback_page(request)
+
+
+def _feedback_page(request, *, error_form=None, status: int = 200):
+    user = request.user
+    if not has_any_role(user):
+        raise PermissionDenied("Feedback is for staff with a role in the service.")
+    rows = list(selectors.feedback_for_user(user=user))
+    prefetch_related_objects(
+        rows,
+        Prefetch(
+            "grades", queryset=ModeratedGrade.objects.only("moderation_id", "domain_id", "grade")
+        ),
+        Prefetch(
+            "audit__grades", queryset=DomainGrade.objects.only("audit_id", "domain_id", "grade")
+        ),
+    )
+    for row in rows:
+        row.outcomes = _outcomes(row)
+    mine = sorted(
+        (r for r in rows if r.audit.auditor_id == user.pk),
+        key=lambda r: r.acknowledged_at is not None,
+    )
+    return render(
+        request,
+        "moderation/feedback.html",
+        {
+            "mine": mine,
+            "managed": [r for r in rows if r.audit.auditor_id != user.pk],
+            "error_form": error_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def acknowledge(request, pk: int):
+    moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
+    try:
+        services.moderation_acknowledge(actor=request.user, moderation=moderation)
+    except DomainError as error:
+        return _feedback_page(request, error_form=_error_form(error), status=error.status_code)
+    messages.success(request, f"Thank you: feedback on case {moderation.audit.case} acknowledged.")
+    return redirect("moderation:feedback")
+
+
+# ---------------------------------------------------------------- sample
+
+
+def _sample_programme(request, programme_id: int):
+    programme = programme_for_user(user=request.user, programme_id=programme_id)
+    if not permissions.programme_sample_visible(user=request.user, programme=programme):
+        raise PermissionDenied("The moderation sample is for moderators and QA leads.")
+    return programme
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sample(request, programme_id: int):
+    programme = _sample_programme(request, programme_id)
+    can_manage = permissions.sample_manage_allowed(request.user)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only a QA lead can change the moderation sample.")
+        form = SampleDrawForm(request.POST)
+        if form.is_valid():
+            try:
+                draw = sampling.sample_draw(
+                    actor=request.user,
+                    programme=programme,
+                    rules=form.rules(),
+                    seed=form.cleaned_data["seed"],
+                )
+            except DomainError as error:
+                add_service_errors(form, error)
+                return _sample_page(request, programme, draw_form=form, status=error.status_code)
+            count = draw.moderations.count()
+            messages.success(
+                request,
+                f"Sample drawn with seed {draw.seed}: {count} audit{'s' if count != 1 else ''} "
+                "added to the moderation queue.",
+            )
+            return redirect("moderation:sample", programme_id=programme.pk)
+        return _sample_page(request, programme, draw_form=form, status=400)
+    return _sample_page(request, programme, draw_form=_fresh_draw_form(programme))
+
+
+def _fresh_draw_form(programme) -> SampleDrawForm:
+    """Pre-filled with the programme's moderation target (else half) and a fresh seed."""
+    target = programme.moderation_target or None
+    return SampleDrawForm(
+        initial={
+            "target": target,
+            "percent": None if target else 50,
+            "include_good_or_better": True,
+            "include_escalations": True,
+            "widen_downgrades": 2,
+            "widen_window": 3,
+            "seed": secrets.randbelow(SEED_LIMIT),
+        }
+    )
+
+
+def _sample_page(request, programme, *, draw_form=None, add_form=None, status: int = 200):
+    can_manage = permissions.sample_manage_allowed(request.user)
+    data = selectors.programme_sample(programme=programme)
+    for area in data.areas:
+        area["percent"] = percent(area["sampled"], area["returned"])
+    for row in data.moderations:
+        row.overall_hidden = _blind_pending(row) and not can_manage
+    return render(
+        request,
+        "moderation/sample.html",
+        {
+            "programme": programme,
+            "sample": data,
+            "can_manage": can_manage,
+            "draw_form": draw_form if can_manage else None,
+            "add_form": (add_form or AddToSampleForm()) if can_manage else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def sample_add(request, programme_id: int):
+    programme = _sample_programme(request, programme_id)
+    if not permissions.sample_manage_allowed(request.user):
+        raise PermissionDenied("Only a QA lead can change the moderation sample.")
+    form = AddToSampleForm(request.POST)
+    status = 400
+    if form.is_valid():
+        reference = form.cleaned_data["reference"]
+        audit = selectors.programme_submitted_audit(programme=programme, reference=reference)
+        if audit is None:
+            form.add_error(
+                "reference",
+                f"No submitted audit of case {reference} is in this programme. "
+                "Check the reference.",
+            )
+        else:
+            try:
+                services.moderation_add(
+                    actor=request.user, audit=audit, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                add_service_errors(form, error, fallback="reference")
+                status = error.status_code
+            else:
+                messages.success(request, f"Case {audit.case} added to the moderation sample.")
+                return redirect("moderation:sample", programme_id=programme.pk)
+    return _sample_page(
+        request, programme, add_form=form, draw_form=_fresh_draw_form(programme), status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sample_remove(request, pk: int):
+    moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
+    if not permissions.sample_manage_allowed(request.user):
+        raise PermissionDenied("Only a QA lead can change the moderation sample.")
+    form = RemoveFromSampleForm(request.POST or None)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                services.moderation_remove(
+                    actor=request.user, moderation=moderation, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                add_service_errors(form, error, fallback="reason")
+                status = error.status_code
+            else:
+                messages.success(
+                    request, f"Case {moderation.audit.case} removed from the moderation sample."
+                )
+                if moderation.audit.programme_id:
+                    return redirect("moderation:sample", programme_id=moderation.audit.programme_id)
+                return redirect("moderation:queue")
+    return render(
+        request,
+        "moderation/sample_remove.html",
+        {"moderation": moderation, "form": form},
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- escalations
+
+
+@login_required
+def escalation_list(request):
+    if not permissions.escalation_list_visible(request.user):
+        raise PermissionDenied("Escalations are for heads of service, moderators and QA leads.")
+    rows = list(selectors.escalation_list_for_user(user=request.user))
+    return render(
+        request,
+        "moderation/escalation_list.html",
+        {
+            "open": [r for r in rows if r.status == Escalation.Status.OPEN],
+            "closed": sorted(
+                (r for r in rows if r.status == Escalation.Status.CLOSED),
+                key=lambda r: r.responded_at or timezone.now(),
+                reverse=True,
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalation_detail(request, pk: int):
+    user = request.user
+    escalation = permissions.escalation_for_user(user=user, escalation_id=pk)
+    can_respond = escalation.status == Escalation.Status.OPEN and permissions.respond_allowed(
+        user=user, escalation=escalation
+    )
+    form = None
+    status = 200
+    if request.method == "POST":
+        permissions.require_respond(user=user, escalation=escalation)
+        form = EscalationResponseForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.escalation_respond(
+                    actor=user, escalation=escalation, response=form.cleaned_data["response"]
+                )
+            except DomainError as error:
+                add_service_errors(form, error, fallback="response")
+                status = error.status_code
+            else:
+                messages.success(request, "Response recorded. The escalation is closed.")
+                return redirect(escalation)
+    elif can_respond:
+        form = EscalationResponseForm()
+    audit: Audit = escalation.audit
+    return render(
+        request,
+        "moderation/escalation_detail.html",
+        {
+            "escalation": escalation,
+            "audit": audit,
+            "audit_visible": audits_visible_to(user).filter(pk=audit.pk).exists(),
+            "moderation_visible": escalation.moderation_id is not None
+            and permissions.moderations_visible_to(user)
+            .filter(pk=escalation.moderation_id)
+            .exists(),
+            "form": form,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )

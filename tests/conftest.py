@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
 from tests.factories import AuditFactory, ServiceAreaFactory, TeamFactory, UserFactory
@@ -88,3 +91,18 @@ def moderation(submitted, qa_lead):
     from tests.factories import sampled_moderation
 
     return sampled_moderation(submitted, qa_lead)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Roles and audit tools come from a data migration, which a transactional test's flush
+    empties. serialized_rollback should restore them, but once Playwright has run its event
+    loop Django hands later tests a new connection object without the serialized copy
+    (pytest-django issue #1117), so transactional tests re-run the migration's idempotent
+    function."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("audits.migrations.0002_roles_and_tools")
+    migration.create(django_apps, None)

@@ -34,6 +34,7 @@ class ImportResult:
     rows: int = 0
     audits: int = 0
     skipped: int = 0
+    moderations: int = 0
     cases: int = 0
     service_areas: list[str] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
@@ -54,6 +55,7 @@ class ImportResult:
         lines = [
             f"{self.rows} rows read.",
             f"{self.audits} audits {verb} imported.",
+            f"{self.moderations} completed moderations {verb} recorded.",
             f"{self.skipped} rows {verb} skipped as already imported.",
             f"{self.cases} cases {verb} created.",
         ]

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from audits.models import Audit, Case, DomainGrade, Role, ServiceArea, Team, User
 from audits.services import programme_create
+from moderation.services import ImportedModeration, moderation_record_imported
 
 from .files import cell_text, header
 from .results import ImportFailed, ImportResult
@@ -181,8 +182,9 @@ def _import(raw_rows: list[dict[str, str]], actor: User | None, dry_run: bool) -
         if key not in programmes:
             programmes[key] = programme_create(actor=actor, month=row.month, tool=row.tool)
             result.programmes.append(str(programmes[key]))
-    _create_audits(to_write, person_ids, case_ids, programmes, checker.domains, actor)
+    audits = _create_audits(to_write, person_ids, case_ids, programmes, checker.domains, actor)
     result.audits = len(to_write)
+    result.moderations = _record_moderations(to_write, audits, person_ids, actor)
     return result
 
 
@@ -308,7 +310,7 @@ def _submitted_at(row: ParsedRow) -> dt.datetime:
     return min(moment, timezone.now())
 
 
-def _create_audits(rows, person_ids, case_ids, programmes, domains, actor) -> None:
+def _create_audits(rows, person_ids, case_ids, programmes, domains, actor) -> list[Audit]:
     audits = []
     for row in rows:
         moderation = None
@@ -346,3 +348,27 @@ def _create_audits(rows, person_ids, case_ids, programmes, domains, actor) -> No
         default_user=actor,
         default_change_reason="Imported",
     )
+    return audits
+
+
+def _record_moderations(rows, audits: list[Audit], person_ids, actor) -> int:
+    """Moderated rows become completed moderations, the same records reports read."""
+    moderated = [(row, audit) for row, audit in zip(rows, audits, strict=True) if row.moderation]
+    moderators = User.objects.in_bulk(
+        {person_ids[_moderator(row).lower()][0] for row, _audit in moderated}
+    )
+    for row, audit in moderated:
+        columns = row.moderation
+        moderated_on = columns["moderated_on"]
+        record = ImportedModeration(
+            moderator=moderators[person_ids[_moderator(row).lower()][0]],
+            # Without a date, the moderation is dated with the audit it moderated.
+            moderated_on=dt.date.fromisoformat(moderated_on)
+            if moderated_on
+            else timezone.localdate(audit.submitted_at),
+            overall=columns["overall"],
+            escalated=columns["escalated"],
+            grades=columns["grades"],
+        )
+        moderation_record_imported(actor=actor, audit=audit, record=record)
+    return len(moderated)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from audits.importer import ImportFailed, audits_import, read_table
 from audits.models import Audit, Case, DomainGrade, Programme, ServiceArea, Team, User
+from moderation.models import Moderation
 from tests.audits.import_rows import (
     CASE_FILE_DOMAINS,
     FOSTER_CARER_DOMAINS,
@@ -182,10 +183,13 @@ def test_foster_carer_rows_in_the_same_file_use_their_own_domains(db):
     assert Programme.objects.count() == 2
 
 
-def test_moderation_columns_are_kept_on_the_audit(db):
+def test_moderation_columns_become_a_moderation_and_are_kept_on_the_audit(db):
     row = moderated(audit_row(overall="G"), overall="Inadequate", grade="ri")
     row |= {"moderated_escalated": "Yes", "moderated_plan": "inadequate"}
     run([row])
+    moderation = Moderation.objects.get()
+    assert (moderation.status, moderation.overall, moderation.escalated) == ("completed", "I", True)
+    assert moderation.grades.get(domain__code="plan").grade == "I"
     assert Audit.objects.get().imported_moderation == {
         "moderator": "moderator",
         "moderated_on": "2025-04-02",
@@ -202,6 +206,7 @@ def test_unmoderated_rows_may_leave_moderation_columns_blank_or_no(db):
     row["moderated_escalated"] = "no"
     run([row])
     assert Audit.objects.get().imported_moderation is None
+    assert not Moderation.objects.exists()
 
 
 # All or nothing --------------------------------------------------------------------------
@@ -236,6 +241,7 @@ def test_a_thousand_rows_with_one_bad_row_write_nothing_then_the_corrected_file_
     )
     assert Audit.history.count() == 1000
     assert Audit.objects.exclude(imported_moderation=None).count() == 500
+    assert Moderation.objects.filter(status="completed", source="import").count() == 500
     assert Programme.objects.count() == 40  # 20 months x 2 tools
 
 
@@ -261,6 +267,7 @@ def test_importing_the_same_file_twice_creates_nothing_new(db):
 
     assert table_counts() == before
     assert (again.audits, again.skipped, again.cases, again.people) == (0, 60, 0, [])
+    assert again.moderations == 0 and Moderation.objects.count() == 30
 
 
 def test_dry_run_writes_nothing_and_reports_exactly_what_a_real_run_creates(db):
@@ -274,6 +281,7 @@ def test_dry_run_writes_nothing_and_reports_exactly_what_a_real_run_creates(db):
     assert "manager.front1" in dry.people and "qa.officer1" in dry.people
     assert "Front door" in dry.service_areas
     real = run(rows)
+    assert dry.moderations == real.moderations == Moderation.objects.count() == 15
     assert (dry.audits, dry.cases, dry.people, dry.teams, dry.programmes) == (
         real.audits,
         real.cases,

@@ -44,3 +44,39 @@ def test_grades_are_documented_as_an_object_keyed_by_domain_code(schema):
     grades = content["properties"]["grades"]
     assert grades["type"] == "object"
     assert grades["additionalProperties"] == {"$ref": "#/components/schemas/GradeInputRequest"}
+
+
+def test_moderation_operations_are_documented(schema):
+    paths = schema["paths"]
+    for path, method in [
+        ("/api/moderations/", "get"),
+        ("/api/moderations/", "post"),
+        ("/api/moderations/{id}/", "get"),
+        ("/api/moderations/{id}/", "patch"),
+        ("/api/moderations/{id}/claim/", "post"),
+        ("/api/moderations/{id}/release/", "post"),
+        ("/api/moderations/{id}/reveal/", "post"),
+        ("/api/moderations/{id}/complete/", "post"),
+        ("/api/moderations/{id}/return/", "post"),
+        ("/api/moderations/{id}/acknowledge/", "post"),
+        ("/api/moderations/{id}/remove/", "post"),
+        ("/api/programmes/{id}/sample/", "get"),
+        ("/api/programmes/{id}/sample/", "post"),
+        ("/api/escalations/", "get"),
+        ("/api/escalations/{id}/", "get"),
+        ("/api/escalations/{id}/respond/", "post"),
+    ]:
+        assert method in paths.get(path, {}), (path, method)
+    moderations = {p["name"] for p in paths["/api/moderations/"]["get"]["parameters"]}
+    assert moderations >= {"status", "programme", "month", "service_area", "moderator", "mine"}
+    assert "selection" in moderations
+    escalations = {p["name"] for p in paths["/api/escalations/"]["get"]["parameters"]}
+    assert escalations >= {"status", "service_area", "overdue"}
+    patch = paths["/api/moderations/{id}/"]["patch"]
+    assert "If-Match" in {p["name"] for p in patch["parameters"]}
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    assert "409" in paths["/api/moderations/{id}/claim/"]["post"]["responses"]
+    grades = schema["components"]["schemas"]["PatchedModerationContentInputRequest"]
+    assert grades["properties"]["grades"]["additionalProperties"] == {
+        "$ref": "#/components/schemas/ModeratedGradeInputRequest"
+    }

@@ -5,16 +5,19 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from audits.demo import (
     DEFAULT_PASSWORD,
     demo_organisation,
+    demo_seed,
     history_months,
     history_rows,
 )
-from audits.models import Audit, Case, Programme, ServiceArea, Team, User
+from audits.models import GRADE_RANK, Audit, Case, Programme, ServiceArea, Team, User
+from moderation.models import Escalation, ModeratedGrade, Moderation
 from tests.factories import ServiceAreaFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,65 @@ def rows_for(seed: int, today, months: int = 18):
 def good_share(audits) -> float:
     counts = audits.aggregate(all=Count("pk"), good=Count("pk", filter=Q(overall__in=["G", "O"])))
     return counts["good"] / counts["all"]
+
+
+def assert_moderation_is_realistic(months):
+    completed = Moderation.objects.filter(status="completed")
+    # Both paths: older months from the import's moderated_* columns, recent ones drawn,
+    # claimed and completed through the services.
+    product = completed.filter(source="product", audit__month__in=months)
+    assert product.exists() and completed.filter(source="import").exists()
+    assert not product.filter(draw=None).exclude(selection="hand").exists()
+    assert not completed.filter(moderator=models.F("audit__auditor")).exists()
+
+    auditor_grades = {
+        (audit_id, domain_id): grade
+        for audit_id, domain_id, grade in Audit.objects.filter(
+            moderations__status="completed"
+        ).values_list("pk", "grades__domain_id", "grades__grade")
+    }
+    moves = {"agreed": 0, "up": 0, "down": 0}
+    for audit_id, domain_id, grade in ModeratedGrade.objects.filter(
+        moderation__in=completed
+    ).values_list("moderation__audit_id", "domain_id", "grade"):
+        before = auditor_grades[(audit_id, domain_id)]
+        if grade == before:
+            moves["agreed"] += 1
+        elif GRADE_RANK.get(grade, 0) < GRADE_RANK.get(before, 0):
+            moves["down"] += 1
+        else:
+            moves["up"] += 1
+    total = sum(moves.values())
+    assert 0.6 < moves["agreed"] / total < 0.85, moves
+    assert moves["down"] > 2 * moves["up"] > 0, moves
+
+    summaries = set(product.values_list("summary", flat=True))
+    assert len(summaries) > 2 and all(len(s) > 40 for s in summaries)
+
+    viewer = User.objects.get(username="demo.viewer")
+    areas = viewer.service_areas.all()
+    assert Escalation.objects.filter(
+        status="open", audit__case__team__service_area__in=areas
+    ).exists()
+    closed = Escalation.objects.filter(status="closed")
+    assert closed.exists()
+    for escalation in closed.select_related("responded_by", "audit__case__team"):
+        assert escalation.response
+        head = escalation.responded_by
+        assert head.is_viewer
+        assert head.service_areas.filter(pk=escalation.audit.case.team.service_area_id).exists()
+    older = Escalation.objects.filter(audit__month__lt=months[-2])
+    assert older.filter(status="closed").count() >= older.filter(status="open").count()
+
+    # Feedback: mostly acknowledged, but the demo auditor has recent feedback to read.
+    assert product.exclude(acknowledged_at=None).count() > product.count() / 2
+    assert product.filter(audit__auditor__username="demo.auditor", acknowledged_at=None).exists()
+
+    # This month: a queue for demo.moderator, and one moderation under way.
+    this_month = Moderation.objects.filter(audit__month=timezone.localdate().replace(day=1))
+    assert this_month.filter(status="sampled").count() >= 3
+    under_way = this_month.get(status="claimed")
+    assert under_way.moderator.username == "demo.moderator"
 
 
 def test_seed_demo_builds_a_made_up_authority(client, capsys):
@@ -48,9 +110,14 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
     assert 14 <= len(months) <= 16  # 18 months less the Augusts and Decembers
     assert not Programme.objects.filter(month__month__in=[8, 12], audits__source="import").exists()
     for month in months:
-        assert 44 <= history.filter(month=month).count() <= 56
-        moderated = history.filter(month=month).exclude(imported_moderation=None).count()
-        assert 0.25 < moderated / history.filter(month=month).count() < 0.75
+        returned = history.filter(month=month)
+        assert 44 <= returned.count() <= 56
+        moderated = Moderation.objects.filter(status="completed", audit__in=returned)
+        assert 0.4 < moderated.count() / returned.count() < 0.7, month
+        # Every part of the service with returns that month has moderated audits.
+        assert set(moderated.values_list("audit__case__team__service_area", flat=True)) == set(
+            returned.values_list("case__team__service_area", flat=True)
+        )
     assert history.filter(tool__code="foster-carer").count() >= 2 * len(months)
     assert good_share(history.filter(month__in=months[-3:])) > good_share(
         history.filter(month__in=months[:3])
@@ -75,6 +142,8 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
     assert User.objects.get(username="demo.qalead").is_qa_lead
     assert User.objects.get(username="demo.moderator").is_moderator
 
+    assert_moderation_is_realistic(months)
+
     # The second run says so and changes nothing.
     before = (User.objects.count(), Audit.objects.count(), Programme.objects.count())
     again = io.StringIO()
@@ -98,6 +167,29 @@ def test_seeded_database_holds_exactly_the_drawn_rows():
     assert sorted(imported.values_list("case__reference", "overall")) == sorted(
         (row["case_reference"], row["overall"]) for row in rows
     )
+
+
+def moderation_snapshot():
+    """What the demo moderated, by case reference: the same for the same seed."""
+    return sorted(
+        ModeratedGrade.objects.filter(moderation__status__in=["completed", "claimed"]).values_list(
+            "moderation__audit__case__reference",
+            "moderation__status",
+            "moderation__moderator__username",
+            "domain__code",
+            "grade",
+        )
+    ) + sorted(Escalation.objects.values_list("audit__case__reference", "status", "response"))
+
+
+def test_the_same_seed_moderates_the_same_audits_the_same_way():
+    snapshots = []
+    for _ in range(2):
+        with transaction.atomic():
+            demo_seed(seed=11, months=4)
+            snapshots.append(moderation_snapshot())
+            transaction.set_rollback(True)
+    assert snapshots[0] and snapshots[0] == snapshots[1]
 
 
 def test_grades_improve_over_the_period():

@@ -336,3 +336,24 @@ def test_imported_history_becomes_a_completed_moderation(submitted, qa_lead):
     assert moderation.source == Moderation.Source.IMPORT
     assert moderation.grades.get(domain__code="plan").grade == "RI"
     assert moderation.completed_at.date() == dt.date(2026, 11, 5)
+
+
+def test_moderators_cannot_open_an_audit_waiting_for_blind_moderation(
+    moderation, moderator, submitted, auditor
+):
+    from audits.permissions import audits_visible_to
+
+    assert audits_visible_to(moderator).filter(pk=submitted.pk).exists()
+    submitted.tool.blind_moderation = True
+    submitted.tool.save()
+    assert not audits_visible_to(moderator).filter(pk=submitted.pk).exists()
+    assert audits_visible_to(auditor).filter(pk=submitted.pk).exists()
+    claimed = moderation_claim(actor=moderator, moderation=moderation)
+    assert not audits_visible_to(moderator).filter(pk=submitted.pk).exists()
+    moderation_reveal(
+        actor=moderator,
+        moderation=claimed,
+        version=claimed.version,
+        content=moderation_content(claimed.audit.tool),
+    )
+    assert audits_visible_to(moderator).filter(pk=submitted.pk).exists()

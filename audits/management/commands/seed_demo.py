@@ -54,7 +54,8 @@ class Command(BaseCommand):
             f"Created {len(created.service_areas)} service areas, {len(created.teams)} teams, "
             f"{result.staff} staff, {created.cases} cases, "
             f"{len(created.programmes)} programmes and {created.audits} past audits; "
-            f"{result.assigned} audits assigned this month "
+            f"{result.assigned} audits assigned this month; {result.moderated} moderations "
+            f"completed ({result.escalations} escalated) and {result.waiting} waiting "
             f"({time.perf_counter() - started:.1f} s)."
         )
         for role, username in result.logins:

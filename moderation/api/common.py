@@ -1,0 +1,33 @@
+"""What the moderation endpoints share with the audit endpoints, and the user fields."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from audits.api.audits import IF_MATCH, version_from
+from audits.api.common import ApiViewSet, MonthField, error_responses, validated
+
+__all__ = [
+    "IF_MATCH",
+    "ApiViewSet",
+    "EmptyInput",
+    "MonthField",
+    "error_responses",
+    "etag",
+    "validated",
+    "version_from",
+]
+
+
+class EmptyInput(serializers.Serializer):
+    """Nothing to send: the request itself is the instruction (send {} or no body)."""
+
+
+def etag(*codes: int) -> OpenApiParameter:
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=list(codes),
+        description='The moderation\'s version in quotes, e.g. "3": send it back as If-Match.',
+    )

@@ -1,0 +1,86 @@
+"""django-filter FilterSets for the moderation and escalation lists; selectors apply them.
+
+`mine` needs to know who is asking, so ModerationFilter takes the user as a keyword; a page
+binds it like any FilterSet: ModerationFilter(request.GET, queryset=..., user=request.user).
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from audits.filters import MonthFilter, StrictBooleanFilter
+from audits.models import Programme, Role, ServiceArea, User
+
+from .models import Escalation, Moderation
+
+
+def moderator_choices(request=None):
+    # Exists rather than a join on groups, which would repeat users; imported history may
+    # name moderators who no longer hold the role.
+    in_role = User.groups.through.objects.filter(user=OuterRef("pk"), group__name=Role.MODERATOR)
+    has_moderations = Moderation.objects.filter(moderator=OuterRef("pk"))
+    return User.objects.filter(Exists(in_role) | Exists(has_moderations)).order_by("username")
+
+
+class ModerationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Moderation.Status.choices)
+    programme = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            field_name="audit__programme",
+            queryset=Programme.objects.all(),
+            help_text="Programme id.",
+        )
+    )
+    month = MonthFilter(field_name="audit__month", help_text="The audit's month, YYYY-MM.")
+    service_area = django_filters.ModelChoiceFilter(
+        field_name="audit__case__team__service_area", queryset=ServiceArea.objects.all()
+    )
+    moderator = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelChoiceFilter(
+            field_name="moderator",
+            to_field_name="username",
+            queryset=moderator_choices,
+            help_text="The moderator's username.",
+        )
+    )
+    mine = StrictBooleanFilter(
+        method="filter_mine", label="Mine", help_text="true: only those you claimed or moderated."
+    )
+    selection = django_filters.ChoiceFilter(
+        choices=Moderation.Selection.choices, help_text="Why the audit was chosen."
+    )
+
+    class Meta:
+        model = Moderation
+        fields: list[str] = []  # all declared above
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def filter_mine(self, queryset, name, value: bool):
+        if self.user is None or not self.user.is_authenticated:
+            return queryset.none() if value else queryset
+        return (
+            queryset.filter(moderator=self.user) if value else queryset.exclude(moderator=self.user)
+        )
+
+
+class EscalationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Escalation.Status.choices)
+    service_area = django_filters.ModelChoiceFilter(
+        field_name="audit__case__team__service_area", queryset=ServiceArea.objects.all()
+    )
+    overdue = StrictBooleanFilter(
+        method="filter_overdue", label="Overdue", help_text="Open and past its due date."
+    )
+
+    class Meta:
+        model = Escalation
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset, name, value: bool):
+        overdue = {"status": Escalation.Status.OPEN, "due_date__lt": timezone.localdate()}
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)

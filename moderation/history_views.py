@@ -1,0 +1,18 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from audits.permissions import audit_for_user
+
+from . import permissions
+from .history import grade_changes_for_audit
+
+
+@login_required
+def audit_history(request, audit_id: int):
+    audit = audit_for_user(user=request.user, audit_id=audit_id)
+    permissions.require_history(request.user)
+    return render(
+        request,
+        "moderation/audit_history.html",
+        {"audit": audit, "changes": grade_changes_for_audit(audit=audit)},
+    )

@@ -1,0 +1,469 @@
+"""The monthly QA report, computed by the database. Every figure is defined here.
+
+Scope
+    Month M is Audit.month (its first day). An audit is *in scope* when it counts towards M and
+    matches the filters: service area (case__team__service_area), team (case__team) and tool
+    (tool code, every version). A viewer's report is limited to their own service areas
+    (reporting.permissions); that limit works like a service-area filter.
+
+Audits
+    returned   audits in scope with status "submitted". A submission a moderator sent back for
+               rework (status "returned") is not counted; its next revision counts once it is
+               submitted.
+    target     with no service-area or team filter (and no viewer limit): the sum of
+               Programme.audit_target over M's programmes (of the tool, if filtered), because
+               programme targets are set for the whole authority. With an area or team filter:
+               the audits assigned in scope, whatever their status except "returned".
+               `target_source` says which ("programme" or "assigned").
+    returned_pct  returned / target.
+    overall    returned audits by the auditor's overall judgement O / G / RI / I, % of returned.
+    escalations   returned audits marked "Inadequate – escalation" by the auditor.
+
+Moderations
+    moderated  returned audits in scope whose moderation is "completed" (an audit has at most
+               one live moderation: see Moderation's constraint). completed = moderated.
+    target     the sum of Programme.moderation_target; with an area or team filter, the live
+               moderations in scope (sampled, claimed or completed).
+    completed_pct  completed / target; may exceed 100.
+    before     the auditor's overall judgements of the moderated audits; after: the
+               moderator's, over exactly the same audits; % of moderated.
+    escalations_before / _after  moderated audits escalated by the auditor / the moderator.
+    transitions   every (from, to) pair with n > 0: from = auditor's overall, to = moderator's.
+    agreement_pct   pairs where from = to, % of pairs; upgraded_pct / downgraded_pct: the
+                    moderator's grade is better / worse on the scale O > G > RI > I.
+    weighted_kappa  Cohen's kappa with linear weights over the four grades O, G, RI, I
+                    (disagreement weight |i - j|), rounded to 3 places, half up, over
+                    `kappa_pairs` pairs. None when there are no pairs, or when the expected
+                    disagreement is 0 (every pair in one grade on both sides: kappa is
+                    undefined then).
+
+Domains (M only)
+    Tool versions map their domains to the previous version's (Domain.maps_to); a domain is
+    reported under the newest version's code, title and position, within its tool code.
+    all          the auditor's grade over the returned audits in scope of that tool: O, G,
+                 RI, I and NA, % of `audits`, so each row adds to 100% (up to rounding).
+    moderated_before / moderated_after  the auditor's / the moderator's grade over the
+                 moderated audits, % of `moderated`.
+    transitions, agreement, upgraded, downgraded  as for moderations, over every pair
+                 including N/A (an N/A on one side only is a disagreement, neither an upgrade
+                 nor a downgrade); weighted_kappa leaves out pairs with N/A on either side,
+                 so `kappa_pairs` may be fewer than `pairs`.
+    A blank grade (only imported moderations can have one) is not a judgement: it is left out
+    of the domain figures.
+
+KPI
+    ri_or_better_pct  returned audits whose overall is O, G or RI, % of returned;
+    ri_or_better_pct_after_moderation  the same over the moderated audits, moderator's overall.
+
+Percentages are rounded to one decimal place, half up; a percentage of nothing is None.
+previous_month repeats the audits, moderations and kpi blocks for M - 1; `has_programme`
+false (no programme in that month, for the tool if filtered) is a gap, not a month of zeros.
+
+Queries: six for the whole report, including the previous month, whatever the volume of
+data. Python only folds the small grouped rows the database returns.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db.models import Count, F, Q
+
+from audits.errors import DomainError
+from audits.filters import format_month
+from audits.models import GRADE_RANK, Audit, Domain, DomainGrade, Programme, User
+from audits.selectors import percent
+from audits.services import months_before
+from moderation.models import Moderation
+
+from . import permissions
+from .filters import ReportFilter
+
+GRADES = ("O", "G", "RI", "I")  # best first, as on the scale
+DOMAIN_COLUMNS = (*GRADES, "NA")
+RI_OR_BETTER = ("O", "G", "RI")
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Which audits a report counts: the month and the filters (ids and a tool code)."""
+
+    month: dt.date
+    service_area_ids: tuple[int, ...] | None = None  # None: every area
+    team_id: int | None = None
+    tool_code: str | None = None
+
+    @property
+    def authority_wide(self) -> bool:
+        """Programme targets apply only to the whole authority."""
+        return self.service_area_ids is None and self.team_id is None
+
+    @property
+    def previous_month(self) -> dt.date:
+        return months_before(self.month, 1)
+
+    def audits(self, prefix: str = "") -> Q:
+        """The filters (not the month) as a condition on Audit, reached through `prefix`."""
+        condition = Q()
+        if self.service_area_ids is not None:
+            condition &= Q(**{f"{prefix}case__team__service_area__in": self.service_area_ids})
+        if self.team_id is not None:
+            condition &= Q(**{f"{prefix}case__team": self.team_id})
+        if self.tool_code:
+            condition &= Q(**{f"{prefix}tool__code": self.tool_code})
+        return condition
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+def pct(part: int, whole: int) -> float | None:
+    """A percentage to one decimal place, half up (audits.selectors.percent), as a number."""
+    value = percent(part, whole)
+    return None if value is None else float(value)
+
+
+def distribution(counts: Mapping[str, int], keys: Iterable[str], whole: int) -> dict:
+    return {key: {"n": counts.get(key, 0), "pct": pct(counts.get(key, 0), whole)} for key in keys}
+
+
+def weighted_kappa(pairs: Mapping[tuple[str, str], int]) -> float | None:
+    """Cohen's kappa with linear weights over O, G, RI, I; None when it is undefined."""
+    position = {grade: i for i, grade in enumerate(GRADES)}
+    graded = {(b, a): n for (b, a), n in pairs.items() if b in position and a in position}
+    total = sum(graded.values())
+    if not total:
+        return None
+    rows: Counter[str] = Counter()
+    columns: Counter[str] = Counter()
+    for (before, after), n in graded.items():
+        rows[before] += n
+        columns[after] += n
+    observed = Fraction(
+        sum(n * abs(position[b] - position[a]) for (b, a), n in graded.items()), total
+    )
+    expected = Fraction(
+        sum(rows[b] * columns[a] * abs(position[b] - position[a]) for b in GRADES for a in GRADES),
+        total * total,
+    )
+    if expected == 0:
+        return None
+    kappa = 1 - observed / expected
+    rounded = (Decimal(kappa.numerator) / Decimal(kappa.denominator)).quantize(
+        Decimal("0.001"), ROUND_HALF_UP
+    )
+    return float(rounded)
+
+
+def comparison(pairs: Mapping[tuple[str, str], int], order: tuple[str, ...]) -> dict:
+    """Before against after over the same pairs: transitions, agreement, shifts and kappa."""
+    total = sum(pairs.values())
+    agreed = sum(n for (before, after), n in pairs.items() if before == after)
+    upgraded = downgraded = 0
+    for (before, after), n in pairs.items():
+        if before in GRADE_RANK and after in GRADE_RANK:
+            if GRADE_RANK[after] > GRADE_RANK[before]:
+                upgraded += n
+            elif GRADE_RANK[after] < GRADE_RANK[before]:
+                downgraded += n
+    rank = {grade: i for i, grade in enumerate(order)}
+    last = len(order)
+    ordered = sorted(
+        pairs.items(), key=lambda pair: (rank.get(pair[0][0], last), rank.get(pair[0][1], last))
+    )
+    transitions = [{"from": b, "to": a, "n": n} for (b, a), n in ordered if n]
+    kappa_pairs = sum(n for (b, a), n in pairs.items() if b in GRADE_RANK and a in GRADE_RANK)
+    return {
+        "pairs": total,
+        "transitions": transitions,
+        "agreed": agreed,
+        "agreement_pct": pct(agreed, total),
+        "upgraded": upgraded,
+        "upgraded_pct": pct(upgraded, total),
+        "downgraded": downgraded,
+        "downgraded_pct": pct(downgraded, total),
+        "weighted_kappa": weighted_kappa(pairs),
+        "kappa_pairs": kappa_pairs,
+    }
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _programme_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+    programmes = Programme.objects.filter(month__in=months)
+    if scope.tool_code:
+        programmes = programmes.filter(tool__code=scope.tool_code)
+    return list(
+        programmes.order_by().values("month", "tool_id", "audit_target", "moderation_target")
+    )
+
+
+def _audit_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+    return list(
+        Audit.objects.filter(scope.audits(), month__in=months)
+        .order_by()
+        .values("month", "status", "overall", "escalated")
+        .annotate(n=Count("pk"))
+    )
+
+
+def _moderation_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+    completed = Q(status=Moderation.Status.COMPLETED, audit__status=Audit.Status.SUBMITTED)
+    return list(
+        Moderation.objects.filter(
+            scope.audits("audit__"),
+            audit__month__in=months,
+            status__in=Moderation.LIVE_STATUSES,
+        )
+        .order_by()
+        .values("audit__month", "audit__overall", "overall", "audit__escalated", "escalated")
+        .annotate(live=Count("pk"), completed=Count("pk", filter=completed))
+    )
+
+
+def _domain_rows(scope: ReportScope) -> list[dict]:
+    """The auditor's domain grades of the month's returned audits, counted per grade."""
+    return list(
+        DomainGrade.objects.filter(
+            scope.audits("audit__"), audit__month=scope.month, audit__status=Audit.Status.SUBMITTED
+        )
+        .exclude(grade="")
+        .order_by()
+        .values("domain_id", "grade")
+        .annotate(n=Count("pk"))
+    )
+
+
+def _domain_pair_rows(scope: ReportScope) -> list[dict]:
+    """(auditor's grade, moderator's grade) per domain over the month's moderated audits.
+
+    The auditor's row and the moderator's row for the same domain are joined in one filter()
+    call, so both conditions apply to the same moderation and grade (one join, no fan-out).
+    Blank grades are dropped from the grouped rows (an exclude() here would become a
+    subquery over every moderation of the audit).
+    """
+    return list(
+        DomainGrade.objects.filter(
+            scope.audits("audit__"),
+            audit__month=scope.month,
+            audit__status=Audit.Status.SUBMITTED,
+            audit__moderations__status=Moderation.Status.COMPLETED,
+            audit__moderations__grades__domain=F("domain"),
+        )
+        .order_by()
+        .values("domain_id", "grade", moderated=F("audit__moderations__grades__grade"))
+        .annotate(n=Count("pk"))
+    )
+
+
+def _domain_catalogue() -> dict[int, dict]:
+    # Every domain of every tool version: the catalogue, not the data, sets its size.
+    rows = Domain.objects.order_by().values(
+        "pk", "code", "title", "position", "maps_to_id", "tool_id", "tool__code", "tool__version"
+    )
+    return {row["pk"]: row for row in rows}
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def _audits_block(scope: ReportScope, rows: list[dict], target: int) -> dict:
+    assigned = sum(r["n"] for r in rows if r["status"] != Audit.Status.RETURNED)
+    submitted = [r for r in rows if r["status"] == Audit.Status.SUBMITTED]
+    returned = sum(r["n"] for r in submitted)
+    overall: Counter[str] = Counter()
+    for row in submitted:
+        overall[row["overall"]] += row["n"]
+    if not scope.authority_wide:
+        target = assigned
+    return {
+        "target": target,
+        "target_source": "programme" if scope.authority_wide else "assigned",
+        "assigned": assigned,
+        "returned": returned,
+        "returned_pct": pct(returned, target),
+        "overall": distribution(overall, GRADES, returned),
+        "escalations": sum(r["n"] for r in submitted if r["escalated"]),
+    }
+
+
+def _moderations_block(scope: ReportScope, rows: list[dict], target: int) -> dict:
+    live = sum(r["live"] for r in rows)
+    completed = sum(r["completed"] for r in rows)
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        n = row["completed"]
+        if not n:  # a moderation still open: its draft grades are no judgement yet
+            continue
+        before[row["audit__overall"]] += n
+        after[row["overall"]] += n
+        pairs[(row["audit__overall"], row["overall"])] += n
+    if not scope.authority_wide:
+        target = live
+    return {
+        "target": target,
+        "target_source": "programme" if scope.authority_wide else "live_moderations",
+        "live": live,
+        "completed": completed,
+        "completed_pct": pct(completed, target),
+        "before": distribution(before, GRADES, completed),
+        "after": distribution(after, GRADES, completed),
+        "escalations_before": sum(r["completed"] for r in rows if r["audit__escalated"]),
+        "escalations_after": sum(r["completed"] for r in rows if r["escalated"]),
+        **comparison(pairs, GRADES),
+    }
+
+
+def _kpi(audits: dict, moderations: dict) -> dict:
+    def better(block: dict) -> int:
+        return sum(block[grade]["n"] for grade in RI_OR_BETTER)
+
+    return {
+        "ri_or_better_pct": pct(better(audits["overall"]), audits["returned"]),
+        "ri_or_better_pct_after_moderation": pct(
+            better(moderations["after"]), moderations["completed"]
+        ),
+    }
+
+
+def _month_blocks(scope, month, programmes, audit_rows, moderation_rows) -> dict:
+    programmes = [p for p in programmes if p["month"] == month]
+    audits = _audits_block(
+        scope,
+        [r for r in audit_rows if r["month"] == month],
+        sum(p["audit_target"] for p in programmes),
+    )
+    moderations = _moderations_block(
+        scope,
+        [r for r in moderation_rows if r["audit__month"] == month],
+        sum(p["moderation_target"] for p in programmes),
+    )
+    return {
+        "month": format_month(month),
+        "has_programme": bool(programmes),
+        "audits": audits,
+        "moderations": moderations,
+        "kpi": _kpi(audits, moderations),
+    }
+
+
+def _canonical_domains(catalogue: dict[int, dict]) -> dict[int, dict]:
+    """Each domain id -> the newest version's domain it continues (through maps_to)."""
+    root: dict[int, int] = {}
+    for pk in catalogue:
+        current, seen = pk, {pk}
+        while catalogue[current]["maps_to_id"] in catalogue:
+            current = catalogue[current]["maps_to_id"]
+            if current in seen:  # a cycle would be a data error; stop rather than spin
+                break
+            seen.add(current)
+        root[pk] = current
+    newest: dict[int, dict] = {}
+    for pk, row in catalogue.items():
+        best = newest.get(root[pk])
+        if best is None or row["tool__version"] > best["tool__version"]:
+            newest[root[pk]] = row
+    return {pk: newest[root[pk]] for pk in catalogue}
+
+
+def _domains(scope, programmes, domain_rows, pair_rows, catalogue) -> list[dict]:
+    canonical = _canonical_domains(catalogue)
+    wanted = {p["tool_id"] for p in programmes if p["month"] == scope.month}
+    keys = {canonical[pk]["pk"] for pk, row in catalogue.items() if row["tool_id"] in wanted}
+    all_grades: dict[int, Counter[str]] = defaultdict(Counter)
+    for row in domain_rows:
+        key = canonical[row["domain_id"]]["pk"]
+        all_grades[key][row["grade"]] += row["n"]
+    pairs: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for row in pair_rows:
+        if not (row["grade"] and row["moderated"]):
+            continue
+        key = canonical[row["domain_id"]]["pk"]
+        pairs[key][(row["grade"], row["moderated"])] += row["n"]
+    keys |= set(all_grades) | set(pairs)
+    domains = []
+    for key in sorted(keys, key=lambda k: (catalogue[k]["tool__code"], catalogue[k]["position"])):
+        audits = sum(all_grades[key].values())
+        moderated = sum(pairs[key].values())
+        before: Counter[str] = Counter()
+        after: Counter[str] = Counter()
+        for (b, a), n in pairs[key].items():
+            before[b] += n
+            after[a] += n
+        domains.append(
+            {
+                "code": catalogue[key]["code"],
+                "title": catalogue[key]["title"],
+                "tool": catalogue[key]["tool__code"],
+                "audits": audits,
+                "all": distribution(all_grades[key], DOMAIN_COLUMNS, audits),
+                "moderated": moderated,
+                "moderated_before": distribution(before, DOMAIN_COLUMNS, moderated),
+                "moderated_after": distribution(after, DOMAIN_COLUMNS, moderated),
+                **comparison(pairs[key], DOMAIN_COLUMNS),
+            }
+        )
+    return domains
+
+
+def monthly_report(*, scope: ReportScope) -> dict:
+    """The whole monthly report for a scope, with the previous month's headline beside it."""
+    months = [scope.month, scope.previous_month]
+    programmes = _programme_rows(scope, months)
+    audit_rows = _audit_rows(scope, months)
+    moderation_rows = _moderation_rows(scope, months)
+    current = _month_blocks(scope, scope.month, programmes, audit_rows, moderation_rows)
+    previous = _month_blocks(scope, scope.previous_month, programmes, audit_rows, moderation_rows)
+    domains = _domains(
+        scope, programmes, _domain_rows(scope), _domain_pair_rows(scope), _domain_catalogue()
+    )
+    return {
+        **current,
+        "filters": {
+            "service_areas": list(scope.service_area_ids)
+            if scope.service_area_ids is not None
+            else None,
+            "team": scope.team_id,
+            "tool": scope.tool_code or None,
+        },
+        "domains": domains,
+        "previous_month": previous,
+    }
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def report_filters(filters: Mapping | None) -> dict:
+    """The cleaned filters (month, service_area, team, tool); DomainError per invalid field."""
+    filterset = ReportFilter(data=filters or {}, queryset=Audit.objects.none())
+    if not filterset.is_valid():
+        errors = {name: list(messages) for name, messages in filterset.errors.items()}
+        raise DomainError("Some filters are not valid.", field_errors=errors)
+    return filterset.form.cleaned_data
+
+
+def report_scope(*, cleaned: Mapping, areas: tuple[int, ...] | None) -> ReportScope:
+    """The scope of cleaned filters, within `areas` (a viewer's limit; None: every area)."""
+    area, team = cleaned.get("service_area"), cleaned.get("team")
+    return ReportScope(
+        month=cleaned["month"],
+        service_area_ids=(area.pk,) if area is not None else areas,
+        team_id=team.pk if team is not None else None,
+        tool_code=cleaned.get("tool") or None,
+    )
+
+
+def monthly_report_for_user(*, user: User, filters: Mapping | None) -> dict:
+    """The monthly report the user may read: 400 on invalid filters, 403 outside their areas."""
+    cleaned = report_filters(filters)
+    areas = permissions.report_areas_for_user(
+        user=user, service_area=cleaned.get("service_area"), team=cleaned.get("team")
+    )
+    return monthly_report(scope=report_scope(cleaned=cleaned, areas=areas))

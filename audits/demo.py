@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from moderation.models import Escalation, Moderation
+
 from .demo_moderation import (
     DOMAIN_SHIFTS,
     OVERALL_SHIFTS,
@@ -554,7 +556,7 @@ def demo_seed(
     )
     moderators = demo_staff_activate(moderators=organisation.moderators, qa_lead=qa_lead)
     heads = demo_heads_of_service(covered=set(DEMO_VIEWER_AREAS))
-    moderation = demo_moderate_history(
+    demo_moderate_history(
         # Its own generator: the history rows stay exactly those history_rows() draws.
         rng=random.Random(f"{seed}-moderation"),
         seed=seed,
@@ -577,8 +579,8 @@ def demo_seed(
         logins=demo_logins(),
         assigned=assigned,
         staff=User.objects.count(),
-        moderated=moderation.completed,
-        escalations=moderation.escalations,
+        moderated=Moderation.objects.filter(status=Moderation.Status.COMPLETED).count(),
+        escalations=Escalation.objects.count(),
         waiting=waiting,
     )
 

@@ -176,16 +176,18 @@ class ReworkForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-def _whole_number(label: str, *, required: bool = True, **kwargs) -> forms.IntegerField:
+def _whole_number(
+    label: str, *, required: bool = True, min_value: int = 0, **kwargs
+) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
-        min_value=0,
+        min_value=min_value,
         required=required,
         widget=NUMBER_WIDGET,
         error_messages={
             "required": f"Enter the {label.lower()}.",
             "invalid": f"The {label.lower()} must be a whole number, like 12.",
-            "min_value": f"The {label.lower()} must be 0 or more.",
+            "min_value": f"The {label.lower()} must be {min_value} or more.",
             "max_value": f"The {label.lower()} must be %(limit_value)s or fewer.",
         },
         **kwargs,
@@ -198,16 +200,19 @@ class SampleDrawForm(forms.Form):
     target = _whole_number(
         "Number of audits",
         required=False,
+        min_value=1,
         max_value=1000,
         help_text="Enter a number of audits or a percentage of those returned, not both.",
     )
-    percent = _whole_number("Percentage of returned audits", required=False, max_value=100)
+    percent = _whole_number(
+        "Percentage of returned audits", required=False, min_value=1, max_value=100
+    )
     include_good_or_better = forms.BooleanField(
         label="Every Outstanding or Good judgement", required=False
     )
     include_escalations = forms.BooleanField(label="Every escalation", required=False)
-    widen_downgrades = _whole_number("Downgraded audits", max_value=100)
-    widen_window = _whole_number("Of the last moderated audits", max_value=100)
+    widen_downgrades = _whole_number("Downgraded audits", min_value=1, max_value=100)
+    widen_window = _whole_number("Of the last moderated audits", min_value=1, max_value=100)
     seed = _whole_number(
         "Seed",
         max_value=2**31 - 1,

@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from audits.demo import (
     DEFAULT_MONTHS,
@@ -48,14 +49,16 @@ class Command(BaseCommand):
         if months < 1:
             raise CommandError("--months must be at least 1.")
         started = time.perf_counter()
-        result = demo_seed(seed=seed, months=months, password=password)
+        # The demo's people are made up: their e-mails go nowhere, not to the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            result = demo_seed(seed=seed, months=months, password=password)
         created = result.import_result
         self.stdout.write(
             f"Created {len(created.service_areas)} service areas, {len(created.teams)} teams, "
             f"{result.staff} staff, {created.cases} cases, "
             f"{len(created.programmes)} programmes and {created.audits} past audits; "
             f"{result.assigned} audits assigned this month; {result.moderated} moderations "
-            f"completed ({result.escalations} escalated) and {result.waiting} waiting "
+            f"completed ({result.escalations} escalations) and {result.waiting} waiting "
             f"({time.perf_counter() - started:.1f} s)."
         )
         for role, username in result.logins:

@@ -21,6 +21,7 @@ def navigation(request):
         items.append(("My feedback", reverse("moderation:feedback")))
     if user.is_qa_lead:
         items.append(("Import", reverse("import_audits")))
+        items.append(("Access log", reverse("case_access")))
     items.append(("API", reverse("api_docs")))
     path = request.path
     return {

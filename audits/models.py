@@ -400,3 +400,26 @@ class Action(models.Model):
 
     def __str__(self):
         return self.description[:60]
+
+
+class AuditRead(models.Model):
+    """Someone read an audit of a case: the record a subject access request or an
+    investigation needs. Written once, never changed."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", "Web page"
+        API = "api", "API"
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="reads")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_reads")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="audit_reads")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    what = models.CharField(max_length=40, help_text="Which view of the audit was read.")
+    read_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-read_at", "-pk"]
+        indexes = [models.Index(fields=["case", "-read_at"])]
+
+    def __str__(self):
+        return f"{self.user} read audit {self.audit_id} ({self.what})"

@@ -21,6 +21,7 @@ from .filters import ActionFilter, AuditFilter, CaseFilter, ProgrammeFilter, Tea
 from .models import (
     Action,
     Audit,
+    AuditRead,
     AuditTool,
     Case,
     Domain,
@@ -214,3 +215,12 @@ def auditor_choices() -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def case_reads(*, reference: str) -> tuple[Case | None, QuerySet]:
+    """Who read the audits of a case, newest first: for subject access and investigations."""
+    case = Case.objects.filter(reference__iexact=reference.strip()).first()
+    if case is None:
+        return None, AuditRead.objects.none()
+    reads = AuditRead.objects.filter(case=case).select_related("user", "audit")
+    return case, reads.order_by("-read_at", "-pk")

@@ -10,6 +10,7 @@ from .errors import DomainError, StaleVersion, TransitionNotAllowed
 from .models import (
     Action,
     Audit,
+    AuditRead,
     AuditTool,
     Case,
     Domain,
@@ -490,3 +491,10 @@ def programme_assign(
             ) from error
         audits.append(audit)
     return audits
+
+
+def audit_read_record(*, user: User, audit: Audit, channel: str, what: str) -> AuditRead:
+    """Record that a user read an audit (who, which case, when, how): never personal data."""
+    return AuditRead.objects.create(
+        audit=audit, case_id=audit.case_id, user=user, channel=channel, what=what
+    )

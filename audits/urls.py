@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import access_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,5 +12,6 @@ urlpatterns = [
     path("audits/<int:audit_id>/reaudit/", views.audit_reaudit, name="audit_reaudit"),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
     path("import/", views.import_audits, name="import_audits"),
+    path("cases/access/", access_views.case_access, name="case_access"),
     path("programmes/", include("audits.programme_urls")),
 ]

@@ -66,6 +66,7 @@ def audit_list(request):
 @login_required
 def audit_detail(request, audit_id: int):
     audit = audit_for_user(user=request.user, audit_id=audit_id)
+    services.audit_read_record(user=request.user, audit=audit, channel="page", what="audit")
     return render(
         request,
         "audits/audit_detail.html",

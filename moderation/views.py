@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audits import services as audit_services
 from audits.errors import DomainError
 from audits.models import Audit, DomainGrade
 from audits.permissions import audits_visible_to, has_any_role, programme_for_user
@@ -135,6 +136,10 @@ def release(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def detail(request, pk: int):
     moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
+    if request.method == "GET":
+        audit_services.audit_read_record(
+            user=request.user, audit=moderation.audit, channel="page", what="moderation"
+        )
     editing = moderation.status == Moderation.Status.CLAIMED and permissions.moderate_allowed(
         user=request.user, moderation=moderation
     )

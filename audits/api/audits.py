@@ -244,6 +244,10 @@ def version_from(request, data: dict) -> int:
 
 def detail_response(request, audit_id: int, code: int = status.HTTP_200_OK) -> Response:
     audit = selectors.audit_detail_for_user(user=request.user, audit_id=audit_id)
+    return audit_response(audit, code)
+
+
+def audit_response(audit: Audit, code: int = status.HTTP_200_OK) -> Response:
     response = Response(AuditDetailOutput(audit).data, status=code)
     response["ETag"] = f'"{audit.version}"'
     return response
@@ -293,7 +297,9 @@ class AuditViewSet(ApiViewSet):
         parameters=[etag(200)], responses={200: AuditDetailOutput, **error_responses(404)}
     )
     def retrieve(self, request, pk: int):
-        return detail_response(request, pk)
+        audit = selectors.audit_detail_for_user(user=request.user, audit_id=pk)
+        services.audit_read_record(user=request.user, audit=audit, channel="api", what="audit")
+        return audit_response(audit)
 
     @extend_schema(
         request=AuditCreateInput,

@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from audits import permissions as audit_permissions
+from audits import services as audit_services
 from audits.errors import DomainError
 from audits.models import DomainGradeChoice, Grade
 
@@ -254,6 +255,10 @@ def detail_response(request, moderation_id: int, code: int = status.HTTP_200_OK)
     moderation = selectors.moderation_detail_for_user(
         user=request.user, moderation_id=moderation_id
     )
+    return moderation_response(moderation, code)
+
+
+def moderation_response(moderation: Moderation, code: int = status.HTTP_200_OK) -> Response:
     response = Response(ModerationDetailOutput(moderation).data, status=code)
     response["ETag"] = f'"{moderation.version}"'
     return response
@@ -298,7 +303,11 @@ class ModerationViewSet(ApiViewSet):
         parameters=[etag(200)], responses={200: ModerationDetailOutput, **error_responses(404)}
     )
     def retrieve(self, request, pk: int):
-        return detail_response(request, pk)
+        moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
+        audit_services.audit_read_record(
+            user=request.user, audit=moderation.audit, channel="api", what="moderation"
+        )
+        return moderation_response(moderation)
 
     @extend_schema(
         request=ModerationAddInput,

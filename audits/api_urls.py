@@ -20,6 +20,8 @@ from .api.tokens import TokenView
 app_name = "api"
 
 router = DefaultRouter(use_regex_path=False)
+# JSON only: no ".json" suffix routes, which would double every operation in the schema.
+router.include_format_suffixes = False
 router.APIRootView = ApiRoot
 router.register("tools", ToolViewSet, basename="tool")
 router.register("service-areas", ServiceAreaViewSet, basename="service-area")

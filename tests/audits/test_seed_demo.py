@@ -138,7 +138,10 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
     output = out.getvalue()
     for username in ("demo.auditor", "demo.moderator", "demo.viewer", "demo.qalead"):
         assert f"{username} / {DEFAULT_PASSWORD}" in output
-        assert client.login(username=username, password=DEFAULT_PASSWORD)
+        signed_in = client.post(
+            "/accounts/login/", {"username": username, "password": DEFAULT_PASSWORD}
+        )
+        assert signed_in.status_code == 302, username
     assert User.objects.get(username="demo.qalead").is_qa_lead
     assert User.objects.get(username="demo.moderator").is_moderator
 

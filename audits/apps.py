@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class AuditsConfig(AppConfig):
     name = "audits"
     verbose_name = "Audits"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from config.middleware import session_stamp
+
+        # Django's own sign-in hook: the session's clock starts at sign-in, not on the next
+        # request, so timeouts hold from the first moment.
+        user_logged_in.connect(session_stamp, dispatch_uid="session_stamp")

@@ -17,6 +17,8 @@ def navigation(request):
         items.append(("Moderation", reverse("moderation:queue")))
     if user.is_qa_lead or user.is_viewer or user.is_moderator:
         items.append(("Escalations", reverse("moderation:escalations")))
+    if user.is_qa_lead or user.is_viewer or user.is_moderator:
+        items.append(("Reports", reverse("reports:monthly")))
     if user.is_auditor:
         items.append(("My feedback", reverse("moderation:feedback")))
     if user.is_qa_lead:

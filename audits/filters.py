@@ -9,7 +9,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +19,8 @@ from .models import (
     Audit,
     AuditTool,
     Case,
+    DomainGrade,
+    DomainGradeChoice,
     Grade,
     Programme,
     Role,
@@ -116,12 +118,78 @@ def auditor_choices(request=None):
     return User.objects.filter(Exists(in_role) | Exists(has_audits)).order_by("username")
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+COMPLETED = "completed"  # moderation.models.Moderation.Status.COMPLETED
+MODERATION_CHANGES = [
+    ("same", "No: the moderator agreed"),
+    ("upgraded", "Upgraded by the moderator"),
+    ("downgraded", "Downgraded by the moderator"),
+]
+
+
+def _change_condition(value: str, before: str, after: str) -> Q:
+    """Pairs of grades (field names) that the moderator kept, raised or lowered."""
+    from .models import GRADE_RANK
+
+    if value == "same":
+        return Q(**{before: F(after)}) & ~Q(**{before: ""})
+    condition = Q(pk__in=[])
+    for b, b_rank in GRADE_RANK.items():
+        moved = [
+            a
+            for a, a_rank in GRADE_RANK.items()
+            if (a_rank > b_rank) == (value == "upgraded") and a_rank != b_rank
+        ]
+        if moved:
+            condition |= Q(**{before: b, f"{after}__in": moved})
+    return condition
+
+
+def _canonical_domains() -> tuple[dict[int, dict], dict[int, dict]]:
+    # The reports' own mapping of tool versions' domains (Domain.maps_to), so that a
+    # drill-down counts exactly what the report counted.
+    from reporting.selectors import _canonical_domains, _domain_catalogue
+
+    catalogue = _domain_catalogue()
+    return catalogue, _canonical_domains(catalogue)
+
+
+def domain_choices() -> list[tuple[str, str]]:
+    """One choice per reported domain, "tool:code", named after the newest version."""
+    catalogue, canonical = _canonical_domains()
+    newest = {row["pk"]: row for row in canonical.values()}
+    ordered = sorted(newest.values(), key=lambda d: (d["tool__code"], d["position"]))
+    return [
+        (f"{d['tool__code']}:{d['code']}", f"{d['title']} ({d['tool__code']})") for d in ordered
+    ]
+
+
+def domain_ids(key: str) -> list[int]:
+    """Every domain id (any tool version) reported under "tool:code"."""
+    tool, _, code = key.partition(":")
+    catalogue, canonical = _canonical_domains()
+    return [
+        pk
+        for pk, newest in canonical.items()
+        if newest["tool__code"] == tool and newest["code"] == code
+    ]
+
+
 class AuditFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("month_from"), cleaned.get("month_to")
         if start and end and end < start:
             self.add_error("month_to", "The last month must not be before the first month.")
+        for name in ("domain_grade", "moderated_domain_grade"):
+            if cleaned.get(name) and not cleaned.get("domain") and name not in self.errors:
+                self.add_error(name, "Choose a domain to filter by its grade.")
+        if (
+            cleaned.get("moderation_change")
+            and cleaned.get("moderated") == "no"
+            and "moderation_change" not in self.errors
+        ):
+            self.add_error("moderation_change", "Only moderated audits have a moderator's grade.")
         return cleaned
 
 
@@ -149,11 +217,170 @@ class AuditFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
     overall = django_filters.ChoiceFilter(choices=Grade.choices, label="Overall judgement")
+    # ---- drill-down from the reports (reporting/selectors.py defines each figure)
+    month = MonthFilter(field_name="month", label="Month", help_text="YYYY-MM")
+    current = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=YES_NO,
+            method="filter_current",
+            label="Current submissions only",
+            help_text="yes: leave out submissions returned for rework (no: only those).",
+        )
+    )
+    escalated = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=YES_NO, method="filter_escalated", label="Escalated by the auditor"
+        )
+    )
+    domain = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=domain_choices,
+            method="filter_domain",
+            label="Domain",
+            help_text="tool:code. Audits that graded this domain (and, when moderated, "
+            "whose moderator graded it too); earlier tool versions' domains count as the "
+            "newest version's, as in the reports.",
+        )
+    )
+    domain_grade = django_filters.ChoiceFilter(
+        choices=DomainGradeChoice.choices,
+        method="filter_domain_grade",
+        label="Auditor's grade for the domain",
+    )
+    sampled = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=YES_NO,
+            method="filter_sampled",
+            label="In the moderation sample",
+            help_text="yes: a live moderation (waiting, claimed or completed).",
+        )
+    )
+    moderated = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=YES_NO,
+            method="filter_moderated",
+            label="Moderated",
+            help_text="yes: a completed moderation.",
+        )
+    )
+    moderated_overall = django_filters.ChoiceFilter(
+        choices=Grade.choices, method="filter_moderated_overall", label="Moderator's judgement"
+    )
+    moderated_escalated = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=YES_NO, method="filter_moderated_escalated", label="Escalated by the moderator"
+        )
+    )
+    moderated_domain_grade = django_filters.ChoiceFilter(
+        choices=DomainGradeChoice.choices,
+        method="filter_moderated_domain_grade",
+        label="Moderator's grade for the domain",
+    )
+    moderation_change = django_filters.ChoiceFilter(
+        choices=MODERATION_CHANGES,
+        method="filter_moderation_change",
+        label="Moderation changed the grade",
+        help_text="Of the overall judgement, or of the domain when one is chosen.",
+    )
+
+    # Shown together on the list page, open when one is set: a report's drill-down links.
+    DRILL_DOWN = (
+        "current",
+        "escalated",
+        "domain",
+        "domain_grade",
+        "sampled",
+        "moderated",
+        "moderated_overall",
+        "moderated_escalated",
+        "moderated_domain_grade",
+        "moderation_change",
+    )
 
     class Meta:
         model = Audit
         fields: list[str] = []  # all declared above
         form = AuditFilterForm
+
+    @property
+    def drill_down_active(self) -> bool:
+        return any(self.data.get(name) for name in self.DRILL_DOWN) if self.data else False
+
+    # Each grade filter is its own EXISTS: an audit has one grade per domain and at most one
+    # completed moderation, so separate conditions still describe the same grade.
+
+    def _domain_ids(self) -> list[int] | None:
+        key = self.form.cleaned_data.get("domain")
+        return domain_ids(key) if key else None
+
+    def _completed(self):
+        from moderation.models import Moderation  # moderation depends on audits, not back
+
+        return Moderation.objects.filter(audit=OuterRef("pk"), status=Moderation.Status.COMPLETED)
+
+    def filter_current(self, queryset, name, value):
+        if value == "yes":
+            return queryset.exclude(status=Audit.Status.RETURNED)
+        return queryset.filter(status=Audit.Status.RETURNED)
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset.filter(escalated=value == "yes")
+
+    def filter_domain(self, queryset, name, value):
+        ids = domain_ids(value)
+        graded = DomainGrade.objects.filter(audit=OuterRef("pk"), domain__in=ids).exclude(grade="")
+        queryset = queryset.filter(Exists(graded))
+        if self.form.cleaned_data.get("moderated") == "yes":
+            queryset = queryset.filter(
+                Exists(self._completed().filter(grades__domain__in=ids).exclude(grades__grade=""))
+            )
+        return queryset
+
+    def filter_domain_grade(self, queryset, name, value):
+        ids = self._domain_ids()
+        if ids is None:
+            return queryset  # the form refuses a grade without a domain
+        grades = DomainGrade.objects.filter(audit=OuterRef("pk"), domain__in=ids, grade=value)
+        return queryset.filter(Exists(grades))
+
+    def filter_sampled(self, queryset, name, value):
+        from moderation.models import Moderation
+
+        live = Moderation.objects.filter(audit=OuterRef("pk"), status__in=Moderation.LIVE_STATUSES)
+        return queryset.filter(Exists(live) if value == "yes" else ~Exists(live))
+
+    def filter_moderated(self, queryset, name, value):
+        completed = Exists(self._completed())
+        return queryset.filter(completed if value == "yes" else ~completed)
+
+    def filter_moderated_overall(self, queryset, name, value):
+        return queryset.filter(Exists(self._completed().filter(overall=value)))
+
+    def filter_moderated_escalated(self, queryset, name, value):
+        return queryset.filter(Exists(self._completed().filter(escalated=value == "yes")))
+
+    def filter_moderated_domain_grade(self, queryset, name, value):
+        ids = self._domain_ids()
+        if ids is None:
+            return queryset
+        return queryset.filter(
+            Exists(self._completed().filter(grades__domain__in=ids, grades__grade=value))
+        )
+
+    def filter_moderation_change(self, queryset, name, value):
+        ids = self._domain_ids()
+        if ids is None:
+            pairs = self._completed().filter(_change_condition(value, "audit__overall", "overall"))
+            return queryset.filter(Exists(pairs))
+        # The auditor's and the moderator's grade of the same domain, joined as the report does.
+        pairs = DomainGrade.objects.filter(
+            _change_condition(value, "grade", "audit__moderations__grades__grade"),
+            audit=OuterRef("pk"),
+            domain__in=ids,
+            audit__moderations__status=COMPLETED,
+            audit__moderations__grades__domain=F("domain"),
+        )
+        return queryset.filter(Exists(pairs))
 
 
 class TeamFilter(django_filters.FilterSet):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from reporting import summary as report_summary
+
 from .errors import DomainError, StaleVersion, TransitionNotAllowed
 from .models import (
     Action,
@@ -286,6 +288,7 @@ def _after_submit(audit: Audit, actor: User) -> None:
         moderation_services.escalation_raise_from_audit(actor=actor, audit=audit)
     if audit.revision_of_id is not None:
         moderation_services.moderation_requeue_rework(actor=actor, audit=audit)
+    report_summary.summary_refresh_audit(audit=audit)
 
 
 @transaction.atomic

@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "audits.models.Action.Status",
         "ModerationStatusEnum": "moderation.models.Moderation.Status",
         "EscalationStatusEnum": "moderation.models.Escalation.Status",
+        "ReportSnapshotStatusEnum": "reporting.models.ReportSnapshot.Status",
         # An overall judgement (the auditor's, the moderator's, before and after the reveal).
         "OverallEnum": "audits.models.Grade",
     },
@@ -204,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalation-responses-due": {
         "task": "moderation.tasks.remind_escalation_responses_due",
         "schedule": crontab(hour=7, minute=15),
+    },
+    # The previous month's report, published as a draft snapshot on the 5th at 06:00.
+    "publish-previous-month-report": {
+        "task": "reporting.tasks.publish_previous_month",
+        "schedule": crontab(day_of_month=5, hour=6, minute=0),
     },
 }
 

@@ -22,3 +22,14 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files straight from the source folders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# SQLite tests use a file, not memory, so a Celery worker process started by
+# tests/reporting/test_celery_worker.py can open the same test database. One file per test
+# process (pid), so runs side by side never share one; TEST_SQLITE_PATH names it instead.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("TEST_SQLITE_PATH")
+        or os.path.join(tempfile.gettempdir(), f"case_file_audit_test_{os.getpid()}.sqlite3")
+    }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/reports/", include("reporting.api_urls")),
     path("api/", include("audits.api_urls")),
+    path("reports/", include("reporting.urls")),
     path("", include("moderation.urls")),
     path("", include("audits.urls")),
 ]

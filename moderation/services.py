@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from audits import services as audit_services
 from audits.errors import DomainError, StaleVersion, TransitionNotAllowed
 from audits.models import Audit, DomainGradeChoice, Grade, User
+from reporting import summary as report_summary
 
 from . import permissions, tasks
 from .models import Escalation, ModeratedGrade, Moderation
@@ -342,6 +343,7 @@ def moderation_complete(
     _stamp(locked, actor).save()
     if locked.escalated:
         _escalate_from_moderation(locked, actor)
+    report_summary.summary_refresh_audits(audit_ids=[locked.audit_id])
     _on_commit(tasks.notify_moderation_completed, locked.pk)
     return locked
 
@@ -363,6 +365,7 @@ def moderation_return_for_rework(
     locked.version += 1
     _stamp(locked, actor).save()
     revision = audit_services.audit_return_for_rework(audit=locked.audit, actor=actor)
+    report_summary.summary_refresh_audits(audit_ids=[locked.audit_id])
     _on_commit(tasks.notify_returned_for_rework, locked.pk, revision.pk)
     return locked
 
@@ -453,6 +456,7 @@ def moderation_record_imported(
         default_user=actor,
         default_change_reason="Imported",
     )
+    report_summary.summary_refresh_audit(audit=audit)
     return moderation
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from audits.api.common import ApiViewSet, HasRole, error_responses
 from audits.filters import MONTH_SCHEMA
 
-from . import selectors
+from . import selectors, trends
 
 
 class ReportCountOutput(serializers.Serializer):
@@ -146,3 +146,189 @@ class MonthlyReportView(APIView):
     def get(self, request):
         report = selectors.monthly_report_for_user(user=request.user, filters=request.query_params)
         return Response(MonthlyReportOutput(report).data)
+
+
+# ---------------------------------------------------------------- trends, calibration, re-audits
+# Appended for reporting/trends.py, which defines every figure below.
+
+RANGE_PARAMETERS = [
+    OpenApiParameter("month_from", MONTH_SCHEMA, description="YYYY-MM; default month_to - 11."),
+    OpenApiParameter("month_to", MONTH_SCHEMA, description="YYYY-MM; default month or now."),
+    OpenApiParameter("month", MONTH_SCHEMA, description="The last month of the default range."),
+    OpenApiParameter("service_area", OpenApiTypes.INT, description="Service area id."),
+    OpenApiParameter("team", OpenApiTypes.INT, description="Team id."),
+    OpenApiParameter("tool", OpenApiTypes.STR, description="Tool code."),
+]
+
+
+class ReportRangeFields(serializers.Serializer):
+    month_from = serializers.CharField()
+    month_to = serializers.CharField()
+    filters = ReportFiltersOutput()
+
+
+class TrendDomainOutput(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    tool = serializers.CharField()
+    audits = serializers.IntegerField()
+    all = DomainGradesOutput()
+    moderated = serializers.IntegerField()
+    moderated_after = DomainGradesOutput()
+
+
+class TrendFigures(serializers.Serializer):
+    audits = serializers.IntegerField(allow_null=True, help_text="Null in a gap month.")
+    moderated = serializers.IntegerField(allow_null=True)
+    before = OverallOutput(allow_null=True)
+    after = OverallOutput(allow_null=True)
+    kpi = ReportKpiOutput()
+    domains = TrendDomainOutput(many=True, allow_null=True)
+
+
+class TrendMonthOutput(TrendFigures):
+    month = serializers.CharField()
+    has_programme = serializers.BooleanField()
+
+
+class TrendQuarterOutput(TrendFigures):
+    quarter = serializers.CharField(help_text='Financial-year quarter, e.g. "2019-20 Q1".')
+    months = serializers.ListField(child=serializers.CharField())
+    complete = serializers.BooleanField(help_text="False when the range cuts the quarter.")
+    has_programme = serializers.BooleanField()
+    months_with_programme = serializers.IntegerField()
+    ri_or_better_change = serializers.FloatField(
+        allow_null=True, help_text="Percentage points since the previous quarter."
+    )
+
+
+class TrendDomainNameOutput(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    tool = serializers.CharField()
+
+
+class TrendOutput(ReportRangeFields):
+    domains = TrendDomainNameOutput(many=True)
+    months = TrendMonthOutput(many=True)
+    quarters = TrendQuarterOutput(many=True)
+
+
+class CalibrationFigures(serializers.Serializer):
+    moderated = serializers.IntegerField()
+    agreed = serializers.IntegerField()
+    agreement_pct = serializers.FloatField(allow_null=True)
+    mean_shift = serializers.FloatField(
+        allow_null=True, help_text="Moderator minus auditor, in grade steps, 2 places."
+    )
+    upgraded = serializers.IntegerField()
+    downgraded = serializers.IntegerField()
+    domain_pairs = serializers.IntegerField()
+    domain_agreed = serializers.IntegerField()
+    domain_agreement_pct = serializers.FloatField(allow_null=True)
+
+
+class CalibrationAuditorName(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CalibrationTeamName(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CalibrationAuditorOutput(CalibrationFigures):
+    auditor = CalibrationAuditorName()
+
+
+class CalibrationTeamOutput(CalibrationFigures):
+    team = CalibrationTeamName()
+
+
+class CalibrationOutput(ReportRangeFields):
+    auditors = CalibrationAuditorOutput(many=True)
+    teams = CalibrationTeamOutput(many=True)
+    total = CalibrationFigures()
+
+
+def _reaudit_fields(keys) -> dict:
+    return {
+        "pairs": serializers.IntegerField(),
+        "first": type(f"ReaudFirst{len(keys)}", (serializers.Serializer,), _grade_fields(keys))(),
+        "reaudit": type(f"ReaudAgain{len(keys)}", (serializers.Serializer,), _grade_fields(keys))(),
+        "transitions": TransitionOutput(many=True),
+        "improved": serializers.IntegerField(),
+        "improved_pct": serializers.FloatField(allow_null=True),
+        "same": serializers.IntegerField(),
+        "same_pct": serializers.FloatField(allow_null=True),
+        "worse": serializers.IntegerField(),
+        "worse_pct": serializers.FloatField(allow_null=True),
+        "not_comparable": serializers.IntegerField(help_text="N/A on one side only."),
+    }
+
+
+ReauditOverallOutput = type(
+    "ReauditOverallOutput", (serializers.Serializer,), _reaudit_fields(selectors.GRADES)
+)
+ReauditDomainOutput = type(
+    "ReauditDomainOutput",
+    (serializers.Serializer,),
+    {
+        "code": serializers.CharField(),
+        "title": serializers.CharField(),
+        "tool": serializers.CharField(),
+        **_reaudit_fields(selectors.DOMAIN_COLUMNS),
+    },
+)
+
+
+class ReauditOutput(ReportRangeFields):
+    cohort = serializers.IntegerField(help_text="Re-audits submitted in the range.")
+    overall = ReauditOverallOutput()
+    domains = ReauditDomainOutput(many=True)
+
+
+class _RangeReportView(APIView):
+    authentication_classes = ApiViewSet.authentication_classes
+    permission_classes = [HasRole]
+
+
+class TrendReportView(_RangeReportView):
+    """Month-by-month and financial-quarter trends; months without a programme are gaps."""
+
+    @extend_schema(
+        operation_id="reports_trends",
+        parameters=RANGE_PARAMETERS,
+        responses={200: TrendOutput, **error_responses(400, 403)},
+    )
+    def get(self, request):
+        data = trends.trend_for_user(user=request.user, filters=request.query_params)
+        return Response(TrendOutput(data).data)
+
+
+class CalibrationReportView(_RangeReportView):
+    """Auditor calibration per auditor and per team. QA leads only."""
+
+    @extend_schema(
+        operation_id="reports_calibration",
+        parameters=RANGE_PARAMETERS,
+        responses={200: CalibrationOutput, **error_responses(400, 403)},
+    )
+    def get(self, request):
+        data = trends.calibration_for_user(user=request.user, filters=request.query_params)
+        return Response(CalibrationOutput(data).data)
+
+
+class ReauditReportView(_RangeReportView):
+    """The re-audit cohort of a range: first judgements against the re-audits'."""
+
+    @extend_schema(
+        operation_id="reports_reaudits",
+        parameters=RANGE_PARAMETERS,
+        responses={200: ReauditOutput, **error_responses(400, 403)},
+    )
+    def get(self, request):
+        data = trends.reaudits_for_user(user=request.user, filters=request.query_params)
+        return Response(ReauditOutput(data).data)

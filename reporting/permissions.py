@@ -1,8 +1,12 @@
 """Who may read which reports. The API, pages and exports all ask here."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
 
 from audits.models import ServiceArea, Team, User
+
+from .models import ReportSnapshot
 
 
 def report_areas_for_user(
@@ -26,3 +30,35 @@ def report_areas_for_user(
     if team is not None and team.service_area_id not in own:
         raise PermissionDenied("You can read reports for teams in your own service areas only.")
     return own
+
+
+def check_snapshots_readable(user: User) -> None:
+    """Published snapshots are authority-wide, so only those who read every area may read
+    them: QA leads and moderators. A head of service reads their own areas' live report."""
+    if not (user and user.is_authenticated and user.is_active):
+        raise PermissionDenied("Sign in to read reports.")
+    if not (user.is_qa_lead or user.is_moderator):
+        raise PermissionDenied(
+            "Published reports cover the whole authority: QA leads and moderators only."
+        )
+
+
+def check_snapshot_publish(user: User) -> None:
+    """Only a QA lead publishes the monthly report."""
+    if not (user and user.is_authenticated and user.is_active and user.is_qa_lead):
+        raise PermissionDenied("Only a QA lead can publish the monthly report.")
+
+
+def snapshots_for_user(*, user: User) -> QuerySet[ReportSnapshot]:
+    """Every published report snapshot, without its figures, for those who may read them."""
+    check_snapshots_readable(user)
+    return ReportSnapshot.objects.select_related("requested_by").defer("data", "xlsx")
+
+
+def snapshot_for_user(*, user: User, snapshot_id: int) -> ReportSnapshot:
+    """One snapshot with its figures: 403 unless the user reads snapshots, 404 if none."""
+    check_snapshots_readable(user)
+    snapshot = ReportSnapshot.objects.select_related("requested_by").filter(pk=snapshot_id).first()
+    if snapshot is None:
+        raise Http404("No such report snapshot.")
+    return snapshot

@@ -59,8 +59,9 @@ Percentages are rounded to one decimal place, half up; a percentage of nothing i
 previous_month repeats the audits, moderations and kpi blocks for M - 1; `has_programme`
 false (no programme in that month, for the tool if filtered) is a gap, not a month of zeros.
 
-Queries: six for the whole report, including the previous month, whatever the volume of
-data. Python only folds the small grouped rows the database returns.
+Queries: five for the whole report (six computed from the raw tables, source="raw"),
+including the previous month, whatever the volume of data. Python only folds the small
+grouped rows the database returns.
 """
 
 import datetime as dt
@@ -412,17 +413,26 @@ def _domains(scope, programmes, domain_rows, pair_rows, catalogue) -> list[dict]
     return domains
 
 
-def monthly_report(*, scope: ReportScope) -> dict:
-    """The whole monthly report for a scope, with the previous month's headline beside it."""
+def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
+    """The whole monthly report for a scope, with the previous month's headline beside it.
+
+    source "summary" reads returned audits and completed moderations from the summary table
+    (reporting.trends.summary_report_rows: five queries in all, fast at national scale);
+    "raw" counts them from the audit tables (six queries). The figures are the same.
+    """
     months = [scope.month, scope.previous_month]
     programmes = _programme_rows(scope, months)
-    audit_rows = _audit_rows(scope, months)
-    moderation_rows = _moderation_rows(scope, months)
+    if source == "summary":
+        from .trends import summary_report_rows  # trends builds on this module
+
+        audit_rows, moderation_rows, domain_rows, pair_rows = summary_report_rows(scope, months)
+    else:
+        audit_rows = _audit_rows(scope, months)
+        moderation_rows = _moderation_rows(scope, months)
+        domain_rows, pair_rows = _domain_rows(scope), _domain_pair_rows(scope)
     current = _month_blocks(scope, scope.month, programmes, audit_rows, moderation_rows)
     previous = _month_blocks(scope, scope.previous_month, programmes, audit_rows, moderation_rows)
-    domains = _domains(
-        scope, programmes, _domain_rows(scope), _domain_pair_rows(scope), _domain_catalogue()
-    )
+    domains = _domains(scope, programmes, domain_rows, pair_rows, _domain_catalogue())
     return {
         **current,
         "filters": {

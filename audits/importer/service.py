@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from audits.models import Audit, Case, DomainGrade, Role, ServiceArea, Team, User
 from audits.services import programme_create
 from moderation.services import ImportedModeration, moderation_record_imported
+from reporting import summary as report_summary
 
 from .files import cell_text, header
 from .results import ImportFailed, ImportResult
@@ -185,6 +186,7 @@ def _import(raw_rows: list[dict[str, str]], actor: User | None, dry_run: bool) -
     audits = _create_audits(to_write, person_ids, case_ids, programmes, checker.domains, actor)
     result.audits = len(to_write)
     result.moderations = _record_moderations(to_write, audits, person_ids, actor)
+    report_summary.summary_refresh_audits(audit_ids=[audit.pk for audit in audits])
     return result
 
 

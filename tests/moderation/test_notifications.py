@@ -293,4 +293,5 @@ def test_every_beat_schedule_entry_names_a_registered_task():
     assert names == {
         "moderation.tasks.remind_audits_due_soon",
         "moderation.tasks.remind_escalation_responses_due",
+        "reporting.tasks.publish_previous_month",
     }

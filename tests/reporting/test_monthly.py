@@ -543,11 +543,11 @@ def test_team_and_tool_filters(data, db):
 
 
 def test_query_count_does_not_grow_with_the_data(data, db, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         monthly_report(scope=ReportScope(month=MARCH))
     data.moderated(3, "B1", "G", "I")
     data.unmoderated(2, "A2", "RI", review="NA")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         report = monthly_report(scope=ReportScope(month=MARCH))
     assert report["audits"]["returned"] == 56
 

@@ -1,6 +1,9 @@
 """python manage.py qa_report --month YYYY-MM [--service-area ID] [--team ID] [--tool CODE]
-[--format json] [--output FILE]: the monthly QA report without the web, for the whole
-authority (whoever can run this command can read every report)."""
+[--format json|xlsx|csv] [--table NAME] [--output FILE]: the monthly QA report without the
+web, for the whole authority (whoever can run this command can read every report).
+
+xlsx: one sheet per table (needs --output). csv: with --table, that table's CSV; without it,
+a zip of every table's CSV (needs --output)."""
 
 import json
 from collections.abc import Callable
@@ -9,19 +12,34 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from audits.errors import DomainError
-from reporting import selectors
+from reporting import exports, selectors
 
 
-def render_json(report: dict) -> str:
+def render_json(report: dict, table: str | None) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
-# One renderer per format: xlsx (bytes, --output only) and csv join here.
-RENDERERS: dict[str, Callable[[dict], str | bytes]] = {"json": render_json}
+def render_xlsx(report: dict, table: str | None) -> bytes:
+    return exports.to_xlsx(report, exports.filter_labels(report["filters"]))
+
+
+def render_csv(report: dict, table: str | None) -> str | bytes:
+    labels = exports.filter_labels(report["filters"])
+    if table in (None, "all"):
+        return exports.to_csv_zip(report, labels)
+    return exports.table_csv(report, table, labels)
+
+
+# One renderer per format; bytes can only go to --output.
+RENDERERS: dict[str, Callable[[dict, str | None], str | bytes]] = {
+    "json": render_json,
+    "xlsx": render_xlsx,
+    "csv": render_csv,
+}
 
 
 class Command(BaseCommand):
-    help = "Write the monthly QA report for a month (JSON), to stdout or a file."
+    help = "Write the monthly QA report for a month (JSON, XLSX or CSV), to stdout or a file."
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
@@ -29,6 +47,11 @@ class Command(BaseCommand):
         parser.add_argument("--team", help="Team id.")
         parser.add_argument("--tool", help="Tool code.")
         parser.add_argument("--format", choices=sorted(RENDERERS), default="json")
+        parser.add_argument(
+            "--table",
+            choices=["all", *exports.TABLE_NAMES],
+            help="csv only: one table (default: a zip of every table).",
+        )
         parser.add_argument("--output", help="A file to write; stdout if not given.")
 
     def handle(self, *args, **options):
@@ -42,7 +65,9 @@ class Command(BaseCommand):
             )
             raise CommandError(f"{error.message} {problems}") from error
         report = selectors.monthly_report(scope=selectors.report_scope(cleaned=cleaned, areas=None))
-        content = RENDERERS[options["format"]](report)
+        if options["table"] and options["format"] != "csv":
+            raise CommandError("--table goes with --format csv.")
+        content = RENDERERS[options["format"]](report, options["table"])
         if options["output"]:
             path = Path(options["output"])
             if isinstance(content, bytes):

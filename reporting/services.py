@@ -1,0 +1,123 @@
+"""Writes of the reporting app."""
+
+import datetime as dt
+import time
+import uuid
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from audits.errors import DomainError
+from audits.models import User
+from audits.services import months_before
+
+from . import exports
+from .models import ReportSnapshot
+from .selectors import ReportScope, monthly_report
+
+# ---------------------------------------------------------------- published snapshots
+
+SNAPSHOT_VERSION_ATTEMPTS = 5
+
+
+def _queue_publish(snapshot_id: int, task_id: str) -> None:
+    from .tasks import publish_snapshot  # tasks import this module
+
+    publish_snapshot.apply_async(args=[snapshot_id], task_id=task_id)
+
+
+def _insert_next_version(
+    *, month: dt.date, actor: User | None, trigger: str, scheduled_on: dt.date | None
+) -> ReportSnapshot | None:
+    """Insert the month's next version. Two requests at once both read the same latest
+    version; the unique constraint refuses the second insert, which then reads again.
+    None when the schedule already asked for this month today."""
+    for _ in range(SNAPSHOT_VERSION_ATTEMPTS):
+        latest = ReportSnapshot.objects.filter(month=month).aggregate(v=Max("version"))["v"]
+        try:
+            with transaction.atomic():
+                return ReportSnapshot.objects.create(
+                    month=month,
+                    version=(latest or 0) + 1,
+                    trigger=trigger,
+                    scheduled_on=scheduled_on,
+                    requested_by=actor,
+                    task_id=str(uuid.uuid4()),
+                )
+        except IntegrityError:
+            if (
+                scheduled_on is not None
+                and ReportSnapshot.objects.filter(month=month, scheduled_on=scheduled_on).exists()
+            ):
+                return None
+    raise DomainError("The report is being published by someone else; try again in a moment.")
+
+
+@transaction.atomic
+def snapshot_request(
+    *,
+    month: dt.date,
+    actor: User | None,
+    trigger: str = ReportSnapshot.Trigger.MANUAL,
+    scheduled_on: dt.date | None = None,
+) -> ReportSnapshot | None:
+    """Queue the month's next snapshot version; the publish task is sent after commit."""
+    month = month.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        message = "You cannot publish the report for a month that has not started."
+        raise DomainError(message, field_errors={"month": [message]})
+    snapshot = _insert_next_version(
+        month=month, actor=actor, trigger=trigger, scheduled_on=scheduled_on
+    )
+    if snapshot is not None:
+        transaction.on_commit(partial(_queue_publish, snapshot.pk, snapshot.task_id))
+    return snapshot
+
+
+def snapshot_publish_scheduled(*, today: dt.date) -> ReportSnapshot | None:
+    """Queue the previous month's snapshot for the schedule, once per month per day."""
+    month = months_before(today.replace(day=1), 1)
+    if ReportSnapshot.objects.filter(month=month, scheduled_on=today).exists():
+        return None
+    return snapshot_request(
+        month=month, actor=None, trigger=ReportSnapshot.Trigger.SCHEDULE, scheduled_on=today
+    )
+
+
+def snapshot_publish(*, snapshot_id: int, pause_seconds: float = 0) -> bool:
+    """Compute and store a queued snapshot's report; False if it was no longer queued.
+
+    Safe to run twice or after a worker died half-way: only the update from "queued" stores
+    the figures, so exactly one run publishes. `pause_seconds` (tests only) waits between
+    computing and storing, so a test can kill a worker at that point.
+    """
+    snapshot = ReportSnapshot.objects.filter(pk=snapshot_id).only("pk", "month", "status").first()
+    if snapshot is None or snapshot.status != ReportSnapshot.Status.QUEUED:
+        return False
+    ReportSnapshot.objects.filter(pk=snapshot_id, status=ReportSnapshot.Status.QUEUED).update(
+        started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    report = monthly_report(scope=ReportScope(month=snapshot.month))
+    labels = exports.filter_labels(report["filters"])
+    xlsx = exports.to_xlsx(report, labels, created=timezone.now())
+    if pause_seconds:
+        time.sleep(pause_seconds)
+    published = ReportSnapshot.objects.filter(
+        pk=snapshot_id, status=ReportSnapshot.Status.QUEUED
+    ).update(
+        status=ReportSnapshot.Status.PUBLISHED,
+        data=report,
+        xlsx=xlsx,
+        published_at=timezone.now(),
+    )
+    return published == 1
+
+
+def snapshot_fail(*, snapshot_id: int, error: str) -> bool:
+    """Mark a queued snapshot failed (its task gave up); False if it was not queued."""
+    failed = ReportSnapshot.objects.filter(
+        pk=snapshot_id, status=ReportSnapshot.Status.QUEUED
+    ).update(status=ReportSnapshot.Status.FAILED, error=error[:2000])
+    return failed == 1

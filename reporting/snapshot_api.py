@@ -1,0 +1,122 @@
+"""Published report snapshots: GET/POST /api/reports/snapshots/, GET .../<id>/ and .../<id>/xlsx/.
+
+A QA lead POSTs {"month": "YYYY-MM"}: the snapshot is created "queued" (201) and a Celery task
+computes and stores it; GET it again to see it published. Snapshots are authority-wide, so QA
+leads and moderators read them (reporting.permissions).
+"""
+
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from audits.api.common import ApiViewSet, MonthField, error_responses, validated
+from audits.filters import format_month
+
+from . import permissions, services
+from .models import ReportSnapshot
+from .snapshot_views import XLSX_TYPE
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets a client ask for the file by its type; an error still goes out as JSON."""
+
+    media_type = XLSX_TYPE
+    format = "xlsx"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+XLSX_RENDERERS = [JSONRenderer, XlsxRenderer]
+
+
+class SnapshotOutput(serializers.ModelSerializer):
+    month = MonthField()
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, help_text="Null: the monthly schedule."
+    )
+    xlsx_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportSnapshot
+        fields = ["id", "month", "version", "status", "trigger", "requested_by", "requested_at"]
+        fields += ["published_at", "xlsx_url"]
+
+    def get_xlsx_url(self, snapshot: ReportSnapshot) -> str | None:
+        if snapshot.status != ReportSnapshot.Status.PUBLISHED:
+            return None
+        return reverse("reports_api:snapshot-xlsx", args=[snapshot.pk])
+
+
+class SnapshotDetailOutput(SnapshotOutput):
+    data = serializers.JSONField(
+        read_only=True,
+        help_text="The monthly report as published (the shape of GET /api/reports/monthly/); "
+        "null until published.",
+    )
+
+    class Meta(SnapshotOutput.Meta):
+        fields = [*SnapshotOutput.Meta.fields, "data"]
+
+
+class SnapshotPublishInput(serializers.Serializer):
+    month = MonthField(help_text="The month to publish, as YYYY-MM.")
+
+
+class SnapshotViewSet(ApiViewSet):
+    """Published monthly reports, frozen: every version of every month."""
+
+    queryset = ReportSnapshot.objects.none()  # for the schema and router only
+    form_serializers = {"POST": SnapshotPublishInput}
+
+    @extend_schema(
+        operation_id="reports_snapshots_list",
+        responses={200: SnapshotOutput(many=True), **error_responses(403)},
+    )
+    def list(self, request):
+        return self.paginated(permissions.snapshots_for_user(user=request.user), SnapshotOutput)
+
+    @extend_schema(
+        operation_id="reports_snapshots_retrieve",
+        responses={200: SnapshotDetailOutput, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, pk: int):
+        snapshot = permissions.snapshot_for_user(user=request.user, snapshot_id=pk)
+        return Response(SnapshotDetailOutput(snapshot).data)
+
+    @extend_schema(
+        operation_id="reports_snapshots_publish",
+        request=SnapshotPublishInput,
+        responses={201: SnapshotOutput, **error_responses(400, 403)},
+    )
+    def create(self, request):
+        permissions.check_snapshot_publish(request.user)
+        data = validated(SnapshotPublishInput, request)
+        snapshot = services.snapshot_request(month=data["month"], actor=request.user)
+        # With no broker the task has already run (eagerly, on commit): show where it is now.
+        snapshot.refresh_from_db(fields=["status", "published_at"])
+        response = Response(SnapshotOutput(snapshot).data, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("reports_api:snapshot-detail", args=[snapshot.pk])
+        return response
+
+    @extend_schema(
+        operation_id="reports_snapshots_xlsx",
+        responses={
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The XLSX file."),
+            **error_responses(403, 404),
+        },
+    )
+    def xlsx(self, request, pk: int):
+        snapshot = permissions.snapshot_for_user(user=request.user, snapshot_id=pk)
+        if snapshot.status != ReportSnapshot.Status.PUBLISHED:
+            raise Http404("This report snapshot has not been published.")
+        filename = f"qa-report-{format_month(snapshot.month)}-v{snapshot.version}.xlsx"
+        response = HttpResponse(snapshot.xlsx_bytes(), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

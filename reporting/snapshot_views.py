@@ -1,0 +1,205 @@
+"""Report downloads (XLSX, CSV) and published snapshots: list, publish, read, download.
+
+Downloads read the same GET filters as the report and ask reporting.permissions through
+selectors.monthly_report_for_user; bad filters get a 400 page with an error summary and the
+filters to correct. Snapshots are authority-wide: QA leads and moderators read them, QA leads
+publish them (reporting.services.snapshot_request; the figures are computed by a Celery task).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from audits.errors import DomainError
+from audits.filters import MonthFormField, format_month
+from audits.services import months_before
+
+from . import exports, permissions, selectors, services
+from .filters import ReportFilter
+from .models import ReportSnapshot
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(content: bytes | str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _bad_download(request, error: DomainError, *, table_error: str | None = None):
+    """400: the filters as a form, its errors in an error summary, ready to correct."""
+    filterset = ReportFilter(data=request.GET)
+    form = filterset.form
+    form.is_valid()
+    if table_error:
+        form.add_error(None, table_error)
+    elif not form.errors:
+        form.add_error(None, error.message)
+    return render(
+        request,
+        "reporting/snapshots_download_error.html",
+        {"form": form, "action": request.path, "table": _kept_table(request.GET.get("table"))},
+        status=400,
+    )
+
+
+def _kept_table(name: str | None) -> str:
+    """The table to ask for again after an error: a valid one, or every table."""
+    if not name:
+        return ""
+    return name if name in exports.TABLE_NAMES else "all"
+
+
+def _report_or_error(request):
+    try:
+        return selectors.monthly_report_for_user(user=request.user, filters=request.GET), None
+    except DomainError as error:
+        return None, error
+
+
+@login_required
+@require_GET
+def download_xlsx(request):
+    report, error = _report_or_error(request)
+    if error is not None:
+        return _bad_download(request, error)
+    labels = exports.filter_labels(report["filters"])
+    content = exports.to_xlsx(report, labels)
+    return _attachment(content, f"{exports.file_stem(report)}.xlsx", XLSX_TYPE)
+
+
+@login_required
+@require_GET
+def download_csv(request):
+    """?table=<name> for one table's CSV; without it (or "all") a zip of every table."""
+    table = request.GET.get("table") or "all"
+    report, error = _report_or_error(request)
+    if error is not None:
+        return _bad_download(request, error)
+    if table != "all" and table not in exports.TABLE_NAMES:
+        message = f"There is no table called {table!r}. Choose one of: all, " + ", ".join(
+            exports.TABLE_NAMES
+        )
+        return _bad_download(request, DomainError(message), table_error=message)
+    labels = exports.filter_labels(report["filters"])
+    stem = exports.file_stem(report)
+    if table == "all":
+        return _attachment(exports.to_csv_zip(report, labels), f"{stem}.zip", "application/zip")
+    content = "\ufeff" + exports.table_csv(report, table, labels)
+    return _attachment(content, f"{stem}-{table}.csv", "text/csv; charset=utf-8")
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+class PublishForm(forms.Form):
+    month = MonthFormField(label="Month", help_text="As YYYY-MM, for example 2019-03.")
+
+
+def _snapshot_list_page(request, *, form: PublishForm | None = None, status: int = 200):
+    snapshots = permissions.snapshots_for_user(user=request.user)
+    page = Paginator(snapshots, 50).get_page(request.GET.get("page"))
+    can_publish = request.user.is_qa_lead
+    if form is None and can_publish:
+        previous = months_before(timezone.localdate().replace(day=1), 1)
+        form = PublishForm(initial={"month": format_month(previous)})
+    return render(
+        request,
+        "reporting/snapshots.html",
+        {"page_obj": page, "form": form, "can_publish": can_publish},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def snapshot_list(request):
+    return _snapshot_list_page(request)
+
+
+@login_required
+@require_POST
+def snapshot_publish(request):
+    permissions.check_snapshot_publish(request.user)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return _snapshot_list_page(request, form=form, status=400)
+    try:
+        snapshot = services.snapshot_request(month=form.cleaned_data["month"], actor=request.user)
+    except DomainError as error:
+        for field, errors in error.field_errors.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+        if not error.field_errors:
+            form.add_error(None, error.message)
+        return _snapshot_list_page(request, form=form, status=400)
+    snapshot.refresh_from_db(fields=["status"])
+    done = snapshot.status == ReportSnapshot.Status.PUBLISHED
+    messages.success(
+        request,
+        f"The {snapshot.month:%B %Y} report, version {snapshot.version}, is "
+        + ("published." if done else "being published."),
+    )
+    return redirect(snapshot)
+
+
+def _display_tables(data: dict) -> list[dict]:
+    """The export's tables for a page: a count and its percentage share one cell."""
+    tables = []
+    for table in exports.report_tables(data, exports.filter_labels(data["filters"])):
+        merged_into = {
+            i + 1
+            for i in range(len(table.header) - 1)
+            if (i + 1) in table.pct_columns
+            and i not in table.pct_columns
+            and table.header[i + 1] == f"{table.header[i]} %"
+        }
+        header = [h for i, h in enumerate(table.header) if i not in merged_into]
+        rows = []
+        for row in table.rows:
+            cells = []
+            for i, value in enumerate(row):
+                if i in merged_into:
+                    continue
+                if i in table.pct_columns:
+                    cells.append({"kind": "pct", "pct": value})
+                elif (i + 1) in merged_into:
+                    cells.append({"kind": "count_pct", "value": value, "pct": row[i + 1]})
+                elif isinstance(value, int | float) or value is None:
+                    cells.append({"kind": "number", "value": value})
+                else:
+                    cells.append({"kind": "text", "value": value})
+            rows.append(cells)
+        tables.append({"name": table.name, "title": table.title, "header": header, "rows": rows})
+    return tables
+
+
+@login_required
+@require_GET
+def snapshot_detail(request, pk: int):
+    snapshot = permissions.snapshot_for_user(user=request.user, snapshot_id=pk)
+    published = snapshot.status == ReportSnapshot.Status.PUBLISHED
+    return render(
+        request,
+        "reporting/snapshots_detail.html",
+        {
+            "snapshot": snapshot,
+            "tables": _display_tables(snapshot.data) if published else [],
+        },
+    )
+
+
+@login_required
+@require_GET
+def snapshot_download(request, pk: int):
+    snapshot = permissions.snapshot_for_user(user=request.user, snapshot_id=pk)
+    if snapshot.status != ReportSnapshot.Status.PUBLISHED:
+        raise Http404("This report snapshot has not been published.")
+    filename = f"qa-report-{format_month(snapshot.month)}-v{snapshot.version}.xlsx"
+    return _attachment(snapshot.xlsx_bytes(), filename, XLSX_TYPE)

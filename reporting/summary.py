@@ -1,0 +1,134 @@
+"""Services keeping reporting.models.ReportSummary in step with audits and moderations.
+
+The summary is recomputed by *slice* (month, tool version, team of the case) with set-based
+SQL: delete the slice's rows, then INSERT ... SELECT the grouped counts from the raw tables.
+A refresh is therefore idempotent and correct whatever happened before (submission,
+moderation, rework, import), and `summary_rebuild` is the same SQL without the slice
+condition. Slice refreshes run inside the caller's transaction, so the summary commits (or
+rolls back) with the change it reflects; the slice's Team rows are locked first so that two
+transactions refreshing the same slice cannot both insert it.
+
+Hooks (one line each): audits.services._after_submit, moderation.services
+moderation_complete / moderation_record_imported / moderation_return_for_rework, and the
+importer after its bulk insert of audits. A case moved to another team, or a team to another
+service area, is not followed: run `manage.py rebuild_report_summary` after such a change.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from audits.models import Audit, AuditTool, Case, DomainGrade, Team
+from moderation.models import ModeratedGrade, Moderation
+
+from .models import ReportSummary
+
+Slice = tuple  # (month, tool_id, team_id)
+
+_COLUMNS = (
+    "month, tool_id, tool_code, team_id, domain_id, grade, moderated_grade, escalated, "
+    "moderated_escalated, n"
+)
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "summary": ReportSummary._meta.db_table,
+        "audit": Audit._meta.db_table,
+        "case": Case._meta.db_table,
+        "tool": AuditTool._meta.db_table,
+        "grade": DomainGrade._meta.db_table,
+        "moderation": Moderation._meta.db_table,
+        "mgrade": ModeratedGrade._meta.db_table,
+    }
+
+
+def _overall_sql(where: str) -> str:
+    return """
+        INSERT INTO {summary} ({columns})
+        SELECT a.month, a.tool_id, t.code, c.team_id, NULL, a.overall, m.overall,
+               a.escalated, m.escalated, COUNT(*)
+        FROM {audit} a
+        JOIN {case} c ON c.id = a.case_id
+        JOIN {tool} t ON t.id = a.tool_id
+        LEFT JOIN {moderation} m ON m.audit_id = a.id AND m.status = 'completed'
+        WHERE a.status = 'submitted' {where}
+        GROUP BY a.month, a.tool_id, t.code, c.team_id, a.overall, m.overall,
+                 a.escalated, m.escalated
+    """.format(columns=_COLUMNS, where=where, **_tables())
+
+
+def _domain_sql(where: str) -> str:
+    # At most one completed moderation per audit (Moderation's one-live constraint) and one
+    # grade per domain, so the left joins never multiply a domain grade.
+    return """
+        INSERT INTO {summary} ({columns})
+        SELECT a.month, a.tool_id, t.code, c.team_id, g.domain_id, g.grade, mg.grade,
+               FALSE, NULL, COUNT(*)
+        FROM {grade} g
+        JOIN {audit} a ON a.id = g.audit_id
+        JOIN {case} c ON c.id = a.case_id
+        JOIN {tool} t ON t.id = a.tool_id
+        LEFT JOIN {moderation} m ON m.audit_id = a.id AND m.status = 'completed'
+        LEFT JOIN {mgrade} mg ON mg.moderation_id = m.id AND mg.domain_id = g.domain_id
+        WHERE a.status = 'submitted' {where}
+        GROUP BY a.month, a.tool_id, t.code, c.team_id, g.domain_id, g.grade, mg.grade
+    """.format(columns=_COLUMNS, where=where, **_tables())
+
+
+def _slices_of(audit_ids: Iterable[int]) -> list[Slice]:
+    ids = list(audit_ids)
+    if not ids:
+        return []
+    return list(
+        Audit.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("month", "tool_id", "case__team_id")
+        .distinct()
+    )
+
+
+def _refresh_slices(slices: list[Slice]) -> None:
+    if not slices:
+        return
+    # Serialise refreshes of the same teams (a no-op on SQLite, which has one writer anyway).
+    list(Team.objects.select_for_update().filter(pk__in={s[2] for s in slices}).order_by("pk"))
+    condition = Q()
+    for month, tool_id, team_id in slices:
+        condition |= Q(month=month, tool_id=tool_id, team_id=team_id)
+    ReportSummary.objects.filter(condition).delete()
+    where = (
+        " AND ("
+        + " OR ".join(["(a.month = %s AND a.tool_id = %s AND c.team_id = %s)"] * len(slices))
+        + ")"
+    )
+    params = [value for slice_ in slices for value in slice_]
+    with connection.cursor() as cursor:
+        cursor.execute(_overall_sql(where), params)
+        cursor.execute(_domain_sql(where), params)
+
+
+@transaction.atomic
+def summary_refresh_audits(*, audit_ids: Iterable[int]) -> int:
+    """Recompute the summary rows of the slices these audits belong to; returns the slices."""
+    slices = _slices_of(audit_ids)
+    # Big imports: a few hundred slices per statement keeps the SQL a sensible size.
+    for start in range(0, len(slices), 200):
+        _refresh_slices(slices[start : start + 200])
+    return len(slices)
+
+
+def summary_refresh_audit(*, audit: Audit) -> None:
+    """Bring the summary up to date after a change to this audit or its moderation."""
+    summary_refresh_audits(audit_ids=[audit.pk])
+
+
+@transaction.atomic
+def summary_rebuild() -> int:
+    """Recompute the whole summary from the raw tables; returns the number of rows."""
+    ReportSummary.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(_overall_sql(""))
+        cursor.execute(_domain_sql(""))
+    return ReportSummary.objects.count()

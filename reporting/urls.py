@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import snapshot_views, views
+
+app_name = "reports"
+
+# Other modules' routes are appended below with small edits: keep one route per entry.
+urlpatterns = [
+    path("monthly/", views.monthly, name="monthly"),
+    path("trends/", views.trend_page, name="trends"),
+    path("calibration/", views.calibration_page, name="calibration"),
+    path("monthly/download.xlsx", snapshot_views.download_xlsx, name="download_xlsx"),
+    path("monthly/download.csv", snapshot_views.download_csv, name="download_csv"),
+    path("snapshots/", snapshot_views.snapshot_list, name="snapshots"),
+    path("snapshots/publish/", snapshot_views.snapshot_publish, name="snapshot_publish"),
+    path("snapshots/<int:pk>/", snapshot_views.snapshot_detail, name="snapshot"),
+    path(
+        "snapshots/<int:pk>/download.xlsx",
+        snapshot_views.snapshot_download,
+        name="snapshot_download",
+    ),
+]

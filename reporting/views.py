@@ -1,0 +1,662 @@
+"""The report pages: the monthly report, trends and auditor calibration.
+
+The figures come from reporting.selectors and reporting.trends (which also ask
+reporting.permissions); this module only lays them out. Every count is a link to the audit
+list filtered to exactly the audits behind it (drill-down): the report's filters plus the
+AuditFilter fields that say what was counted (status, overall, domain, domain_grade,
+moderated, moderated_overall, moderation_change...). Bad filters are a 400 page with an error
+summary and the form to correct them.
+"""
+
+import contextlib
+import math
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from audits.errors import DomainError
+from audits.filters import format_month, parse_month, tool_code_choices
+from audits.models import Audit, Programme, ServiceArea
+
+from . import charts, selectors, trends
+from .filters import ReportFilter
+from .selectors import DOMAIN_COLUMNS, GRADES
+
+GRADE_NAMES = {
+    "O": "Outstanding",
+    "G": "Good",
+    "RI": "Requires improvement",
+    "I": "Inadequate",
+    "NA": "N/A",
+}
+CHART_SERIES = [
+    charts.Series(key=g, label=GRADE_NAMES[g], css=g.lower()) for g in ("O", "G", "RI", "I")
+]
+KPI_SERIES = [
+    charts.Series(key="ri_or_better_pct", label="Before moderation", css="kpi-before"),
+    charts.Series(
+        key="ri_or_better_pct_after_moderation", label="After moderation", css="kpi-after"
+    ),
+]
+SUBMITTED = {"status": Audit.Status.SUBMITTED}
+MODERATED = {"status": Audit.Status.SUBMITTED, "moderated": "yes"}
+HEAT_LEVELS = 5
+
+
+def _check_reader(user) -> None:
+    # The role alone, before any filter is read: an auditor gets 403 whatever the query says.
+    if not (user.is_qa_lead or user.is_moderator or user.is_viewer):
+        raise PermissionDenied("Reports are for QA leads, moderators and heads of service.")
+
+
+def _latest_programme_month():
+    month = Programme.objects.order_by("-month").values_list("month", flat=True).first()
+    return month or timezone.localdate().replace(day=1)
+
+
+def _download_urls() -> dict[str, str]:
+    """The export routes (reporting/urls.py), when they exist."""
+    urls = {}
+    for kind in ("xlsx", "csv"):
+        with contextlib.suppress(NoReverseMatch):
+            urls[kind] = reverse(f"reports:download_{kind}")
+    return urls
+
+
+class Drill:
+    """Links to the audit list for one scope: the report's filters plus what was counted."""
+
+    def __init__(self, base: Mapping[str, object]):
+        self.base = {key: value for key, value in base.items() if value not in (None, "")}
+
+    def __call__(self, **extra) -> str:
+        return reverse("audit_list") + "?" + urlencode({**self.base, **extra})
+
+    def cell(self, n: int, pct: float | None = None, **extra) -> dict:
+        """A count, its percentage and (when there is anything to list) its drill-down."""
+        return {"n": n, "pct": pct, "href": self(**extra) if n else None}
+
+
+def _scope_base(report: Mapping, month: str) -> dict:
+    filters = report["filters"]
+    areas = filters["service_areas"]
+    return {
+        "month": month,
+        # A viewer's own areas are not a filter on the list: it shows only what they may see.
+        "service_area": areas[0] if areas is not None and len(areas) == 1 else None,
+        "team": filters["team"],
+        "tool": filters["tool"],
+    }
+
+
+def _grade_cells(drill: Drill, block: Mapping, keys, **extra_for) -> list[dict]:
+    """One cell per grade; extra_for maps a filter name to the grade it takes."""
+    cells = []
+    for key in keys:
+        extra = {**extra_for.get("fixed", {})}
+        for name in extra_for.get("grade_as", ()):
+            extra[name] = key
+        cells.append({"grade": key, **drill.cell(block[key]["n"], block[key]["pct"], **extra)})
+    return cells
+
+
+def _headline(drill: Drill, month: Mapping) -> list[dict]:
+    """The headline's rows for one month (None cells: no programme, a gap)."""
+    audits, moderations, kpi = month["audits"], month["moderations"], month["kpi"]
+    assigned = audits["target_source"] == "assigned"
+    live = moderations["target_source"] == "live_moderations"
+    rows = [
+        {
+            "label": "Audits targeted" + (" (assigned)" if assigned else ""),
+            **(
+                drill.cell(audits["target"], current="yes")
+                if assigned
+                else {"n": audits["target"], "pct": None, "href": None}
+            ),
+        },
+        {"label": "Audits returned", **drill.cell(audits["returned"], None, **SUBMITTED)},
+    ]
+    for grade in GRADES:
+        cell = audits["overall"][grade]
+        rows.append(
+            {
+                "label": f"{GRADE_NAMES[grade]} before moderation",
+                **drill.cell(cell["n"], cell["pct"], overall=grade, **SUBMITTED),
+            }
+        )
+    rows.append(
+        {
+            "label": "Inadequate – escalation (auditor)",
+            **drill.cell(audits["escalations"], None, escalated="yes", **SUBMITTED),
+        }
+    )
+    rows.append(
+        {
+            "label": "Moderations targeted" + (" (in the sample)" if live else ""),
+            **(
+                drill.cell(moderations["target"], sampled="yes")
+                if live
+                else {"n": moderations["target"], "pct": None, "href": None}
+            ),
+        }
+    )
+    rows.append(
+        {
+            "label": "Moderations completed",
+            **drill.cell(moderations["completed"], None, **MODERATED),
+        }
+    )
+    for grade in GRADES:
+        cell = moderations["after"][grade]
+        rows.append(
+            {
+                "label": f"{GRADE_NAMES[grade]} after moderation",
+                **drill.cell(cell["n"], cell["pct"], moderated_overall=grade, **MODERATED),
+            }
+        )
+    rows.append(
+        {
+            "label": "Escalations after moderation",
+            **drill.cell(
+                moderations["escalations_after"], None, moderated_escalated="yes", **MODERATED
+            ),
+        }
+    )
+    rows.append(
+        {"label": "RI or better, before moderation", "kpi": kpi["ri_or_better_pct"], "n": None}
+    )
+    rows.append(
+        {
+            "label": "RI or better, after moderation",
+            "kpi": kpi["ri_or_better_pct_after_moderation"],
+            "n": None,
+        }
+    )
+    return rows
+
+
+def heat_level(n: int, largest: int) -> int:
+    """0 for nothing, else 1..HEAT_LEVELS in proportion to the largest cell."""
+    if not n or not largest:
+        return 0
+    return max(1, math.ceil(HEAT_LEVELS * n / largest))
+
+
+def _matrix(drill: Drill, figures: Mapping, keys, pair_filter) -> dict:
+    """The transition matrix: rows the auditor's grade, columns the moderator's."""
+    counts = {(t["from"], t["to"]): t["n"] for t in figures["transitions"]}
+    largest = max(counts.values(), default=0)
+    rows = []
+    for before in keys:
+        cells = []
+        for after in keys:
+            n = counts.get((before, after), 0)
+            cells.append(
+                {
+                    "after": after,
+                    "level": heat_level(n, largest),
+                    "same": before == after,
+                    **drill.cell(n, None, **pair_filter(before, after)),
+                }
+            )
+        total = sum(c["n"] for c in cells)
+        rows.append({"before": before, "cells": cells, "total": total})
+    totals = [sum(row["cells"][i]["n"] for row in rows) for i in range(len(keys))]
+    return {"keys": keys, "rows": rows, "totals": totals, "pairs": figures["pairs"]}
+
+
+def _agreement(drill: Drill, figures: Mapping, **base) -> dict:
+    return {
+        "pairs": drill.cell(figures["pairs"], None, **base),
+        "agreed": drill.cell(
+            figures["agreed"], figures["agreement_pct"], moderation_change="same", **base
+        ),
+        "upgraded": drill.cell(
+            figures["upgraded"], figures["upgraded_pct"], moderation_change="upgraded", **base
+        ),
+        "downgraded": drill.cell(
+            figures["downgraded"],
+            figures["downgraded_pct"],
+            moderation_change="downgraded",
+            **base,
+        ),
+        "kappa": figures["weighted_kappa"],
+        "kappa_pairs": figures["kappa_pairs"],
+    }
+
+
+def _domain_tables(drill: Drill, domains: list[dict], tool_names: Mapping[str, str]) -> list:
+    """Per tool: the domains' rows, every count with its drill-down."""
+    tools: dict[str, dict] = {}
+    for domain in domains:
+        key = f"{domain['tool']}:{domain['code']}"
+        on_domain = {"domain": key, **SUBMITTED}
+        on_moderated = {"domain": key, **MODERATED}
+        tool = tools.setdefault(
+            domain["tool"],
+            {
+                "code": domain["tool"],
+                "name": tool_names.get(domain["tool"], domain["tool"]),
+                "rows": [],
+            },
+        )
+        tool["rows"].append(
+            {
+                "code": domain["code"],
+                "title": domain["title"],
+                "audits": drill.cell(domain["audits"], None, **on_domain),
+                "all": _grade_cells(
+                    drill, domain["all"], DOMAIN_COLUMNS, fixed=on_domain, grade_as=["domain_grade"]
+                ),
+                "moderated": drill.cell(domain["moderated"], None, **on_moderated),
+                "before": _grade_cells(
+                    drill,
+                    domain["moderated_before"],
+                    DOMAIN_COLUMNS,
+                    fixed=on_moderated,
+                    grade_as=["domain_grade"],
+                ),
+                "after": _grade_cells(
+                    drill,
+                    domain["moderated_after"],
+                    DOMAIN_COLUMNS,
+                    fixed=on_moderated,
+                    grade_as=["moderated_domain_grade"],
+                ),
+                "agreement": _agreement(drill, domain, **on_moderated),
+                "matrix": _matrix(
+                    drill,
+                    domain,
+                    DOMAIN_COLUMNS,
+                    lambda b, a, on=on_moderated: {
+                        **on,
+                        "domain_grade": b,
+                        "moderated_domain_grade": a,
+                    },
+                ),
+            }
+        )
+    return list(tools.values())
+
+
+def _filter_form(data, user):
+    form = ReportFilter(data=data, queryset=Audit.objects.none()).form
+    form.fields["month"].label = "Month"
+    form.fields["month"].help_text = "As YYYY-MM, for example 2019-03."
+    form.fields["service_area"].label = "Service area"
+    form.fields["service_area"].empty_label = "All service areas"
+    form.fields["team"].label = "Team"
+    form.fields["team"].empty_label = "All teams"
+    form.fields["tool"].label = "Audit tool"
+    if not (user.is_qa_lead or user.is_moderator):
+        # A head of service may choose only within their own areas.
+        own = user.service_areas.all()
+        form.fields["service_area"].queryset = ServiceArea.objects.filter(pk__in=own)
+        form.fields["team"].queryset = form.fields["team"].queryset.filter(service_area__in=own)
+    return form
+
+
+def _tool_choices(form) -> list:
+    form.fields["tool"].empty_label = "All tools"
+    form.fields["tool"].help_text = ""
+    return list(tool_code_choices())
+
+
+def _section_downloads(query: str) -> dict:
+    urls = _download_urls()
+    if not urls:
+        return {}
+    return {
+        "xlsx": f"{urls['xlsx']}?{query}" if "xlsx" in urls else None,
+        "csv": f"{urls['csv']}?{query}" if "csv" in urls else None,
+        "csv_base": f"{urls['csv']}?{query}&table=" if "csv" in urls else None,
+    }
+
+
+@login_required
+@require_GET
+def monthly(request):
+    _check_reader(request.user)
+    data = request.GET.copy()
+    if not data.get("month"):
+        data["month"] = format_month(_latest_programme_month())
+    form = _filter_form(data, request.user)
+    tool_names = dict(_tool_choices(form))
+    try:
+        report = selectors.monthly_report_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        form.is_valid()
+        if not form.errors:
+            form.add_error(None, error.message)
+        return render(request, "reporting/monthly.html", {"form": form, "report": None}, status=400)
+    query = urlencode(
+        {k: v for k in ("month", "service_area", "team", "tool") if (v := data.get(k))}
+    )
+    drill = Drill(_scope_base(report, report["month"]))
+    previous = report["previous_month"]
+    previous_drill = Drill(_scope_base(report, previous["month"]))
+    moderations = report["moderations"]
+    month_date = parse_month(report["month"])
+    headline = _headline(drill, report)
+    previous_headline = _headline(previous_drill, previous) if previous["has_programme"] else None
+    context = {
+        "form": form,
+        "report": report,
+        "month_date": month_date,
+        "previous_date": parse_month(previous["month"]),
+        "headline": [
+            {"current": row, "previous": previous_headline[i] if previous_headline else None}
+            for i, row in enumerate(headline)
+        ],
+        "compliance": {
+            "audits": {
+                "target": report["audits"]["target"],
+                "returned": drill.cell(report["audits"]["returned"], None, **SUBMITTED),
+                "pct": report["audits"]["returned_pct"],
+            },
+            "moderations": {
+                "target": moderations["target"],
+                "completed": drill.cell(moderations["completed"], None, **MODERATED),
+                "pct": moderations["completed_pct"],
+            },
+        },
+        "before_after": [
+            {
+                "grade": grade,
+                "name": GRADE_NAMES[grade],
+                "before": drill.cell(
+                    moderations["before"][grade]["n"],
+                    moderations["before"][grade]["pct"],
+                    overall=grade,
+                    **MODERATED,
+                ),
+                "after": drill.cell(
+                    moderations["after"][grade]["n"],
+                    moderations["after"][grade]["pct"],
+                    moderated_overall=grade,
+                    **MODERATED,
+                ),
+            }
+            for grade in GRADES
+        ],
+        "escalations": {
+            "before": drill.cell(
+                moderations["escalations_before"], None, escalated="yes", **MODERATED
+            ),
+            "after": drill.cell(
+                moderations["escalations_after"], None, moderated_escalated="yes", **MODERATED
+            ),
+        },
+        "matrix": _matrix(
+            drill,
+            moderations,
+            GRADES,
+            lambda b, a: {"overall": b, "moderated_overall": a, **MODERATED},
+        ),
+        "agreement": _agreement(drill, moderations, **MODERATED),
+        "tools": _domain_tables(drill, report["domains"], tool_names),
+        "grade_names": GRADE_NAMES,
+        "grades": GRADES,
+        "domain_columns": DOMAIN_COLUMNS,
+        "downloads": _section_downloads(query),
+        "query": query,
+    }
+    return render(request, "reporting/monthly.html", context)
+
+
+# ---------------------------------------------------------------- trends
+
+
+def _range_form(data, user):
+    form = trends.RangeReportFilter(data=data, queryset=Audit.objects.none()).form
+    del form.fields["month"]  # the range says it all on this page
+    form.fields["month_from"].label = "From month"
+    form.fields["month_to"].label = "To month"
+    for name in ("month_from", "month_to"):
+        form.fields[name].help_text = "As YYYY-MM."
+    base = _filter_form(data, user)
+    for name in ("service_area", "team", "tool"):
+        form.fields[name] = base.fields[name]
+    form.order_fields(["month_from", "month_to", "service_area", "team", "tool"])
+    return form
+
+
+def _range_defaults(request):
+    data = request.GET.copy()
+    if not data.get("month_to") and not data.get("month"):
+        data["month_to"] = format_month(_latest_programme_month())
+    return data
+
+
+def _bad_range(request, template, form, error: DomainError):
+    form.is_valid()
+    for field, messages in (error.field_errors or {}).items():
+        for message in messages:
+            if field in form.fields and message not in form.errors.get(field, []):
+                form.add_error(field, message)
+    if not form.errors:
+        form.add_error(None, error.message)
+    return render(request, template, {"form": form, "data": None}, status=400)
+
+
+def _range_drill(data: Mapping, month: str) -> Drill:
+    filters = data["filters"]
+    areas = filters["service_areas"]
+    return Drill(
+        {
+            "month": month,
+            "service_area": areas[0] if areas is not None and len(areas) == 1 else None,
+            "team": filters["team"],
+            "tool": filters["tool"],
+        }
+    )
+
+
+def _trend_rows(data: dict, domain: dict | None) -> list[dict]:
+    rows = []
+    for month in data["months"]:
+        drill = _range_drill(data, month["month"])
+        if not month["has_programme"]:
+            rows.append({"month": month["month"], "gap": True})
+            continue
+        if domain is None:
+            block, total = month["before"], month["audits"]
+            extra = dict(SUBMITTED)
+            grade_as = "overall"
+            keys = GRADES
+        else:
+            found = next(
+                d
+                for d in month["domains"]
+                if d["tool"] == domain["tool"] and d["code"] == domain["code"]
+            )
+            block, total = found["all"], found["audits"]
+            extra = {"domain": f"{domain['tool']}:{domain['code']}", **SUBMITTED}
+            grade_as = "domain_grade"
+            keys = DOMAIN_COLUMNS
+        rows.append(
+            {
+                "month": month["month"],
+                "gap": False,
+                "total": drill.cell(total, None, **extra),
+                "cells": [
+                    {
+                        "grade": k,
+                        **drill.cell(block[k]["n"], block[k]["pct"], **extra, **{grade_as: k}),
+                    }
+                    for k in keys
+                ],
+                "moderated": drill.cell(month["moderated"], None, **MODERATED),
+                "kpi": month["kpi"],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def trend_page(request):
+    _check_reader(request.user)
+    data = _range_defaults(request)
+    form = _range_form(data, request.user)
+    _tool_choices(form)
+    try:
+        result = trends.trend_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        return _bad_range(request, "reporting/trends.html", form, error)
+    domain_key = data.get("domain") or ""
+    domain = None
+    domain_choices = [
+        {"value": f"{d['tool']}:{d['code']}", "label": f"{d['title']} ({d['tool']})", **d}
+        for d in result["domains"]
+    ]
+    if domain_key:
+        domain = next((d for d in domain_choices if d["value"] == domain_key), None)
+        if domain is None:
+            form.is_valid()
+            form.add_error(None, "Choose a domain from the list.")
+            return render(
+                request,
+                "reporting/trends.html",
+                {"form": form, "data": None, "domain_error": True},
+                status=400,
+            )
+    months = result["months"]
+    distribution_points = [
+        charts.Point(
+            label=m["month"],
+            values=None
+            if not m["has_programme"]
+            else (
+                {g: m["before"][g]["pct"] for g in GRADES}
+                if domain is None
+                else _domain_pcts(m, domain)
+            ),
+        )
+        for m in months
+    ]
+    kpi_points = [
+        charts.Point(label=m["month"], values=m["kpi"] if m["has_programme"] else None)
+        for m in months
+    ]
+    subject = "overall judgements" if domain is None else f"the {domain['title']} domain"
+    first, last = result["month_from"], result["month_to"]
+    bar_chart = charts.stacked_bars(
+        chart_id="chart-distribution",
+        title=f"Grades of {subject} by month, {first} to {last}",
+        desc="Stacked bars, one per month, of the percentage of returned audits in each grade "
+        "(auditors' grades, before moderation). Months without a programme are gaps. "
+        "The table after the chart gives every figure.",
+        points=distribution_points,
+        series=CHART_SERIES,
+    )
+    line = charts.line_chart(
+        chart_id="chart-kpi",
+        title=f"Audits rated RI or better by month, {first} to {last}",
+        desc="Two lines: the percentage of returned audits rated requires improvement or "
+        "better by the auditors (circles), and of moderated audits by the moderators "
+        "(squares, dashed). Months without a programme are gaps. The table after the chart "
+        "gives every figure.",
+        points=kpi_points,
+        series=KPI_SERIES,
+    )
+    return render(
+        request,
+        "reporting/trends.html",
+        {
+            "form": form,
+            "data": result,
+            "domain": domain,
+            "domain_choices": domain_choices,
+            "domain_key": domain_key,
+            "rows": _trend_rows(result, domain),
+            "keys": GRADES if domain is None else DOMAIN_COLUMNS,
+            "grades": GRADES,
+            "grade_names": GRADE_NAMES,
+            "bar_chart": bar_chart,
+            "line_chart": line,
+            "quarters": result["quarters"],
+        },
+    )
+
+
+def _domain_pcts(month: Mapping, domain: Mapping) -> dict:
+    found = next(
+        d for d in month["domains"] if d["tool"] == domain["tool"] and d["code"] == domain["code"]
+    )
+    # The N/A share is left out of the bars: they show the graded part (the table has N/A).
+    graded = sum(found["all"][g]["n"] for g in GRADES)
+    return {g: (100 * found["all"][g]["n"] / graded if graded else 0) for g in GRADES}
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _calibration_rows(result: dict, who: str) -> list[dict]:
+    base = {
+        "month_from": result["month_from"],
+        "month_to": result["month_to"],
+        "service_area": (result["filters"]["service_areas"] or [None])[0]
+        if result["filters"]["service_areas"] is not None
+        and len(result["filters"]["service_areas"]) == 1
+        else None,
+        "team": result["filters"]["team"],
+        "tool": result["filters"]["tool"],
+    }
+    rows = []
+    for row in result[who]:
+        if who == "auditors":
+            drill = Drill({**base, "auditor": row["auditor"]["username"]})
+            name = row["auditor"]["name"]
+        else:
+            drill = Drill({**base, "team": row["team"]["id"]})
+            name = row["team"]["name"]
+        rows.append(
+            {
+                "name": name,
+                "moderated": drill.cell(row["moderated"], None, **MODERATED),
+                "agreed": drill.cell(
+                    row["agreed"], row["agreement_pct"], moderation_change="same", **MODERATED
+                ),
+                "upgraded": drill.cell(
+                    row["upgraded"], None, moderation_change="upgraded", **MODERATED
+                ),
+                "downgraded": drill.cell(
+                    row["downgraded"], None, moderation_change="downgraded", **MODERATED
+                ),
+                "mean_shift": row["mean_shift"],
+                "domain_pairs": row["domain_pairs"],
+                "domain_agreement_pct": row["domain_agreement_pct"],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def calibration_page(request):
+    if not request.user.is_qa_lead:
+        raise PermissionDenied("Auditor calibration is for QA leads only.")
+    data = _range_defaults(request)
+    form = _range_form(data, request.user)
+    _tool_choices(form)
+    try:
+        result = trends.calibration_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        return _bad_range(request, "reporting/calibration.html", form, error)
+    return render(
+        request,
+        "reporting/calibration.html",
+        {
+            "form": form,
+            "data": result,
+            "auditors": _calibration_rows(result, "auditors"),
+            "teams": _calibration_rows(result, "teams"),
+        },
+    )

@@ -325,6 +325,8 @@ class Audit(models.Model):
         indexes = [
             models.Index(fields=["month", "status"]),
             models.Index(fields=["auditor", "status"]),
+            # The report's drill-down: a month's audits of one judgement, newest first.
+            models.Index(fields=["month", "overall", "id"], name="audit_month_overall_id"),
         ]
 
     def __str__(self):

@@ -47,9 +47,10 @@ def _filtered(
 
 
 def _audit_rows(audits: QuerySet[Audit]) -> QuerySet[Audit]:
-    # pk last: pages of a paginated list must not overlap or skip rows.
+    # Newest month first, then newest recorded: the unique pk keeps pages from overlapping,
+    # and (month, overall, id) serves a report drill-down's first page without a sort.
     return audits.select_related("case__team__service_area", "auditor", "tool").order_by(
-        "-month", "case__reference", "pk"
+        "-month", "-pk"
     )
 
 

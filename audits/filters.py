@@ -283,6 +283,21 @@ class AuditFilter(django_filters.FilterSet):
         help_text="Of the overall judgement, or of the domain when one is chosen.",
     )
 
+    reaudit = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(
+            choices=YES_NO,
+            method="filter_reaudit",
+            label="Re-audit",
+            help_text="yes: a re-audit of an earlier audit of the case.",
+        )
+    )
+    first_overall = django_filters.ChoiceFilter(
+        choices=Grade.choices,
+        field_name="re_audit_of__overall",
+        label="Earlier audit's judgement",
+        help_text="Of a re-audit: the overall judgement of the audit it re-audits.",
+    )
+
     # Shown together on the list page, open when one is set: a report's drill-down links.
     DRILL_DOWN = (
         "current",
@@ -295,6 +310,8 @@ class AuditFilter(django_filters.FilterSet):
         "moderated_escalated",
         "moderated_domain_grade",
         "moderation_change",
+        "reaudit",
+        "first_overall",
     )
 
     class Meta:
@@ -366,6 +383,9 @@ class AuditFilter(django_filters.FilterSet):
         return queryset.filter(
             Exists(self._completed().filter(grades__domain__in=ids, grades__grade=value))
         )
+
+    def filter_reaudit(self, queryset, name, value):
+        return queryset.filter(re_audit_of__isnull=value != "yes")
 
     def filter_moderation_change(self, queryset, name, value):
         ids = self._domain_ids()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("monthly/", views.monthly, name="monthly"),
     path("trends/", views.trend_page, name="trends"),
     path("calibration/", views.calibration_page, name="calibration"),
+    path("reaudits/", views.reaudits_page, name="reaudits"),
     path("monthly/download.xlsx", snapshot_views.download_xlsx, name="download_xlsx"),
     path("monthly/download.csv", snapshot_views.download_csv, name="download_csv"),
     path("snapshots/", snapshot_views.snapshot_list, name="snapshots"),

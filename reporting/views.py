@@ -660,3 +660,70 @@ def calibration_page(request):
             "teams": _calibration_rows(result, "teams"),
         },
     )
+
+
+# ---------------------------------------------------------------- re-audits
+
+REAUDIT = {"status": "submitted", "reaudit": "yes"}
+
+
+def _reaudit_drill(result: dict) -> Drill:
+    drill = _range_drill(result, "")
+    drill.base.update(month_from=result["month_from"], month_to=result["month_to"])
+    return drill
+
+
+def _reaudit_domain_rows(result: dict) -> list[dict]:
+    base = _reaudit_drill(result)
+    rows = []
+    for domain in result["domains"]:
+        extra = {**REAUDIT, "domain": f"{domain['tool']}:{domain['code']}"}
+        rows.append(
+            {
+                "title": domain["title"],
+                "tool": domain["tool"],
+                "pairs": domain["pairs"],
+                "improved": (domain["improved"], domain["improved_pct"]),
+                "same": (domain["same"], domain["same_pct"]),
+                "worse": (domain["worse"], domain["worse_pct"]),
+                "href": base(**extra) if domain["pairs"] else None,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def reaudits_page(request):
+    _check_reader(request.user)
+    data = _range_defaults(request)
+    form = _range_form(data, request.user)
+    _tool_choices(form)
+    try:
+        result = trends.reaudits_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        return _bad_range(request, "reporting/reaudits.html", form, error)
+    drill = _reaudit_drill(result)
+    overall = result["overall"]
+    return render(
+        request,
+        "reporting/reaudits.html",
+        {
+            "form": form,
+            "data": result,
+            "cohort": drill.cell(result["cohort"], None, **REAUDIT),
+            "matrix": _matrix(
+                drill,
+                overall,
+                GRADES,
+                lambda first, again: {"first_overall": first, "overall": again, **REAUDIT},
+            ),
+            "changes": {
+                "improved": (overall["improved"], overall["improved_pct"]),
+                "same": (overall["same"], overall["same_pct"]),
+                "worse": (overall["worse"], overall["worse_pct"]),
+            },
+            "domains": _reaudit_domain_rows(result),
+            "grade_names": GRADE_NAMES,
+        },
+    )

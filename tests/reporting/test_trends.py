@@ -381,3 +381,47 @@ def test_auditors_are_refused_and_anonymous_must_sign_in(data, db, api_client, u
     assert api_client.get(url, RANGE).status_code == 401
     api_client.force_authenticate(UserFactory(roles=["auditor"]))
     assert api_client.get(url, RANGE).status_code == 403
+
+
+# ---------------------------------------------------------------- the re-audits page
+
+
+def test_reaudits_page_shows_the_cohort_and_links_each_cell_to_its_audits(data, db, client):
+    client.force_login(data.qa_lead)
+    page = client.get("/reports/reaudits/", {"month_from": "2019-04", "month_to": "2019-04"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Re-audits, 2019-04 to 2019-04" in html
+    assert 'id="reaudit-matrix"' in html
+    cell = "/audits/?" + "&".join(
+        [
+            "month_from=2019-04",
+            "month_to=2019-04",
+            "first_overall=RI",
+            "overall=G",
+            "status=submitted",
+            "reaudit=yes",
+        ]
+    )
+    assert cell.replace("&", "&amp;") in html
+    listed = client.get(cell)
+    assert listed.status_code == 200
+    assert list(listed.context["page_obj"].object_list) == [
+        a for a in Audit.objects.filter(month=APRIL, re_audit_of__overall="RI", overall="G")
+    ]
+    # Every re-audit of the range behind the cohort's count.
+    cohort = client.get(
+        "/audits/",
+        {"month_from": "2019-04", "month_to": "2019-04", "status": "submitted", "reaudit": "yes"},
+    )
+    assert cohort.context["page_obj"].paginator.count == 2
+
+
+def test_reaudits_page_refuses_auditors_and_explains_bad_ranges(data, db, client):
+    auditor = UserFactory(roles=["auditor"], team=data.teams["A1"])
+    client.force_login(auditor)
+    assert client.get("/reports/reaudits/").status_code == 403
+    client.force_login(data.qa_lead)
+    page = client.get("/reports/reaudits/", {"month_from": "2019-13"})
+    assert page.status_code == 400
+    assert "There is a problem" in page.content.decode()

@@ -3,11 +3,16 @@
 from django import forms
 from django.core.validators import FileExtensionValidator
 
+from .importer.files import MAX_FILE_MB, MAX_ROWS
+
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Upload a file",
-        help_text="A CSV (UTF-8) or Excel (.xlsx) file with one audit on each row.",
+        help_text=(
+            "A CSV (UTF-8) or Excel (.xlsx) file with one audit on each row, "
+            f"at most {MAX_FILE_MB} MB and {MAX_ROWS:,} rows."
+        ),
         validators=[
             FileExtensionValidator(
                 ["csv", "xlsx"], message="The selected file must be a CSV or an XLSX file."

@@ -1,14 +1,30 @@
 """Reading CSV (UTF-8) and XLSX files into rows keyed by lower-case header."""
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 import warnings
+from collections.abc import Iterable
 
 from .results import ImportFailed, RowError
 
 MAX_ROWS = 50_000
+# Far above a decade of audits (50,000 full rows are about 15 MB of CSV); a bigger upload is a
+# mistake, and refusing it before parsing keeps the page's memory and time bounded.
+MAX_FILE_MB = 20
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+# How pictures, PDFs and old Office files begin: named .csv, they are not text.
+BINARY_STARTS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\xd0\xcf\x11\xe0")
+NOT_TEXT = (
+    "The file is not text (it holds binary data, such as a picture): "
+    "save the spreadsheet as CSV UTF-8."
+)
+TOO_MANY_ROWS = (
+    f"The file has more than {MAX_ROWS:,} rows: a file can hold at most {MAX_ROWS:,} audits, "
+    "so split it into smaller files."
+)
 
 
 def read_table(file_obj, filename: str) -> list[dict[str, str]]:
@@ -18,29 +34,25 @@ def read_table(file_obj, filename: str) -> list[dict[str, str]]:
     the numbering matches what the user sees.
     """
     name = (filename or "").lower()
-    data = file_obj.read()
-    if name.endswith(".csv"):
-        cells = _read_csv(data)
-    elif name.endswith(".xlsx"):
-        cells = _read_xlsx(data)
-    elif name.endswith(".xls"):
-        raise ImportFailed("Old Excel .xls files cannot be read: save it as .xlsx or CSV UTF-8.")
-    else:
+    if not name.endswith((".csv", ".xlsx", ".xls")):
         raise ImportFailed("The file must be a CSV (.csv) or an Excel workbook (.xlsx).")
-    while cells and not any(cell_text(c, "") for c in cells[-1]):
-        cells.pop()
+    if name.endswith(".xls"):
+        raise ImportFailed("Old Excel .xls files cannot be read: save it as .xlsx or CSV UTF-8.")
+    data = file_obj.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed(
+            f"The file is larger than {MAX_FILE_MB} MB: a file can be at most {MAX_FILE_MB} MB "
+            f"and {MAX_ROWS:,} rows, so split it into smaller files."
+        )
+    cells = _read_csv(data) if name.endswith(".csv") else _read_xlsx(data)
     if not cells:
         raise ImportFailed("The file is empty: the first row must hold the column headers.")
-    if len(cells) - 1 > MAX_ROWS:
-        raise ImportFailed(
-            f"The file has more than {MAX_ROWS:,} rows: split it into smaller files."
-        )
     headers = [header(c) for c in cells[0]]
     seen: set[str] = set()
     for column in headers:
         if column and column in seen:
             raise ImportFailed(
-                "Two columns have the same header.",
+                f"Two columns have the same header ({column}).",
                 errors=[RowError(1, column, "This header appears more than once.")],
             )
         seen.add(column)
@@ -56,19 +68,76 @@ def read_table(file_obj, filename: str) -> list[dict[str, str]]:
     ]
 
 
+def _collect(lines: Iterable) -> list:
+    """The lines up to the last one with a value; refused as soon as it passes MAX_ROWS.
+
+    Blank lines are kept (as empty tuples) only when a line with a value follows them: a sheet
+    formatted down to row 1,048,576 costs no memory, and a huge file is refused while reading.
+    """
+    kept: list = []
+    blanks = 0
+    for line in lines:
+        if not any(cell_text(c, "") for c in line):
+            blanks += 1
+            continue
+        kept.extend([()] * blanks)
+        blanks = 0
+        kept.append(line)
+        if len(kept) - 1 > MAX_ROWS:
+            raise ImportFailed(TOO_MANY_ROWS)
+    return kept
+
+
 def _read_csv(data: bytes | str) -> list[list]:
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(
-                "The file is not UTF-8 text: save it as CSV UTF-8 "
-                f"(the first unreadable byte is at position {exc.start + 1})."
-            ) from exc
+    text = _decode(data) if isinstance(data, bytes) else data
     try:
-        return list(csv.reader(io.StringIO(data, newline="")))
+        return _collect(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise ImportFailed(f"The file is not a readable CSV file ({exc}).") from exc
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 text (a byte-order mark is allowed), or a message saying what the file is."""
+    sample = data[:4096]
+    if sample.startswith(b"PK\x03\x04"):
+        raise ImportFailed(
+            "The file is a zip file or an Excel workbook, not CSV text: upload a workbook with "
+            "its .xlsx name, or save it as CSV UTF-8."
+        )
+    if sample.startswith(BINARY_STARTS):
+        raise ImportFailed(NOT_TEXT)
+    # UTF-16 text has a byte-order mark, or a zero byte beside every ASCII character.
+    quarter = len(sample) // 4
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        quarter and (sample[0::2].count(0) > quarter or sample[1::2].count(0) > quarter)
+    ):
+        raise ImportFailed(
+            'The file is UTF-16 text (Excel\'s "Unicode Text"), not UTF-8: save it as CSV UTF-8.'
+        )
+    if b"\x00" in data:
+        raise ImportFailed(NOT_TEXT)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row, column = _where(data, exc.start)
+        raise ImportFailed(
+            f"The file is not UTF-8 text: save it as CSV UTF-8 (row {row} has the first "
+            "character that cannot be read; the file may be Latin-1 or Windows-1252).",
+            errors=[RowError(row, column, "This cell has a character that is not UTF-8.")],
+        ) from exc
+
+
+def _where(data: bytes, position: int) -> tuple[int, str]:
+    """The line and the column (by its header) of a byte, for an encoding error."""
+    row = data.count(b"\n", 0, position) + 1
+    start = data.rfind(b"\n", 0, position) + 1
+    before = data[start:position].decode("utf-8", "replace")
+    index = len(next(csv.reader([before]), [""])) - 1 if before else 0
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")
+    headers = next(csv.reader([first_line]), [])
+    if row == 1 or index >= len(headers):
+        return row, ""  # the header row itself, or a cell beyond the headers
+    return row, header(headers[index])
 
 
 def _read_xlsx(data: bytes) -> list[list]:
@@ -81,9 +150,11 @@ def _read_xlsx(data: bytes) -> list[list]:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
-                return [list(row) for row in sheet.iter_rows(values_only=True)]
+                return _collect(sheet.iter_rows(values_only=True))
             finally:
                 workbook.close()
+    except ImportFailed:
+        raise
     # Whatever openpyxl trips over in an uploaded file is a problem with the file, not a crash.
     except Exception as exc:
         raise ImportFailed(

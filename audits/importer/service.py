@@ -193,13 +193,14 @@ def _import(raw_rows: list[dict[str, str]], actor: User | None, dry_run: bool) -
 def _checked(raw_rows: list[dict]) -> tuple[list[ParsedRow], dict[str, Case], People, Checker]:
     """Every row checked, or ImportFailed listing every problem in the file."""
     # Callers other than read_table may pass their own headers and cell types.
-    raw_rows = [{header(k): cell_text(v, header(k)) for k, v in raw.items()} for raw in raw_rows]
+    raw_rows = _normalised(raw_rows)
     columns = list(dict.fromkeys(key for raw in raw_rows for key in raw))
     checker = Checker(columns)
     if raw_rows:
         checker.check_header()
     if checker.errors:
-        raise ImportFailed("Required columns are missing.", errors=checker.errors)
+        missing = ", ".join(error.column for error in checker.errors)
+        raise ImportFailed(f"Required columns are missing: {missing}.", errors=checker.errors)
     parsed = [
         checker.row(index + 2, raw) for index, raw in enumerate(raw_rows) if any(raw.values())
     ]
@@ -218,6 +219,20 @@ def _checked(raw_rows: list[dict]) -> tuple[list[ParsedRow], dict[str, Case], Pe
             errors=sorted(checker.errors, key=lambda e: e.row),
         )
     return rows, cases, people, checker
+
+
+def _normalised(raw_rows: list[dict]) -> list[dict[str, str]]:
+    """Headers as the importer knows them and cells as text; each header normalised once."""
+    names: dict = {}
+    rows = []
+    for raw in raw_rows:
+        row = {}
+        for key, value in raw.items():
+            if key not in names:
+                names[key] = header(key)
+            row[names[key]] = cell_text(value, names[key])
+        rows.append(row)
+    return rows
 
 
 def _ensure_teams(rows: list[ParsedRow], result: ImportResult) -> dict[tuple[str, str], Team]:

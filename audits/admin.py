@@ -17,6 +17,11 @@ class StaffAdmin(UserAdmin):
     list_filter = ("groups", "is_active", "team__service_area")
     filter_horizontal = ("groups", "user_permissions", "service_areas")
 
+    def has_delete_permission(self, request, obj=None):
+        # Staff are deactivated, never deleted: the history they wrote keeps their name, and
+        # the history tables refuse the UPDATE that deleting them would need (a 500).
+        return False
+
 
 @admin.register(ServiceArea)
 class ServiceAreaAdmin(admin.ModelAdmin):

@@ -1,10 +1,19 @@
-"""Turn domain errors into 400/409 answers with a message per field, never a 500."""
+"""Turn domain errors into 400/409 answers with a message per field, never a 500.
 
+Every error body is an object with a `detail` message (the API's ErrorOutput); invalid input
+adds a list of messages per field beside it.
+"""
+
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+
+INVALID_INPUT = "Invalid input: see the message for each field."
 
 
 def exception_handler(exc, context):
@@ -13,4 +22,18 @@ def exception_handler(exc, context):
         body.update(exc.field_errors)
         code = status.HTTP_409_CONFLICT if exc.status_code == 409 else status.HTTP_400_BAD_REQUEST
         return Response(body, status=code)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ValidationError) and response is not None:
+        if isinstance(response.data, dict):
+            response.data = {"detail": INVALID_INPUT, **response.data}
+        else:  # ValidationError("...") raised with a message, not a dict of fields
+            response.data = {"detail": " ".join(str(message) for message in response.data)}
+    return response
+
+
+def not_found(request, exception):
+    """config.urls.handler404: a URL under /api/ that matches no route (an id that is not a
+    number, a misspelt collection) answers in JSON like every other API error."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

@@ -1,5 +1,12 @@
 """The one domain error type. The API maps it to 400/409; pages turn it into a form error."""
 
+# Shown (503) when the database connection drops in the middle of a save or submission.
+DATABASE_UNAVAILABLE = (
+    "We could not save your changes because the connection to the database was lost. "
+    "Nothing from this attempt was kept: your draft is safe as you last saved it. "
+    "Try again in a moment."
+)
+
 
 class DomainError(Exception):
     """A rule of the domain refused the request; the message is safe to show to the user."""

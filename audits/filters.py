@@ -72,7 +72,7 @@ class MonthFilter(django_filters.Filter):
     field_class = MonthFormField
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1})
 class IntegerFilter(django_filters.Filter):
     """An id: django-filter's NumberFilter would accept (and truncate) 1.5."""
 

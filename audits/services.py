@@ -217,12 +217,7 @@ def _apply(audit: Audit, content: AuditContent, actor: User) -> None:
             _stamp(row, actor).save()
 
 
-@transaction.atomic
-def audit_save_draft(
-    *, audit: Audit, actor: User, version: int | None, content: AuditContent
-) -> Audit:
-    """Save the auditor's work in progress; refuses to overwrite a newer version."""
-    locked = _lock(audit, version)
+def _apply_content(locked: Audit, content: AuditContent, actor: User) -> None:
     escalation_wanted = bool(content.escalated)
     _apply(locked, content, actor)
     if escalation_wanted and not locked.escalated:
@@ -230,6 +225,15 @@ def audit_save_draft(
             "Escalation is only for an Inadequate audit.",
             field_errors={"escalated": ["Choose Inadequate as the overall judgement to escalate."]},
         )
+
+
+@transaction.atomic
+def audit_save_draft(
+    *, audit: Audit, actor: User, version: int | None, content: AuditContent
+) -> Audit:
+    """Save the auditor's work in progress; refuses to overwrite a newer version."""
+    locked = _lock(audit, version)
+    _apply_content(locked, content, actor)
     locked.version += 1
     if locked.status == Audit.Status.ASSIGNED:
         locked.status = Audit.Status.IN_PROGRESS
@@ -263,10 +267,12 @@ def audit_submit(
     *, audit: Audit, actor: User, version: int | None, content: AuditContent | None = None
 ) -> Audit:
     """Submit the audit (saving the last changes first); its grades are then fixed for good."""
-    if content is not None:
-        audit = audit_save_draft(audit=audit, actor=actor, version=version, content=content)
-        version = audit.version
     locked = _lock(audit, version)
+    if content is not None:
+        # In the same save as the submission: one change, so one history event for the audit.
+        # The version still counts the draft and the submission, as clients have seen it do.
+        _apply_content(locked, content, actor)
+        locked.version += 1
     if not locked.can_transition(Audit.Status.SUBMITTED):
         raise TransitionNotAllowed("This audit cannot be submitted from its current state.")
     errors = submission_errors(locked)

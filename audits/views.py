@@ -1,9 +1,12 @@
 """The auditor's pages. Access comes from permissions.py, every write from services.py."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +15,7 @@ from moderation.permissions import moderations_visible_to
 from moderation.selectors import rework_request
 
 from . import selectors, services
-from .errors import DomainError
+from .errors import DATABASE_UNAVAILABLE, DomainError
 from .forms import ActionForm, AuditForm
 from .import_views import import_audits  # noqa: F401  (the QA lead's upload page)
 from .models import Audit
@@ -24,6 +27,8 @@ from .permissions import (
     audit_write_allowed,
     audits_visible_to,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -107,6 +112,7 @@ def audit_edit(request, audit_id: int):
         return redirect(audit)
     domains = list(audit.tool.domains.order_by("position"))
     form = AuditForm(request.POST or None, audit=audit, domains=domains)
+    unavailable = False
     if request.method == "POST" and form.is_valid():
         submitting = request.POST.get("intent") == "submit"
         try:
@@ -129,6 +135,13 @@ def audit_edit(request, audit_id: int):
             return redirect("audit_edit", audit_id=audit.pk)
         except DomainError as error:
             form.add_service_errors(error.field_errors or {"__all__": [error.message]})
+        except (OperationalError, InterfaceError) as error:
+            # The connection dropped mid-save: the transaction rolled back as a whole, so the
+            # draft is as last saved. Show the form again with what they typed, not a 500.
+            # (The log names the audit and the error type only: no content of the audit.)
+            logger.warning("Database unavailable saving audit %s: %s", audit.pk, type(error))
+            form.add_service_errors({"__all__": [DATABASE_UNAVAILABLE]})
+            unavailable = True
     return render(
         request,
         "audits/audit_form.html",
@@ -138,7 +151,7 @@ def audit_edit(request, audit_id: int):
             "sections": list(form.sections()),
             "rework": rework_request(audit=audit),
         },
-        status=400 if form.errors else 200,
+        status=503 if unavailable else 400 if form.errors else 200,
     )
 
 

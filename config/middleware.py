@@ -49,3 +49,41 @@ def session_stamp(sender, request, user, **kwargs):
     now = int(time.time())
     request.session[SessionTimeoutMiddleware.START_KEY] = now
     request.session[SessionTimeoutMiddleware.IDLE_KEY] = now
+
+
+class TwoFactorMiddleware:
+    """Until a code verifies the session, QA leads, administrators and anyone who has set up
+    two-factor sign-in reach only the two-factor pages, sign-out and static files: pages
+    redirect there, the API answers 403. Token-authenticated API calls are not sessions and pass:
+    a token stands for both factors (audits/api/tokens.py issues one only after the code)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+
+        from config import two_factor
+
+        path = request.path
+        step = two_factor.next_step(request)
+        if (
+            step is None
+            or path.startswith(settings.STATIC_URL)
+            or path in two_factor.exempt_paths()
+        ):
+            return self.get_response(request)
+        if path.startswith("/api/"):
+            where = two_factor.step_url(step)
+            message = (
+                f"Two-factor sign-in: enter the code from your authenticator app at {where} "
+                "before using the API from this session."
+                if step == two_factor.VERIFY
+                else f"Two-factor sign-in is required: set it up at {where} "
+                "before using the API from this session."
+            )
+            return JsonResponse({"detail": message}, status=403)
+        next_path = request.get_full_path() if request.method == "GET" else ""
+        return redirect(two_factor.step_url(step, next_path))

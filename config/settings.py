@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "audits",
     "moderation",
     "reporting",
@@ -65,7 +67,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "config.middleware.SessionTimeoutMiddleware",
+    # After the timeout: a session that has just ended needs no code.
+    "config.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -89,6 +94,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept, not just the running count
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# Two-factor sign-in (config/two_factor.py): TOTP codes from an authenticator app. Each wrong
+# code doubles the wait before the next try (1, 2, 4 ... seconds); keys stay out of the admin.
+OTP_TOTP_ISSUER = "Case file audit"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -115,6 +125,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite with a flush that the history tables' append-only triggers let through, as
+    # PostgreSQL's TRUNCATE is (audits/history_guard.py).
+    DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "audits.User"
 
@@ -211,6 +225,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.publish_previous_month",
         "schedule": crontab(day_of_month=5, hour=6, minute=0),
     },
+    # What could not be queued while the broker was down, sent once it is back.
+    "resend-unsent-report-snapshots": {
+        "task": "reporting.tasks.resend_unsent_snapshots",
+        "schedule": crontab(minute="*/5"),
+    },
+    "send-unsent-notifications": {
+        "task": "moderation.tasks.send_unsent_notifications",
+        "schedule": crontab(minute="*/10"),
+    },
+}
+# A broker that is down must not hang a page: refuse after a short wait and one retry; the
+# caller records what was not sent and the beat tasks above send it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 
 SESSION_COOKIE_HTTPONLY = True

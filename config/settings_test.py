@@ -26,7 +26,7 @@ WHITENOISE_AUTOREFRESH = True
 # SQLite tests use a file, not memory, so a Celery worker process started by
 # tests/reporting/test_celery_worker.py can open the same test database. One file per test
 # process (pid), so runs side by side never share one; TEST_SQLITE_PATH names it instead.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "config.sqlite_backend":  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {  # noqa: F405

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import two_factor
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path(
@@ -11,6 +13,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", two_factor.account, name="two_factor"),
+    path("account/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("account/two-factor/setup/qr.svg", two_factor.qr_code, name="two_factor_qr"),
+    path("account/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("account/two-factor/turn-off/", two_factor.turn_off, name="two_factor_turn_off"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/reports/", include("reporting.api_urls")),
@@ -19,3 +26,6 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("", include("audits.urls")),
 ]
+
+# JSON for a URL under /api/ that matches no route; the usual page everywhere else.
+handler404 = "audits.api_errors.not_found"

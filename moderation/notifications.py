@@ -97,6 +97,47 @@ def escalation_raised_send(*, escalation_id: int) -> int:
     )
 
 
+# How far back send_unsent looks for events whose e-mail task never reached the queue.
+UNSENT_WINDOW = dt.timedelta(days=7)
+
+
+def unsent_send(*, now: dt.datetime | None = None) -> int:
+    """Send the event e-mails whose task was lost (the broker was down when the change was
+    committed): every recent event with no SentNotification yet. Safe to run any time."""
+    since = (now or timezone.now()) - UNSENT_WINDOW
+
+    def sent(kind: str):
+        return SentNotification.objects.filter(kind=kind).values("object_id")
+
+    count = 0
+    completed = Moderation.objects.filter(
+        status=Moderation.Status.COMPLETED,
+        source=Moderation.Source.PRODUCT,
+        completed_at__gte=since,
+    ).exclude(pk__in=sent("moderation_completed"))
+    for moderation_id in completed.values_list("pk", flat=True):
+        count += moderation_completed_send(moderation_id=moderation_id)
+    raised = Escalation.objects.filter(
+        status=Escalation.Status.OPEN, created_at__gte=since
+    ).exclude(pk__in=sent("escalation_raised"))
+    for escalation_id in raised.values_list("pk", flat=True):
+        count += escalation_raised_send(escalation_id=escalation_id)
+    revisions = Audit.objects.filter(
+        revision_of__isnull=False, status__in=Audit.EDITABLE_STATUSES, created_at__gte=since
+    ).exclude(pk__in=sent("returned_for_rework"))
+    for revision in revisions.only("pk", "revision_of_id"):
+        returned = (
+            Moderation.objects.filter(
+                audit_id=revision.revision_of_id, status=Moderation.Status.RETURNED
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if returned is not None:
+            count += returned_for_rework_send(moderation_id=returned.pk, revision_id=revision.pk)
+    return count
+
+
 def audits_due_soon_send(*, today: dt.date | None = None) -> int:
     """Remind each auditor once about audits due in the next few days; safe to run twice."""
     today = today or timezone.localdate()

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from audits.models import Audit, Programme, User
-from audits.permissions import _is_staff_member, audits_visible_to
+from audits.permissions import _blind_pending, _is_staff_member, audits_visible_to
 
 from .models import Escalation, Moderation
 
@@ -109,8 +109,16 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     escalations = Escalation.objects.all()
     if not _is_staff_member(user):
         return escalations.none()
-    if user.is_qa_lead or user.is_moderator:
+    if user.is_qa_lead:
         return escalations
+    if user.is_moderator:
+        # While a blind moderation is pending, an auditor's escalation would give away their
+        # judgement (an escalation means Inadequate): moderators see it once they have graded.
+        hidden = Q(audit__in=_blind_pending(), raised_by_role=Escalation.RaisedBy.AUDITOR)
+        visible = escalations.exclude(hidden)
+        if user.is_viewer:
+            visible = visible | escalations.filter(audit__in=audits_visible_to(user))
+        return visible
     return escalations.filter(audit__in=audits_visible_to(user))
 
 

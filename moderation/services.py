@@ -6,11 +6,13 @@ queues any e-mail with transaction.on_commit so a rolled-back change sends nothi
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from simple_history.utils import bulk_create_with_history
 
 from audits import services as audit_services
@@ -62,8 +64,20 @@ def _transition(locked: Moderation, to: str, message: str) -> None:
     locked.status = to
 
 
+logger = logging.getLogger(__name__)
+
+
+def _send_task(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except BrokerUnavailable as error:
+        # The change is committed; the e-mail is not lost: the beat task
+        # send_unsent_notifications sends what has no SentNotification yet.
+        logger.warning("Task %s%r not queued (broker unavailable): %s", task.name, args, error)
+
+
 def _on_commit(task, *args) -> None:
-    transaction.on_commit(lambda: task.delay(*args))
+    transaction.on_commit(lambda: _send_task(task, *args))
 
 
 def _live_moderation_exists(audit: Audit) -> bool:
@@ -201,7 +215,13 @@ def _check_values(locked: Moderation, content: ModerationContent) -> None:
         raise DomainError("Some answers are not valid.", field_errors=errors)
 
 
-def _apply(locked: Moderation, content: ModerationContent, actor: User) -> None:
+def _apply(
+    locked: Moderation, content: ModerationContent, actor: User, *, save_grades: bool = True
+) -> list[ModeratedGrade]:
+    """Write the content onto the moderation and its grade rows; returns every grade row.
+
+    With save_grades=False the caller saves the rows, so a row changes once per change.
+    """
     _check_values(locked, content)
     for name in ("overall", "overall_revision_reason", "escalated", "escalation_reason", "summary"):
         value = getattr(content, name)
@@ -210,18 +230,21 @@ def _apply(locked: Moderation, content: ModerationContent, actor: User) -> None:
     escalation_wanted = bool(content.escalated)
     if locked.escalated and locked.overall != Grade.INADEQUATE:
         locked.escalated = False
-    rows = {g.domain.code: g for g in locked.grades.select_related("domain")}
+    rows = list(locked.grades.select_related("domain").order_by("domain__position"))
+    by_code = {row.domain.code: row for row in rows}
     for code, (grade, rationale, reason) in content.grades.items():
-        row = rows[code]
+        row = by_code[code]
         new = (grade, rationale.strip(), reason.strip())
         if (row.grade, row.rationale, row.revision_reason) != new:
             row.grade, row.rationale, row.revision_reason = new
-            _stamp(row, actor).save()
+            if save_grades:
+                _stamp(row, actor).save()
     if escalation_wanted and not locked.escalated:
         raise DomainError(
             "Escalation is only for an Inadequate judgement.",
             field_errors={"escalated": ["Choose Inadequate as the overall judgement to escalate."]},
         )
+    return rows
 
 
 def _require_claimed_by(locked: Moderation, actor: User) -> None:
@@ -243,9 +266,9 @@ def moderation_save_draft(
     return locked
 
 
-def _grading_errors(locked: Moderation) -> dict[str, list[str]]:
+def _grading_errors(locked: Moderation, rows: list[ModeratedGrade]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for row in locked.grades.select_related("domain").order_by("domain__position"):
+    for row in rows:
         if not row.grade:
             hint = " or N/A" if row.domain.na_allowed else ""
             errors[f"grade_{row.domain.code}"] = [f"Select a grade{hint} for {row.domain.title}."]
@@ -259,21 +282,22 @@ def moderation_reveal(
     *, actor: User, moderation: Moderation, version: int | None, content: ModerationContent | None
 ) -> Moderation:
     """Blind moderation: fix the moderator's first grades, then show the auditor's."""
-    if content is not None:
-        moderation = moderation_save_draft(
-            actor=actor, moderation=moderation, version=version, content=content
-        )
-        version = moderation.version
     locked = _lock(moderation, version)
     _require_claimed_by(locked, actor)
     if not locked.blind or locked.revealed_at is not None:
         raise TransitionNotAllowed("The auditor's grades are already shown.")
-    errors = _grading_errors(locked)
+    # The last changes and the reveal in one save per row: one change, one history event.
+    if content is not None:
+        rows = _apply(locked, content, actor, save_grades=False)
+        locked.version += 1
+    else:
+        rows = list(locked.grades.select_related("domain").order_by("domain__position"))
+    errors = _grading_errors(locked, rows)
     if errors:
         raise DomainError(
             "Grade every domain before the auditor's grades are shown.", field_errors=errors
         )
-    for row in locked.grades.all():
+    for row in rows:
         row.blind_grade = row.grade
         _stamp(row, actor).save()
     locked.blind_overall = locked.overall
@@ -327,13 +351,13 @@ def moderation_complete(
     *, actor: User, moderation: Moderation, version: int | None, content: ModerationContent | None
 ) -> Moderation:
     """Complete the moderation; its grades are then fixed for good and the auditor told."""
-    if content is not None:
-        moderation = moderation_save_draft(
-            actor=actor, moderation=moderation, version=version, content=content
-        )
-        version = moderation.version
     locked = _lock(moderation, version)
     _require_claimed_by(locked, actor)
+    if content is not None:
+        # Saved with the completion: one change, so one history event for the moderation.
+        # The version still counts the draft and the completion, as clients have seen it do.
+        _apply(locked, content, actor)
+        locked.version += 1
     errors = completion_errors(locked)
     if errors:
         raise DomainError("The moderation is not complete.", field_errors=errors)

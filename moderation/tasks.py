@@ -23,6 +23,12 @@ def notify_escalation_raised(escalation_id: int) -> int:
 
 
 @shared_task
+def send_unsent_notifications() -> int:
+    """Celery beat: the e-mails whose task the broker was down for."""
+    return notifications.unsent_send()
+
+
+@shared_task
 def remind_audits_due_soon() -> int:
     return notifications.audits_due_soon_send()
 

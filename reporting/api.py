@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audits.api.common import ApiViewSet, HasRole, error_responses
+from audits.api.common import ApiViewSet, EmptyQueryRefused, HasRole, error_responses
 from audits.filters import MONTH_SCHEMA
 
 from . import selectors, trends
@@ -125,13 +125,14 @@ class MonthlyReportOutput(ReportMonthOutput):
     previous_month = ReportMonthOutput()
 
 
-class MonthlyReportView(APIView):
+class MonthlyReportView(EmptyQueryRefused, APIView):
     """The monthly QA report for a month, filterable by service area, team and tool, with the
     previous month beside it. QA leads and moderators read every area; heads of service their
     own areas only."""
 
     authentication_classes = ApiViewSet.authentication_classes
     permission_classes = [HasRole]
+    query_parameters = ("month", "service_area", "team", "tool")
 
     @extend_schema(
         operation_id="reports_monthly",
@@ -290,9 +291,10 @@ class ReauditOutput(ReportRangeFields):
     domains = ReauditDomainOutput(many=True)
 
 
-class _RangeReportView(APIView):
+class _RangeReportView(EmptyQueryRefused, APIView):
     authentication_classes = ApiViewSet.authentication_classes
     permission_classes = [HasRole]
+    query_parameters = tuple(parameter.name for parameter in RANGE_PARAMETERS)
 
 
 class TrendReportView(_RangeReportView):

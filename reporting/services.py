@@ -1,6 +1,7 @@
 """Writes of the reporting app."""
 
 import datetime as dt
+import logging
 import time
 import uuid
 from functools import partial
@@ -8,6 +9,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from audits.errors import DomainError
 from audits.models import User
@@ -19,13 +21,44 @@ from .selectors import ReportScope, monthly_report
 
 # ---------------------------------------------------------------- published snapshots
 
+logger = logging.getLogger(__name__)
+
 SNAPSHOT_VERSION_ATTEMPTS = 5
+# Kept on a queued snapshot whose task could not be sent: the page says so, and the beat
+# task snapshot_resend_unsent sends it again once the broker is back.
+NOT_SENT = (
+    "The task queue could not be reached. The report stays queued and will be published "
+    "automatically when the queue is back; there is no need to publish it again."
+)
 
 
-def _queue_publish(snapshot_id: int, task_id: str) -> None:
+def _queue_publish(snapshot_id: int, task_id: str) -> bool:
+    """Send the publish task; with the broker down, note it on the snapshot (False)."""
     from .tasks import publish_snapshot  # tasks import this module
 
-    publish_snapshot.apply_async(args=[snapshot_id], task_id=task_id)
+    try:
+        publish_snapshot.apply_async(args=[snapshot_id], task_id=task_id)
+    except BrokerUnavailable as error:
+        logger.warning("Report snapshot %s not sent to the task queue: %s", snapshot_id, error)
+        ReportSnapshot.objects.filter(pk=snapshot_id, status=ReportSnapshot.Status.QUEUED).update(
+            error=NOT_SENT
+        )
+        return False
+    return True
+
+
+def snapshot_resend_unsent() -> int:
+    """Send again the queued snapshots whose task never reached the queue; how many went.
+
+    Safe to run twice: a snapshot sent twice is published once (a compare-and-swap)."""
+    unsent = ReportSnapshot.objects.filter(status=ReportSnapshot.Status.QUEUED, error=NOT_SENT)
+    sent = 0
+    for snapshot_id, task_id in unsent.order_by("pk").values_list("pk", "task_id"):
+        if not _queue_publish(snapshot_id, task_id):
+            break  # still down: the next run tries again
+        ReportSnapshot.objects.filter(pk=snapshot_id, error=NOT_SENT).update(error="")
+        sent += 1
+    return sent
 
 
 def _insert_next_version(
@@ -111,6 +144,7 @@ def snapshot_publish(*, snapshot_id: int, pause_seconds: float = 0) -> bool:
         data=report,
         xlsx=xlsx,
         published_at=timezone.now(),
+        error="",
     )
     return published == 1
 

@@ -13,7 +13,14 @@ from rest_framework import serializers, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from audits.api.common import ApiViewSet, MonthField, error_responses, validated
+from audits.api.common import (
+    ApiViewSet,
+    MonthField,
+    StrictInput,
+    error_responses,
+    list_errors,
+    validated,
+)
 from audits.filters import format_month
 
 from . import permissions, services
@@ -42,11 +49,17 @@ class SnapshotOutput(serializers.ModelSerializer):
         source="requested_by.username", default=None, help_text="Null: the monthly schedule."
     )
     xlsx_url = serializers.SerializerMethodField()
+    note = serializers.SerializerMethodField(
+        help_text="Why a queued snapshot is waiting (the task queue was unreachable), or empty."
+    )
 
     class Meta:
         model = ReportSnapshot
         fields = ["id", "month", "version", "status", "trigger", "requested_by", "requested_at"]
-        fields += ["published_at", "xlsx_url"]
+        fields += ["published_at", "xlsx_url", "note"]
+
+    def get_note(self, snapshot: ReportSnapshot) -> str:
+        return snapshot.error if snapshot.status == ReportSnapshot.Status.QUEUED else ""
 
     def get_xlsx_url(self, snapshot: ReportSnapshot) -> str | None:
         if snapshot.status != ReportSnapshot.Status.PUBLISHED:
@@ -65,7 +78,7 @@ class SnapshotDetailOutput(SnapshotOutput):
         fields = [*SnapshotOutput.Meta.fields, "data"]
 
 
-class SnapshotPublishInput(serializers.Serializer):
+class SnapshotPublishInput(StrictInput):
     month = MonthField(help_text="The month to publish, as YYYY-MM.")
 
 
@@ -77,7 +90,7 @@ class SnapshotViewSet(ApiViewSet):
 
     @extend_schema(
         operation_id="reports_snapshots_list",
-        responses={200: SnapshotOutput(many=True), **error_responses(403)},
+        responses={200: SnapshotOutput(many=True), **list_errors(403)},
     )
     def list(self, request):
         return self.paginated(permissions.snapshots_for_user(user=request.user), SnapshotOutput)
@@ -100,7 +113,7 @@ class SnapshotViewSet(ApiViewSet):
         data = validated(SnapshotPublishInput, request)
         snapshot = services.snapshot_request(month=data["month"], actor=request.user)
         # With no broker the task has already run (eagerly, on commit): show where it is now.
-        snapshot.refresh_from_db(fields=["status", "published_at"])
+        snapshot.refresh_from_db(fields=["status", "published_at", "error"])
         response = Response(SnapshotOutput(snapshot).data, status=status.HTTP_201_CREATED)
         response["Location"] = reverse("reports_api:snapshot-detail", args=[snapshot.pk])
         return response

@@ -139,13 +139,14 @@ def snapshot_publish(request):
         if not error.field_errors:
             form.add_error(None, error.message)
         return _snapshot_list_page(request, form=form, status=400)
-    snapshot.refresh_from_db(fields=["status"])
-    done = snapshot.status == ReportSnapshot.Status.PUBLISHED
-    messages.success(
-        request,
-        f"The {snapshot.month:%B %Y} report, version {snapshot.version}, is "
-        + ("published." if done else "being published."),
-    )
+    snapshot.refresh_from_db(fields=["status", "error"])
+    name = f"The {snapshot.month:%B %Y} report, version {snapshot.version},"
+    if snapshot.status == ReportSnapshot.Status.PUBLISHED:
+        messages.success(request, f"{name} is published.")
+    elif snapshot.error == services.NOT_SENT:
+        messages.warning(request, f"{name} is queued. {services.NOT_SENT}")
+    else:
+        messages.success(request, f"{name} is being published.")
     return redirect(snapshot)
 
 

@@ -53,3 +53,9 @@ def publish_previous_month() -> int | None:
     """Celery beat: queue the previous month's report; None if already done today."""
     snapshot = services.snapshot_publish_scheduled(today=timezone.localdate())
     return snapshot.pk if snapshot is not None else None
+
+
+@shared_task
+def resend_unsent_snapshots() -> int:
+    """Celery beat: send again the publish tasks the broker was down for."""
+    return services.snapshot_resend_unsent()

@@ -106,3 +106,32 @@ def _reference_data_after_flush(request):
     request.getfixturevalue("transactional_db")
     migration = importlib.import_module("audits.migrations.0002_roles_and_tools")
     migration.create(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_stands_for_password_and_code(monkeypatch):
+    """A test sign-in stands for password + code. QA leads and administrators must enter a
+    two-factor code (config/two_factor.py); Client.force_login (and APIClient's) marks their
+    session verified with a confirmed authenticator app, so enforcement stays on in every test
+    while tests about other things need not sign in twice. tests/test_two_factor.py signs in
+    through the real forms instead."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from config.two_factor import two_factor_required
+
+    force_login = Client.force_login
+
+    def force_login_with_code(self, user, backend=None):
+        force_login(self, user, backend)
+        if not two_factor_required(user):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_code)

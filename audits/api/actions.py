@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from .. import permissions, selectors, services
 from ..filters import ActionFilter
 from ..models import Action
-from .common import ApiViewSet, error_responses, validated
+from .common import ApiViewSet, StrictInput, error_responses, list_errors, validated
 
 
 class ActionOutput(serializers.ModelSerializer):
@@ -25,7 +25,7 @@ class ActionOutput(serializers.ModelSerializer):
         return action.status == Action.Status.OPEN and action.due_date < timezone.localdate()
 
 
-class ActionCreateInput(serializers.Serializer):
+class ActionCreateInput(StrictInput):
     audit = serializers.IntegerField(min_value=1, help_text="Audit id.")
     description = serializers.CharField(max_length=5000)
     owner = serializers.CharField(
@@ -34,7 +34,7 @@ class ActionCreateInput(serializers.Serializer):
     due_date = serializers.DateField()
 
 
-class ActionStatusInput(serializers.Serializer):
+class ActionStatusInput(StrictInput):
     status = serializers.ChoiceField(choices=Action.Status.choices)
 
 
@@ -45,7 +45,7 @@ class ActionViewSet(ApiViewSet):
     filterset_class = ActionFilter
     form_serializers = {"POST": ActionCreateInput, "PATCH": ActionStatusInput}
 
-    @extend_schema(responses={200: ActionOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: ActionOutput(many=True), **list_errors()})
     def list(self, request):
         actions = selectors.action_list_for_user(user=request.user, filters=request.query_params)
         return self.paginated(actions, ActionOutput)

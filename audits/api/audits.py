@@ -1,22 +1,33 @@
 """Audits: list, read, assign or start, save a draft, submit, re-audit."""
 
+import logging
 import re
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from .. import permissions, selectors, services
-from ..errors import DomainError
+from ..errors import DATABASE_UNAVAILABLE, DomainError
 from ..filters import AuditFilter
 from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Grade, Programme, User
 from .actions import ActionOutput
-from .common import ApiViewSet, MonthField, error_responses, validated
+from .common import (
+    ApiViewSet,
+    MonthField,
+    StrictInput,
+    error_responses,
+    list_errors,
+    validated,
+)
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- output
 
@@ -93,14 +104,14 @@ def programme_or_error(programme_id: int) -> Programme:
     return programme
 
 
-class GradeInput(serializers.Serializer):
+class GradeInput(StrictInput):
     grade = serializers.ChoiceField(
         choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
     )
     evidence = serializers.CharField(allow_blank=True, max_length=20_000)
 
 
-class AuditContentInput(serializers.Serializer):
+class AuditContentInput(StrictInput):
     version = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -126,7 +137,7 @@ class AuditContentInput(serializers.Serializer):
     )
 
 
-class AuditCreateInput(serializers.Serializer):
+class AuditCreateInput(StrictInput):
     case = serializers.CharField(max_length=40, help_text="The case reference.")
     auditor = serializers.CharField(
         max_length=150, required=False, help_text="Username; leave out to audit the case yourself."
@@ -182,7 +193,7 @@ class AuditCreateInput(serializers.Serializer):
         return attrs
 
 
-class ReauditInput(serializers.Serializer):
+class ReauditInput(StrictInput):
     programme = serializers.IntegerField(
         min_value=1, required=False, help_text="Programme id; leave out for an ad hoc re-audit."
     )
@@ -217,6 +228,22 @@ def grade_errors_nested():
         raise ValidationError(
             {"detail": exc.message, **nest_grade_errors(exc.field_errors)}
         ) from exc
+
+
+class DatabaseUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = DATABASE_UNAVAILABLE
+    default_code = "database_unavailable"
+
+
+@contextmanager
+def database_unavailable_as_503():
+    """A connection dropped mid-write: the transaction rolled back whole, so say so (503)."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("Database unavailable writing an audit: %s", type(error))
+        raise DatabaseUnavailable() from error
 
 
 def content_from(data: dict) -> services.AuditContent:
@@ -288,7 +315,7 @@ class AuditViewSet(ApiViewSet):
         "reaudit": ReauditInput,
     }
 
-    @extend_schema(responses={200: AuditListOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: AuditListOutput(many=True), **list_errors()})
     def list(self, request):
         audits = selectors.audit_list_for_user(user=request.user, filters=request.query_params)
         return self.paginated(audits, AuditListOutput)
@@ -329,7 +356,7 @@ class AuditViewSet(ApiViewSet):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
         data = validated(AuditContentInput, request)
         version = version_from(request, data)
-        with grade_errors_nested():
+        with database_unavailable_as_503(), grade_errors_nested():
             services.audit_save_draft(
                 audit=audit, actor=request.user, version=version, content=content_from(data)
             )
@@ -348,7 +375,7 @@ class AuditViewSet(ApiViewSet):
         data = validated(AuditContentInput, request)
         version = version_from(request, data)
         content = content_from(data) if set(data) - {"version"} else None
-        with grade_errors_nested():
+        with database_unavailable_as_503(), grade_errors_nested():
             services.audit_submit(audit=audit, actor=request.user, version=version, content=content)
         return detail_response(request, audit.pk)
 

@@ -7,7 +7,14 @@ from rest_framework.response import Response
 from .. import permissions, selectors, services
 from ..filters import CaseFilter, ProgrammeFilter, TeamFilter
 from ..models import AuditTool, Case, Domain, Programme, ServiceArea, Team
-from .common import ApiViewSet, MonthField, error_responses, validated
+from .common import (
+    ApiViewSet,
+    MonthField,
+    StrictInput,
+    error_responses,
+    list_errors,
+    validated,
+)
 
 # ---------------------------------------------------------------- tools
 
@@ -54,7 +61,7 @@ class ToolViewSet(ApiViewSet):
 
     queryset = AuditTool.objects.none()  # for the schema and router only; reads use selectors
 
-    @extend_schema(responses=ToolOutput(many=True))
+    @extend_schema(responses={200: ToolOutput(many=True), **list_errors()})
     def list(self, request):
         return self.paginated(selectors.tool_list(), ToolOutput)
 
@@ -75,7 +82,7 @@ class ServiceAreaOutput(serializers.ModelSerializer):
 class ServiceAreaViewSet(ApiViewSet):
     queryset = ServiceArea.objects.none()
 
-    @extend_schema(responses=ServiceAreaOutput(many=True))
+    @extend_schema(responses={200: ServiceAreaOutput(many=True), **list_errors()})
     def list(self, request):
         return self.paginated(selectors.service_area_list(), ServiceAreaOutput)
 
@@ -92,7 +99,7 @@ class TeamViewSet(ApiViewSet):
     queryset = Team.objects.none()
     filterset_class = TeamFilter  # documents the query parameters; the selector applies them
 
-    @extend_schema(responses={200: TeamOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: TeamOutput(many=True), **list_errors()})
     def list(self, request):
         return self.paginated(selectors.team_list(filters=request.query_params), TeamOutput)
 
@@ -111,7 +118,7 @@ class CaseOutput(serializers.ModelSerializer):
         fields += ["service_area_name"]
 
 
-class CaseCreateInput(serializers.Serializer):
+class CaseCreateInput(StrictInput):
     reference = serializers.CharField(
         max_length=40, help_text="The reference in the case-management system. Never a name."
     )
@@ -132,7 +139,7 @@ class CaseViewSet(ApiViewSet):
     filterset_class = CaseFilter
     form_serializers = {"POST": CaseCreateInput}
 
-    @extend_schema(responses={200: CaseOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: CaseOutput(many=True), **list_errors()})
     def list(self, request):
         cases = selectors.case_list_for_user(user=request.user, filters=request.query_params)
         return self.paginated(cases, CaseOutput)
@@ -161,7 +168,7 @@ class ProgrammeOutput(serializers.ModelSerializer):
         fields += ["moderation_target", "due_date"]
 
 
-class ProgrammeUpdateInput(serializers.Serializer):
+class ProgrammeUpdateInput(StrictInput):
     theme = serializers.CharField(max_length=200, allow_blank=True, required=False)
     audit_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     moderation_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
@@ -188,7 +195,7 @@ class ProgrammeViewSet(ApiViewSet):
     filterset_class = ProgrammeFilter
     form_serializers = {"POST": ProgrammeCreateInput, "PATCH": ProgrammeUpdateInput}
 
-    @extend_schema(responses={200: ProgrammeOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: ProgrammeOutput(many=True), **list_errors()})
     def list(self, request):
         programmes = selectors.programme_list(filters=request.query_params)
         return self.paginated(programmes, ProgrammeOutput)

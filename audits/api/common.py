@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import routers, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
@@ -21,11 +22,82 @@ class HasRole(BasePermission):
 
 
 class Pagination(PageNumberPagination):
+    """?page=N&page_size=M, both checked: a bad value is a 400 that says why, not a silent
+    default; a page past the last is a 404."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()  # "?page=last" is not documented, so it is not accepted either
+
+    def get_page_size(self, request):
+        high = self.max_page_size
+        return self._number(request, self.page_size_query_param, self.page_size, 1, high)
+
+    def get_page_number(self, request, paginator):
+        return self._number(request, self.page_query_param, 1, 1, None)
+
+    @staticmethod
+    def _number(request, name: str, default: int, low: int, high: int | None) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        number = None
+        if raw.isascii() and raw.isdigit():
+            # Past a billion every page is past the end (404) and every size too big (400);
+            # int() of thousands of digits would raise instead.
+            number = int(raw) if len(raw) <= 9 else 10**9
+        if number is None or number < low or (high is not None and number > high):
+            limits = f"from {low} to {high}" if high else f"of {low} or more"
+            raise ValidationError(
+                {"detail": "Invalid page.", name: [f"Enter a whole number {limits}."]}
+            )
+        return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        limits = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(limits.get(parameter["name"], {}))
+        return parameters
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class EmptyQueryRefused:
+    """A documented query parameter sent empty (?status=) is a 400: leaving it out is how to ask
+    for any. A page's form sends its blank fields; an API client that does has a bug to hear of.
+    Parameters the operation does not document are ignored, as DRF ignores them."""
+
+    query_parameters: tuple[str, ...] = ()  # besides a list's filters and page parameters
+
+    def documented_query_parameters(self) -> set[str]:
+        names = set(self.query_parameters)
+        if getattr(self, "action", None) == "list":
+            names |= {"page", "page_size"}
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None:
+                names |= set(filterset.base_filters)
+        return names
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not hasattr(self, request.method.lower()):
+            return  # a method the view does not answer: its 405 comes first
+        documented = self.documented_query_parameters()
+        empty = sorted(
+            name
+            for name, values in request.query_params.lists()
+            if name in documented and "" in values
+        )
+        if empty:
+            message = "Leave this out, or give it a value."
+            raise ValidationError(
+                {"detail": "Some filters are not valid.", **{name: [message] for name in empty}}
+            )
+
+
+class ApiViewSet(EmptyQueryRefused, viewsets.GenericViewSet):
     # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token", not a 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [HasRole]
@@ -81,6 +153,47 @@ class MonthField(serializers.Field):
         return format_month(value)
 
 
+# What each kind of input field takes, as JSON types. DRF is lenient: a CharField takes 1 as
+# "1", an IntegerField "1" as 1, a BooleanField "yes" as true. The schema says otherwise, and a
+# client sending the wrong type has a bug it should hear about.
+JSON_TYPES: list[tuple[tuple[type, ...], tuple[type, ...], str]] = [
+    ((serializers.BooleanField,), (bool,), "Enter true or false."),
+    ((serializers.IntegerField,), (int,), "Enter a whole number."),
+    ((serializers.DictField, serializers.Serializer), (dict,), "Enter an object."),
+    ((serializers.ListField,), (list,), "Enter a list."),
+    (
+        (serializers.CharField, serializers.ChoiceField, serializers.DateField, MonthField),
+        (str,),
+        "Enter text.",
+    ),
+]
+
+
+def json_type_error(field: serializers.Field, value) -> str | None:
+    for fields, types, message in JSON_TYPES:
+        if isinstance(field, fields):
+            wrong = not isinstance(value, types) or (bool not in types and isinstance(value, bool))
+            return message if wrong else None
+    return None
+
+
+class StrictInput(serializers.Serializer):
+    """An input serializer that takes each value only as the JSON type its schema gives."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {
+                name: [message]
+                for name, field in self.fields.items()
+                if not field.read_only and data.get(name) is not None
+                for message in [json_type_error(field, data[name])]
+                if message
+            }
+            if errors:
+                raise ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 class ErrorOutput(serializers.Serializer):
     """An error: `detail` says what went wrong; invalid input adds a list of messages per field
     (grades nested by domain code: {"grades": {"plan": {"grade": ["..."]}}})."""
@@ -94,5 +207,14 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         403: "You may see this but not do this.",
         404: "Not found, or not yours to see.",
         409: "The object is not in a state that allows this, or was changed since you read it.",
+        429: "Too many attempts: wait the number of seconds in Retry-After.",
     }
     return {code: OpenApiResponse(ErrorOutput, description=meaning[code]) for code in codes}
+
+
+def list_errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """A paginated list's errors: a bad page or page size is a 400, a page past the end a 404."""
+    return {
+        **error_responses(400, *codes),
+        404: OpenApiResponse(ErrorOutput, description="No such page."),
+    }

@@ -1,4 +1,10 @@
-"""POST /api/token/: swap a username and password for an API token."""
+"""POST /api/token/: swap a username and password (and, with two-factor sign-in, a code) for an
+API token.
+
+A token stands for both factors: it is issued here only after the code, or by an administrator
+(`manage.py issue_token`). QA leads and administrators without an authenticator app get none
+here, so a password alone never opens the API to them.
+"""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -7,7 +13,27 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import JSONParser
 from rest_framework.throttling import AnonRateThrottle
 
+from config.two_factor import two_factor_token_check
+
+from ..errors import DomainError
 from .common import error_responses
+
+
+class TokenInput(AuthTokenSerializer):
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The 6-digit code from the authenticator app, for users with two-factor sign-in.",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        try:
+            two_factor_token_check(user=attrs["user"], code="".join(attrs.get("code", "").split()))
+        except DomainError as error:
+            raise serializers.ValidationError({"code": [error.message]}) from error
+        return attrs
 
 
 class TokenOutput(serializers.Serializer):
@@ -25,10 +51,11 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     parser_classes = [JSONParser]
     throttle_classes = [TokenThrottle]
+    serializer_class = TokenInput
 
     @extend_schema(
-        request=AuthTokenSerializer,
-        responses={200: TokenOutput, **error_responses(400)},
+        request=TokenInput,
+        responses={200: TokenOutput, **error_responses(400, 429)},
         auth=[],
         operation_id="token_create",
     )

@@ -2,24 +2,34 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
 
 from audits.api.audits import IF_MATCH, version_from
-from audits.api.common import ApiViewSet, MonthField, error_responses, validated
+from audits.api.common import (
+    ApiViewSet,
+    EmptyQueryRefused,
+    MonthField,
+    StrictInput,
+    error_responses,
+    list_errors,
+    validated,
+)
 
 __all__ = [
     "IF_MATCH",
     "ApiViewSet",
+    "EmptyQueryRefused",
     "EmptyInput",
     "MonthField",
+    "StrictInput",
     "error_responses",
     "etag",
+    "list_errors",
     "validated",
     "version_from",
 ]
 
 
-class EmptyInput(serializers.Serializer):
+class EmptyInput(StrictInput):
     """Nothing to send: the request itself is the instruction (send {} or no body)."""
 
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from .. import permissions, selectors, services
 from ..filters import EscalationFilter
 from ..models import Escalation
-from .common import ApiViewSet, error_responses, validated
+from .common import ApiViewSet, StrictInput, error_responses, list_errors, validated
 
 
 class EscalationOutput(serializers.ModelSerializer):
@@ -37,7 +37,7 @@ class EscalationOutput(serializers.ModelSerializer):
         return escalation.is_overdue(timezone.localdate())
 
 
-class RespondInput(serializers.Serializer):
+class RespondInput(StrictInput):
     response = serializers.CharField(
         allow_blank=True, max_length=20_000, help_text="The management response."
     )
@@ -51,7 +51,7 @@ class EscalationViewSet(ApiViewSet):
     filterset_class = EscalationFilter  # documents the query parameters; the selector applies them
     form_serializers = {"respond": RespondInput}
 
-    @extend_schema(responses={200: EscalationOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: EscalationOutput(many=True), **list_errors()})
     def list(self, request):
         escalations = selectors.escalation_list_for_user(
             user=request.user, filters=request.query_params

@@ -22,8 +22,10 @@ from .common import (
     ApiViewSet,
     EmptyInput,
     MonthField,
+    StrictInput,
     error_responses,
     etag,
+    list_errors,
     validated,
     version_from,
 )
@@ -141,7 +143,7 @@ class ModerationDetailOutput(ModerationListOutput):
 # ---------------------------------------------------------------- input
 
 
-class ModeratedGradeInput(serializers.Serializer):
+class ModeratedGradeInput(StrictInput):
     grade = serializers.ChoiceField(
         choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
     )
@@ -157,7 +159,7 @@ class ModeratedGradeInput(serializers.Serializer):
 VERSION_HELP = 'The version you read (or send If-Match: "<version>"). A newer one gets 409.'
 
 
-class ModerationContentInput(serializers.Serializer):
+class ModerationContentInput(StrictInput):
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
     overall = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, required=False)
     overall_revision_reason = serializers.CharField(
@@ -182,18 +184,18 @@ class ModerationContentInput(serializers.Serializer):
     )
 
 
-class ModerationAddInput(serializers.Serializer):
+class ModerationAddInput(StrictInput):
     audit = serializers.IntegerField(min_value=1, help_text="A submitted audit's id.")
     reason = serializers.CharField(
         allow_blank=True, max_length=5000, help_text="Why it is added; shown beside it."
     )
 
 
-class ModerationRemoveInput(serializers.Serializer):
+class ModerationRemoveInput(StrictInput):
     reason = serializers.CharField(allow_blank=True, max_length=5000)
 
 
-class ModerationReturnInput(serializers.Serializer):
+class ModerationReturnInput(StrictInput):
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
     comment = serializers.CharField(
         max_length=20_000,
@@ -292,7 +294,7 @@ class ModerationViewSet(ApiViewSet):
         "remove": ModerationRemoveInput,
     }
 
-    @extend_schema(responses={200: ModerationListOutput(many=True), **error_responses(400)})
+    @extend_schema(responses={200: ModerationListOutput(many=True), **list_errors()})
     def list(self, request):
         moderations = selectors.moderation_list_for_user(
             user=request.user, filters=request.query_params

@@ -13,7 +13,7 @@ from audits.models import Programme, User
 
 from .. import permissions, sampling, selectors
 from ..models import SampleDraw
-from .common import ApiViewSet, error_responses, validated
+from .common import ApiViewSet, StrictInput, error_responses, validated
 from .moderations import ModerationListOutput
 
 # PositiveIntegerField holds up to 2**31 - 1 on every database we run on.
@@ -46,7 +46,7 @@ class ProgrammeSampleOutput(serializers.Serializer):
     )
 
 
-class SampleDrawInput(serializers.Serializer):
+class SampleDrawInput(StrictInput):
     target = serializers.IntegerField(
         required=False, max_value=100_000, help_text="How many audits; or send `percent`."
     )

@@ -142,6 +142,9 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
             "/accounts/login/", {"username": username, "password": DEFAULT_PASSWORD}
         )
         assert signed_in.status_code == 302, username
+    # The last sign-in was the demo QA lead's: the first one leads to two-factor setup.
+    assert "The QA lead must use two-factor sign-in" in output
+    assert client.get("/")["Location"].startswith("/account/two-factor/setup/")
     assert User.objects.get(username="demo.qalead").is_qa_lead
     assert User.objects.get(username="demo.moderator").is_moderator
 

@@ -6,6 +6,7 @@ import re
 
 import openpyxl
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser.test_moderator_journey import sign_in
 from tests.reporting.test_monthly import Builder, build
@@ -19,6 +20,8 @@ pytestmark = [
 def test_report_drill_down_download_and_trends(live_server, page, axe, tmp_path):
     builder = Builder()
     build(builder)
+    # QA leads sign in with a code: sign_in enters the one this app shows.
+    TOTPDevice.objects.create(user=builder.qa_lead, name="Authenticator app", confirmed=True)
 
     sign_in(page, live_server, "report_qa_lead", "/reports/monthly/?month=2019-03")
     assert page.locator("h1").inner_text() == "March 2019"
@@ -71,3 +74,25 @@ def test_report_drill_down_download_and_trends(live_server, page, axe, tmp_path)
     page.goto(f"{live_server.url}/reports/calibration/?month_from=2019-03&month_to=2019-03")
     assert page.locator("h1").inner_text().startswith("Auditor calibration")
     axe.check(page, "r04-calibration")
+
+    page.goto(f"{live_server.url}/reports/reaudits/?month_from=2019-03&month_to=2019-03")
+    assert page.locator("h1").inner_text() == "Re-audits, 2019-03 to 2019-03"
+    axe.check(page, "r05-reaudits")
+
+    # Publishing: a bad month first (the error summary), then March, frozen as version 1.
+    page.goto(f"{live_server.url}/reports/snapshots/")
+    page.fill("#id_month", "March")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish the report").click()
+    assert page.title().startswith("Error:")
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    axe.check(page, "r06-publish-error")
+    page.fill("#id_month", "2019-03")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish the report").click()
+    assert "version 1" in page.locator(".govuk-notification-banner").inner_text()
+    axe.check(page, "r07-published-report")
+    page.goto(f"{live_server.url}/reports/snapshots/")
+    assert page.locator("table").first.locator("tbody tr").count() == 1
+    axe.check(page, "r08-published-list")

@@ -251,3 +251,39 @@ def test_access(endpoint, world):
     assert statuses == endpoint.expected
     if endpoint.rows is not None:
         assert rows == endpoint.rows
+
+
+
+def test_a_pending_blind_moderation_hides_the_auditors_escalation_from_moderators(
+    auditor, team, moderator, qa_lead
+):
+    """An escalation means Inadequate: showing it would unblind the moderator."""
+    import dataclasses
+
+    from audits.services import audit_submit
+    from moderation.models import Escalation
+    from moderation.permissions import escalations_visible_to
+    from moderation.services import moderation_reveal
+    from tests.factories import AuditFactory, complete_content
+
+    programme = ProgrammeFactory(blind_moderation=True)
+    audit = AuditFactory(auditor=auditor, case__team=team, programme=programme)
+    content = dataclasses.replace(
+        complete_content(audit.tool, grade="I", overall="I"),
+        escalated=True,
+        escalation_reason="No visits for 12 weeks.",
+    )
+    audit = audit_submit(audit=audit, actor=auditor, version=audit.version, content=content)
+    escalation = Escalation.objects.get(audit=audit)
+    moderation = sampled_moderation(audit, qa_lead)
+    assert escalation not in escalations_visible_to(moderator)
+    assert escalation in escalations_visible_to(qa_lead)
+    moderation = moderation_claim(moderation=moderation, actor=moderator)
+    assert escalation not in escalations_visible_to(moderator)
+    moderation_reveal(
+        actor=moderator,
+        moderation=moderation,
+        version=moderation.version,
+        content=moderation_content(audit.tool, grade="RI", overall="RI"),
+    )
+    assert escalation in escalations_visible_to(moderator)

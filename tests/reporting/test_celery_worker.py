@@ -100,7 +100,14 @@ def test_a_worker_killed_mid_publish_leaves_exactly_one_published_snapshot(celer
     stored = rows.get()
     assert stored.attempts == 2  # the killed run and the one that published
     assert stored.data["audits"]["returned"] == 3
-    assert not any(in_redis(celery_workers.redis, celery_workers.queue, snapshot.task_id).values())
+    # The worker acknowledges just after the task has stored the snapshot: wait for it.
+    wait_for(
+        lambda: not any(
+            in_redis(celery_workers.redis, celery_workers.queue, snapshot.task_id).values()
+        ),
+        timeout=10,
+        message="The message stayed in Redis after publishing.",
+    )
 
 
 def test_without_acks_late_a_killed_worker_loses_the_task(celery_workers, march):

@@ -16,6 +16,13 @@ from audits.demo import (
     demo_seed,
 )
 
+# The demo QA lead gets no ready-made device: its first sign-in leads to the setup page, which
+# shows a QR code and the key, as a real QA lead's would.
+TWO_FACTOR_NOTE = (
+    "The QA lead must use two-factor sign-in: the first sign-in asks you to set it up with an "
+    "authenticator app (the page shows a QR code and the key to type in)."
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -37,6 +44,7 @@ class Command(BaseCommand):
             self.stdout.write("The demo data is already here: nothing was changed.")
             for role, username in demo_logins():
                 self.stdout.write(f"Sign in at {SITE_URL} as: {role}: {username}")
+            self.stdout.write(TWO_FACTOR_NOTE)
             return
         if not database_is_empty():
             # Never mix invented people and cases into a database that holds real ones; saying
@@ -63,3 +71,4 @@ class Command(BaseCommand):
         )
         for role, username in result.logins:
             self.stdout.write(f"Sign in at {SITE_URL} as: {role}: {username} / {password}")
+        self.stdout.write(TWO_FACTOR_NOTE)

@@ -169,3 +169,15 @@ def test_only_the_auditor_edits(client, request, audit, name, expected):
     client.force_login(request.getfixturevalue(name))
     response = client.get(reverse("audit_edit", args=[audit.pk]))
     assert response.status_code == expected
+
+
+def test_audit_list_with_a_bad_filter_shows_an_error_summary(client, qa_lead, audit):
+    client.force_login(qa_lead)
+    page = client.get("/audits/", {"reaudit": "maybe", "month_from": "2026-13"})
+    html = page.content.decode()
+    assert "<title>Error: All audits" in html
+    assert "There is a problem" in html
+    assert 'href="#id_month_from"' in html
+    assert "Select a valid choice" in html
+    fine = client.get("/audits/", {"reaudit": "no"}).content.decode()
+    assert "There is a problem" not in fine and "<title>All audits" in fine

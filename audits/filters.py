@@ -72,11 +72,19 @@ class MonthFilter(django_filters.Filter):
     field_class = MonthFormField
 
 
-@extend_schema_field({"type": "integer", "minimum": 1})
+ID_MAX = 2**63 - 1  # BigAutoField: a larger number would overflow the query, not match nothing
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IntegerFilter(django_filters.Filter):
     """An id: django-filter's NumberFilter would accept (and truncate) 1.5."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanSelect(forms.NullBooleanSelect):

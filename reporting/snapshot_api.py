@@ -88,6 +88,11 @@ class SnapshotViewSet(ApiViewSet):
     queryset = ReportSnapshot.objects.none()  # for the schema and router only
     form_serializers = {"POST": SnapshotPublishInput}
 
+    def documented_query_parameters(self) -> set[str]:
+        # The file's ?format=xlsx (or json): empty is refused like any other documented value.
+        names = super().documented_query_parameters()
+        return names | {"format"} if self.action == "xlsx" else names
+
     @extend_schema(
         operation_id="reports_snapshots_list",
         responses={200: SnapshotOutput(many=True), **list_errors(403)},
@@ -122,7 +127,7 @@ class SnapshotViewSet(ApiViewSet):
         operation_id="reports_snapshots_xlsx",
         responses={
             (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The XLSX file."),
-            **error_responses(403, 404),
+            **error_responses(400, 403, 404),
         },
     )
     def xlsx(self, request, pk: int):

@@ -275,7 +275,14 @@ def _read(request, pk: int) -> Moderation:
 # Nothing to send but the request itself; documented as "any object" so clients send {}.
 NO_BODY = OpenApiTypes.OBJECT
 ALL_ERRORS = error_responses(400, 403, 404, 409)
-STATE_ERRORS = error_responses(403, 404, 409)
+
+
+def _read_sent_nothing(request, pk: int) -> Moderation:
+    """The moderation, once the body (if any) is checked to be a JSON object: a list or a
+    number is a client's mistake, not a claim."""
+    moderation = _read(request, pk)
+    validated(EmptyInput, request)
+    return moderation
 
 
 class ModerationViewSet(ApiViewSet):
@@ -358,25 +365,27 @@ class ModerationViewSet(ApiViewSet):
     @extend_schema(
         request=NO_BODY,
         parameters=[etag(200)],
-        responses={200: ModerationDetailOutput, **STATE_ERRORS},
+        responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="A moderator claims a waiting audit (never one they wrote). Of two "
         "moderators claiming at once one wins; the other gets 409 naming the claimant.",
     )
     @action(detail=True, methods=["post"])
     def claim(self, request, pk: int):
-        services.moderation_claim(actor=request.user, moderation=_read(request, pk))
+        moderation = _read_sent_nothing(request, pk)
+        services.moderation_claim(actor=request.user, moderation=moderation)
         return detail_response(request, pk)
 
     @extend_schema(
         request=NO_BODY,
         parameters=[etag(200)],
-        responses={200: ModerationDetailOutput, **STATE_ERRORS},
+        responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="Give a claimed audit back to the queue (the claimant, or a QA lead); "
         "the grades entered so far are kept.",
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk: int):
-        services.moderation_release(actor=request.user, moderation=_read(request, pk))
+        moderation = _read_sent_nothing(request, pk)
+        services.moderation_release(actor=request.user, moderation=moderation)
         return detail_response(request, pk)
 
     @extend_schema(
@@ -441,10 +450,11 @@ class ModerationViewSet(ApiViewSet):
     @extend_schema(
         request=NO_BODY,
         parameters=[etag(200)],
-        responses={200: ModerationDetailOutput, **STATE_ERRORS},
+        responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="The audit's auditor confirms they have read the moderation's feedback.",
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk: int):
-        services.moderation_acknowledge(actor=request.user, moderation=_read(request, pk))
+        moderation = _read_sent_nothing(request, pk)
+        services.moderation_acknowledge(actor=request.user, moderation=moderation)
         return detail_response(request, pk)

@@ -349,7 +349,7 @@ class AuditViewSet(ApiViewSet):
     @extend_schema(
         request=AuditContentInput,
         parameters=[IF_MATCH, etag(200)],
-        responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409)},
+        responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409, 503)},
         description="Save a draft. Send only what changed, with the version you read.",
     )
     def partial_update(self, request, pk: int):
@@ -365,7 +365,7 @@ class AuditViewSet(ApiViewSet):
     @extend_schema(
         request=AuditContentInput,
         parameters=[IF_MATCH, etag(200)],
-        responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409)},
+        responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409, 503)},
         description="Submit (saving any content sent first). An incomplete audit gets 400 with "
         "what is missing; after submission its grades never change.",
     )

@@ -208,6 +208,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         404: "Not found, or not yours to see.",
         409: "The object is not in a state that allows this, or was changed since you read it.",
         429: "Too many attempts: wait the number of seconds in Retry-After.",
+        503: "The database could not be reached: nothing from this request was kept; try again.",
     }
     return {code: OpenApiResponse(ErrorOutput, description=meaning[code]) for code in codes}
 

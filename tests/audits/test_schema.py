@@ -80,3 +80,12 @@ def test_moderation_operations_are_documented(schema):
     assert grades["properties"]["grades"]["additionalProperties"] == {
         "$ref": "#/components/schemas/ModeratedGradeInputRequest"
     }
+
+
+def test_saving_and_submitting_declare_the_database_unavailable_answer(schema):
+    """tests/reliability/test_db_drop.py gets a 503 from both when the connection drops."""
+    item = schema["paths"]["/api/audits/{id}/"]["patch"]
+    submit = schema["paths"]["/api/audits/{id}/submit/"]["post"]
+    for operation in (item, submit):
+        assert "503" in operation["responses"]
+        assert "try again" in operation["responses"]["503"]["description"]

@@ -6,6 +6,7 @@ read `.qs` (see selectors.audit_filter_for_user).
 
 import datetime as dt
 import re
+from functools import cached_property
 
 import django_filters
 from django import forms
@@ -127,12 +128,19 @@ def auditor_choices(request=None):
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-COMPLETED = "completed"  # moderation.models.Moderation.Status.COMPLETED
 MODERATION_CHANGES = [
     ("same", "No: the moderator agreed"),
     ("upgraded", "Upgraded by the moderator"),
     ("downgraded", "Downgraded by the moderator"),
 ]
+
+
+def yes_no_filter(method: str, label: str, help_text: str = "") -> django_filters.ChoiceFilter:
+    """A drill-down's yes/no choice, decided by the FilterSet's method of that name."""
+    extra = {"help_text": help_text} if help_text else {}
+    return extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ChoiceFilter(choices=YES_NO, method=method, label=label, **extra)
+    )
 
 
 def _change_condition(value: str, before: str, after: str) -> Q:
@@ -227,19 +235,12 @@ class AuditFilter(django_filters.FilterSet):
     overall = django_filters.ChoiceFilter(choices=Grade.choices, label="Overall judgement")
     # ---- drill-down from the reports (reporting/selectors.py defines each figure)
     month = MonthFilter(field_name="month", label="Month", help_text="YYYY-MM")
-    current = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(
-            choices=YES_NO,
-            method="filter_current",
-            label="Current submissions only",
-            help_text="yes: leave out submissions returned for rework (no: only those).",
-        )
+    current = yes_no_filter(
+        "filter_current",
+        "Current submissions only",
+        "yes: leave out submissions returned for rework (no: only those).",
     )
-    escalated = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(
-            choices=YES_NO, method="filter_escalated", label="Escalated by the auditor"
-        )
-    )
+    escalated = yes_no_filter("filter_escalated", "Escalated by the auditor")
     domain = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ChoiceFilter(
             choices=domain_choices,
@@ -255,30 +256,16 @@ class AuditFilter(django_filters.FilterSet):
         method="filter_domain_grade",
         label="Auditor's grade for the domain",
     )
-    sampled = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(
-            choices=YES_NO,
-            method="filter_sampled",
-            label="In the moderation sample",
-            help_text="yes: a live moderation (waiting, claimed or completed).",
-        )
+    sampled = yes_no_filter(
+        "filter_sampled",
+        "In the moderation sample",
+        "yes: a live moderation (waiting, claimed or completed).",
     )
-    moderated = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(
-            choices=YES_NO,
-            method="filter_moderated",
-            label="Moderated",
-            help_text="yes: a completed moderation.",
-        )
-    )
+    moderated = yes_no_filter("filter_moderated", "Moderated", "yes: a completed moderation.")
     moderated_overall = django_filters.ChoiceFilter(
         choices=Grade.choices, method="filter_moderated_overall", label="Moderator's judgement"
     )
-    moderated_escalated = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(
-            choices=YES_NO, method="filter_moderated_escalated", label="Escalated by the moderator"
-        )
-    )
+    moderated_escalated = yes_no_filter("filter_moderated_escalated", "Escalated by the moderator")
     moderated_domain_grade = django_filters.ChoiceFilter(
         choices=DomainGradeChoice.choices,
         method="filter_moderated_domain_grade",
@@ -291,13 +278,8 @@ class AuditFilter(django_filters.FilterSet):
         help_text="Of the overall judgement, or of the domain when one is chosen.",
     )
 
-    reaudit = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(
-            choices=YES_NO,
-            method="filter_reaudit",
-            label="Re-audit",
-            help_text="yes: a re-audit of an earlier audit of the case.",
-        )
+    reaudit = yes_no_filter(
+        "filter_reaudit", "Re-audit", "yes: a re-audit of an earlier audit of the case."
     )
     first_overall = django_filters.ChoiceFilter(
         choices=Grade.choices,
@@ -334,7 +316,9 @@ class AuditFilter(django_filters.FilterSet):
     # Each grade filter is its own EXISTS: an audit has one grade per domain and at most one
     # completed moderation, so separate conditions still describe the same grade.
 
+    @cached_property
     def _domain_ids(self) -> list[int] | None:
+        # Once per request: up to four filters use the chosen domain, each would read the catalogue.
         key = self.form.cleaned_data.get("domain")
         return domain_ids(key) if key else None
 
@@ -352,7 +336,7 @@ class AuditFilter(django_filters.FilterSet):
         return queryset.filter(escalated=value == "yes")
 
     def filter_domain(self, queryset, name, value):
-        ids = domain_ids(value)
+        ids = self._domain_ids  # value, cleaned
         graded = DomainGrade.objects.filter(audit=OuterRef("pk"), domain__in=ids).exclude(grade="")
         queryset = queryset.filter(Exists(graded))
         if self.form.cleaned_data.get("moderated") == "yes":
@@ -362,7 +346,7 @@ class AuditFilter(django_filters.FilterSet):
         return queryset
 
     def filter_domain_grade(self, queryset, name, value):
-        ids = self._domain_ids()
+        ids = self._domain_ids
         if ids is None:
             return queryset  # the form refuses a grade without a domain
         grades = DomainGrade.objects.filter(audit=OuterRef("pk"), domain__in=ids, grade=value)
@@ -385,7 +369,7 @@ class AuditFilter(django_filters.FilterSet):
         return queryset.filter(Exists(self._completed().filter(escalated=value == "yes")))
 
     def filter_moderated_domain_grade(self, queryset, name, value):
-        ids = self._domain_ids()
+        ids = self._domain_ids
         if ids is None:
             return queryset
         return queryset.filter(
@@ -396,7 +380,9 @@ class AuditFilter(django_filters.FilterSet):
         return queryset.filter(re_audit_of__isnull=value != "yes")
 
     def filter_moderation_change(self, queryset, name, value):
-        ids = self._domain_ids()
+        from moderation.models import Moderation
+
+        ids = self._domain_ids
         if ids is None:
             pairs = self._completed().filter(_change_condition(value, "audit__overall", "overall"))
             return queryset.filter(Exists(pairs))
@@ -405,7 +391,7 @@ class AuditFilter(django_filters.FilterSet):
             _change_condition(value, "grade", "audit__moderations__grades__grade"),
             audit=OuterRef("pk"),
             domain__in=ids,
-            audit__moderations__status=COMPLETED,
+            audit__moderations__status=Moderation.Status.COMPLETED,
             audit__moderations__grades__domain=F("domain"),
         )
         return queryset.filter(Exists(pairs))

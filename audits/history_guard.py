@@ -14,8 +14,9 @@ Consequences: a user who authored history cannot be deleted (history_user would 
 NULL); deactivate them instead. simple-history's clean_duplicate_history and
 clean_old_history commands are refused. On SQLite a migration that rebuilds a history table
 (most AlterField / AddField on a model with history) drops its triggers: such a migration
-must end with migrations.RunPython(history_guard.install, history_guard.uninstall)
-naming the app's history models again (tests/test_history_integrity.py checks every table).
+must end with migrations.RunPython(history_guard.install_for(*models),
+history_guard.uninstall_for(*models)) naming the app's history models again
+(tests/test_history_integrity.py checks every table).
 """
 
 FLAG_TABLE = "history_maintenance"
@@ -32,19 +33,19 @@ $$
 
 
 def _sql(vendor: str, table: str) -> list[str]:
+    """The table's triggers, dropped first so that installing again replaces them."""
     if vendor == "postgresql":
         return [
-            f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}"',
+            *_drop_sql(vendor, table),
             f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
             f"FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()",
         ]
     if vendor == "sqlite":
         message = f"History is append-only: %s on {table} refused"
         return [
-            f'DROP TRIGGER IF EXISTS "{table}_no_update"',
+            *_drop_sql(vendor, table),
             f'CREATE TRIGGER "{table}_no_update" BEFORE UPDATE ON "{table}" '
             f"BEGIN SELECT RAISE(ABORT, '{message % 'UPDATE'}'); END",
-            f'DROP TRIGGER IF EXISTS "{table}_no_delete"',
             f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
             f'WHEN NOT EXISTS (SELECT 1 FROM "{FLAG_TABLE}") '
             f"BEGIN SELECT RAISE(ABORT, '{message % 'DELETE'}'); END",

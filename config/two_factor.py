@@ -61,9 +61,18 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
+def unconfirmed_device(user) -> TOTPDevice | None:
+    """The device of a set-up in progress (its QR code shown, no code entered yet)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+
+
+def _has_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def note_device_at_sign_in(sender, request, user, **kwargs):
     """user_logged_in receiver: remember for this session whether a code will be asked."""
-    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    has_device = _has_device(user)
     request.session[HAS_DEVICE_KEY] = has_device
     if has_device or two_factor_required(user):
         logger.info("sign-in: password accepted, code needed user_id=%s", user.pk)
@@ -79,7 +88,7 @@ def next_step(request) -> str | None:
         return None
     has_device = request.session.get(HAS_DEVICE_KEY)
     if has_device is None:  # a session from before two-factor sign-in existed
-        has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        has_device = _has_device(user)
         request.session[HAS_DEVICE_KEY] = has_device
     if has_device:
         return VERIFY
@@ -108,7 +117,7 @@ def exempt_paths() -> tuple[str, ...]:
 
 def two_factor_setup_start(*, user) -> TOTPDevice:
     """The user's unconfirmed device (the same secret on every visit until it is confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = unconfirmed_device(user)
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
@@ -274,7 +283,7 @@ def setup(request):
 @login_required
 def qr_code(request):
     """The QR code of the user's unconfirmed device, as an SVG image with no inline styles."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
+    device = unconfirmed_device(request.user)
     if device is None:
         raise Http404("No two-factor set-up in progress.")
     out = io.BytesIO()

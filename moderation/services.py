@@ -215,6 +215,10 @@ def _check_values(locked: Moderation, content: ModerationContent) -> None:
         raise DomainError("Some answers are not valid.", field_errors=errors)
 
 
+def _grade_rows(locked: Moderation) -> list[ModeratedGrade]:
+    return list(locked.grades.select_related("domain").order_by("domain__position"))
+
+
 def _apply(
     locked: Moderation, content: ModerationContent, actor: User, *, save_grades: bool = True
 ) -> list[ModeratedGrade]:
@@ -230,7 +234,7 @@ def _apply(
     escalation_wanted = bool(content.escalated)
     if locked.escalated and locked.overall != Grade.INADEQUATE:
         locked.escalated = False
-    rows = list(locked.grades.select_related("domain").order_by("domain__position"))
+    rows = _grade_rows(locked)
     by_code = {row.domain.code: row for row in rows}
     for code, (grade, rationale, reason) in content.grades.items():
         row = by_code[code]
@@ -291,7 +295,7 @@ def moderation_reveal(
         rows = _apply(locked, content, actor, save_grades=False)
         locked.version += 1
     else:
-        rows = list(locked.grades.select_related("domain").order_by("domain__position"))
+        rows = _grade_rows(locked)
     errors = _grading_errors(locked, rows)
     if errors:
         raise DomainError(
@@ -313,7 +317,7 @@ def completion_errors(locked: Moderation) -> dict[str, list[str]]:
         return {"reveal": ["Show the auditor's grades before completing a blind moderation."]}
     errors: dict[str, list[str]] = {}
     auditor = {g.domain_id: g.grade for g in locked.audit.grades.all()}
-    for row in locked.grades.select_related("domain").order_by("domain__position"):
+    for row in _grade_rows(locked):
         domain = row.domain
         if not row.grade:
             hint = " or N/A" if domain.na_allowed else ""

@@ -9,6 +9,14 @@ from audits.models import ServiceArea, Team, User
 from .models import ReportSnapshot
 
 
+def check_reports_readable(user: User) -> None:
+    """The role alone, before any filter is read: an auditor gets 403 whatever they ask."""
+    if not (user and user.is_authenticated and user.is_active):
+        raise PermissionDenied("Sign in to read reports.")
+    if not (user.is_qa_lead or user.is_moderator or user.is_viewer):
+        raise PermissionDenied("Reports are for QA leads, moderators and heads of service.")
+
+
 def report_areas_for_user(
     *, user: User, service_area: ServiceArea | None, team: Team | None
 ) -> tuple[int, ...] | None:
@@ -18,12 +26,9 @@ def report_areas_for_user(
     their own areas, and asking for another area or team is refused (403) rather than
     answered with an empty report that would look like "no audits". Anyone else: 403.
     """
-    if not (user and user.is_authenticated and user.is_active):
-        raise PermissionDenied("Sign in to read reports.")
+    check_reports_readable(user)
     if user.is_qa_lead or user.is_moderator:
         return None
-    if not user.is_viewer:
-        raise PermissionDenied("Reports are for QA leads, moderators and heads of service.")
     own = tuple(sorted(user.service_areas.values_list("pk", flat=True)))
     if service_area is not None and service_area.pk not in own:
         raise PermissionDenied("You can read reports for your own service areas only.")
@@ -41,6 +46,12 @@ def check_snapshots_readable(user: User) -> None:
         raise PermissionDenied(
             "Published reports cover the whole authority: QA leads and moderators only."
         )
+
+
+def check_calibration_readable(user: User) -> None:
+    """Auditor calibration names auditors: QA leads only."""
+    if not (user and user.is_authenticated and user.is_active and user.is_qa_lead):
+        raise PermissionDenied("Auditor calibration is for QA leads only.")
 
 
 def check_snapshot_publish(user: User) -> None:

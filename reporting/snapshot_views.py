@@ -32,15 +32,15 @@ def _attachment(content: bytes | str, filename: str, content_type: str) -> HttpR
     return response
 
 
-def _bad_download(request, error: DomainError, *, table_error: str | None = None):
-    """400: the filters as a form, its errors in an error summary, ready to correct."""
-    filterset = ReportFilter(data=request.GET)
-    form = filterset.form
+def _bad_download(request, message: str, *, bad_table: bool = False):
+    """400: the filters as a form, its errors in an error summary, ready to correct.
+
+    `message` is shown when the form finds nothing wrong, or always for a bad table (which
+    is not one of the form's fields)."""
+    form = ReportFilter(data=request.GET).form
     form.is_valid()
-    if table_error:
-        form.add_error(None, table_error)
-    elif not form.errors:
-        form.add_error(None, error.message)
+    if bad_table or not form.errors:
+        form.add_error(None, message)
     return render(
         request,
         "reporting/snapshots_download_error.html",
@@ -68,7 +68,7 @@ def _report_or_error(request):
 def download_xlsx(request):
     report, error = _report_or_error(request)
     if error is not None:
-        return _bad_download(request, error)
+        return _bad_download(request, error.message)
     labels = exports.filter_labels(report["filters"])
     content = exports.to_xlsx(report, labels)
     return _attachment(content, f"{exports.file_stem(report)}.xlsx", XLSX_TYPE)
@@ -81,12 +81,12 @@ def download_csv(request):
     table = request.GET.get("table") or "all"
     report, error = _report_or_error(request)
     if error is not None:
-        return _bad_download(request, error)
+        return _bad_download(request, error.message)
     if table != "all" and table not in exports.TABLE_NAMES:
         message = f"There is no table called {table!r}. Choose one of: all, " + ", ".join(
             exports.TABLE_NAMES
         )
-        return _bad_download(request, DomainError(message), table_error=message)
+        return _bad_download(request, message, bad_table=True)
     labels = exports.filter_labels(report["filters"])
     stem = exports.file_stem(report)
     if table == "all":

@@ -41,7 +41,6 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
@@ -155,12 +154,16 @@ def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
 
     The same shapes as selectors._domain_rows and selectors._domain_pair_rows.
     """
-    rows = list(
+    return _fold_domain_rows(
         ReportSummary.objects.filter(summary_scope(scope), month=scope.month, domain__isnull=False)
         .order_by()
         .values("domain_id", "grade", "moderated_grade")
         .annotate(n=Sum("n"))
     )
+
+
+def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
+    """Summary rows of domains as selectors._domain_rows and selectors._domain_pair_rows."""
     grades: Counter[tuple[int, str]] = Counter()
     pairs: Counter[tuple[int, str, str]] = Counter()
     for row in rows:
@@ -223,8 +226,7 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
         }
         for r in open_moderations
     ]
-    domain_grades: Counter[tuple[int, str]] = Counter()
-    domain_pairs: Counter[tuple[int, str, str]] = Counter()
+    domain_rows = []
     for row in summary:
         n = row["n"]
         if row["domain_id"] is None:
@@ -250,19 +252,8 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
                     }
                 )
         elif row["month"] == scope.month:
-            if row["grade"]:
-                domain_grades[(row["domain_id"], row["grade"])] += n
-            if row["moderated_grade"] is not None:
-                domain_pairs[(row["domain_id"], row["grade"], row["moderated_grade"])] += n
-    return (
-        audit_rows,
-        moderation_rows,
-        [{"domain_id": d, "grade": g, "n": n} for (d, g), n in domain_grades.items()],
-        [
-            {"domain_id": d, "grade": g, "moderated": m, "n": n}
-            for (d, g, m), n in domain_pairs.items()
-        ],
-    )
+            domain_rows.append(row)
+    return (audit_rows, moderation_rows, *_fold_domain_rows(domain_rows))
 
 
 # ---------------------------------------------------------------- trends
@@ -465,6 +456,16 @@ class _Calibration:
         }
 
 
+def _auditor_name(row: dict) -> dict:
+    first, last = row["audit__auditor__first_name"], row["audit__auditor__last_name"]
+    username = row["audit__auditor__username"]
+    return {
+        "id": row["audit__auditor_id"],
+        "username": username,
+        "name": " ".join(filter(None, [first, last])) or username,
+    }
+
+
 def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
     """Per auditor and per team: how the moderators' judgements compare (two queries)."""
     in_range = Q(audit__month__gte=months[0], audit__month__lte=months[-1])
@@ -510,36 +511,11 @@ def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
     total = _Calibration({})
     for row in pairs:
         auditor = auditors.setdefault(
-            row["audit__auditor_id"],
-            _Calibration(
-                {
-                    "auditor": {
-                        "id": row["audit__auditor_id"],
-                        "username": row["audit__auditor__username"],
-                        "name": " ".join(
-                            filter(
-                                None,
-                                [
-                                    row["audit__auditor__first_name"],
-                                    row["audit__auditor__last_name"],
-                                ],
-                            )
-                        )
-                        or row["audit__auditor__username"],
-                    }
-                }
-            ),
+            row["audit__auditor_id"], _Calibration({"auditor": _auditor_name(row)})
         )
+        team_id = row["audit__case__team_id"]
         team = teams.setdefault(
-            row["audit__case__team_id"],
-            _Calibration(
-                {
-                    "team": {
-                        "id": row["audit__case__team_id"],
-                        "name": row["audit__case__team__name"],
-                    }
-                }
-            ),
+            team_id, _Calibration({"team": {"id": team_id, "name": row["audit__case__team__name"]}})
         )
         for tally in (auditor, team, total):
             tally.add_pair(row["audit__overall"], row["overall"], row["n"])
@@ -563,8 +539,7 @@ def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
 
 def calibration_for_user(*, user: User, filters: Mapping | None) -> dict:
     """Auditor calibration, for QA leads only (403 for everyone else); 400 on bad filters."""
-    if not (user and user.is_authenticated and user.is_active and user.is_qa_lead):
-        raise PermissionDenied("Auditor calibration is for QA leads only.")
+    permissions.check_calibration_readable(user)
     scope, months = _scope_for_user(user, filters)
     return {**_filters_out(scope, months), **calibration(scope=scope, months=months)}
 
@@ -596,22 +571,22 @@ def _reaudit_comparison(pairs: Counter, order: tuple[str, ...]) -> dict:
     }
 
 
+def _reaudit_cohort(months: list[dt.date], prefix: str = "") -> Q:
+    """Submitted re-audits of the range, as a condition on Audit reached through `prefix`."""
+    return Q(
+        **{
+            f"{prefix}month__gte": months[0],
+            f"{prefix}month__lte": months[-1],
+            f"{prefix}status": Audit.Status.SUBMITTED,
+            f"{prefix}re_audit_of__isnull": False,
+        }
+    )
+
+
 def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
     """The re-audit cohort of the range: first judgement against the re-audit's (3 queries)."""
-    cohort = Q(
-        audit__month__gte=months[0],
-        audit__month__lte=months[-1],
-        audit__status=Audit.Status.SUBMITTED,
-        audit__re_audit_of__isnull=False,
-    )
     overall_rows = (
-        Audit.objects.filter(
-            scope.audits(),
-            month__gte=months[0],
-            month__lte=months[-1],
-            status=Audit.Status.SUBMITTED,
-            re_audit_of__isnull=False,
-        )
+        Audit.objects.filter(scope.audits(), _reaudit_cohort(months))
         .order_by()
         .values("overall", first=F("re_audit_of__overall"))
         .annotate(n=Count("pk"))
@@ -619,7 +594,7 @@ def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
     # Every domain of the re-audit against every domain of the first audit (a small cohort),
     # kept when both continue the same domain (Domain.maps_to), as tool versions change.
     domain_rows = (
-        DomainGrade.objects.filter(scope.audits("audit__"), cohort)
+        DomainGrade.objects.filter(scope.audits("audit__"), _reaudit_cohort(months, "audit__"))
         .order_by()
         .values(
             "domain_id",

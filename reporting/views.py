@@ -8,15 +8,13 @@ moderated, moderated_overall, moderation_change...). Bad filters are a 400 page 
 summary and the form to correct them.
 """
 
-import contextlib
 import math
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -24,17 +22,11 @@ from audits.errors import DomainError
 from audits.filters import format_month, parse_month, tool_code_choices
 from audits.models import Audit, Programme, ServiceArea
 
-from . import charts, selectors, trends
+from . import charts, permissions, selectors, trends
+from .exports import GRADE_NAMES
 from .filters import ReportFilter
 from .selectors import DOMAIN_COLUMNS, GRADES
 
-GRADE_NAMES = {
-    "O": "Outstanding",
-    "G": "Good",
-    "RI": "Requires improvement",
-    "I": "Inadequate",
-    "NA": "N/A",
-}
 CHART_SERIES = [
     charts.Series(key=g, label=GRADE_NAMES[g], css=g.lower()) for g in ("O", "G", "RI", "I")
 ]
@@ -49,24 +41,9 @@ MODERATED = {"status": Audit.Status.SUBMITTED, "moderated": "yes"}
 HEAT_LEVELS = 5
 
 
-def _check_reader(user) -> None:
-    # The role alone, before any filter is read: an auditor gets 403 whatever the query says.
-    if not (user.is_qa_lead or user.is_moderator or user.is_viewer):
-        raise PermissionDenied("Reports are for QA leads, moderators and heads of service.")
-
-
 def _latest_programme_month():
     month = Programme.objects.order_by("-month").values_list("month", flat=True).first()
     return month or timezone.localdate().replace(day=1)
-
-
-def _download_urls() -> dict[str, str]:
-    """The export routes (reporting/urls.py), when they exist."""
-    urls = {}
-    for kind in ("xlsx", "csv"):
-        with contextlib.suppress(NoReverseMatch):
-            urls[kind] = reverse(f"reports:download_{kind}")
-    return urls
 
 
 class Drill:
@@ -83,27 +60,27 @@ class Drill:
         return {"n": n, "pct": pct, "href": self(**extra) if n else None}
 
 
-def _scope_base(report: Mapping, month: str) -> dict:
-    filters = report["filters"]
+def _drill(result: Mapping, **dates) -> Drill:
+    """Links within a report's scope: its dates (month, or month_from and month_to) and filters."""
+    filters = result["filters"]
     areas = filters["service_areas"]
-    return {
-        "month": month,
-        # A viewer's own areas are not a filter on the list: it shows only what they may see.
-        "service_area": areas[0] if areas is not None and len(areas) == 1 else None,
-        "team": filters["team"],
-        "tool": filters["tool"],
-    }
+    return Drill(
+        {
+            **dates,
+            # A viewer's own areas are not a filter on the list: it shows only what they may see.
+            "service_area": areas[0] if areas is not None and len(areas) == 1 else None,
+            "team": filters["team"],
+            "tool": filters["tool"],
+        }
+    )
 
 
-def _grade_cells(drill: Drill, block: Mapping, keys, **extra_for) -> list[dict]:
-    """One cell per grade; extra_for maps a filter name to the grade it takes."""
-    cells = []
-    for key in keys:
-        extra = {**extra_for.get("fixed", {})}
-        for name in extra_for.get("grade_as", ()):
-            extra[name] = key
-        cells.append({"grade": key, **drill.cell(block[key]["n"], block[key]["pct"], **extra)})
-    return cells
+def _grade_cells(drill: Drill, block: Mapping, keys, grade_as: str, **fixed) -> list[dict]:
+    """One cell per grade, its drill-down filtering `grade_as` to that grade."""
+    return [
+        {"grade": key, **drill.cell(block[key]["n"], block[key]["pct"], **fixed, **{grade_as: key})}
+        for key in keys
+    ]
 
 
 def _headline(drill: Drill, month: Mapping) -> list[dict]:
@@ -252,22 +229,15 @@ def _domain_tables(drill: Drill, domains: list[dict], tool_names: Mapping[str, s
                 "title": domain["title"],
                 "audits": drill.cell(domain["audits"], None, **on_domain),
                 "all": _grade_cells(
-                    drill, domain["all"], DOMAIN_COLUMNS, fixed=on_domain, grade_as=["domain_grade"]
+                    drill, domain["all"], DOMAIN_COLUMNS, "domain_grade", **on_domain
                 ),
                 "moderated": drill.cell(domain["moderated"], None, **on_moderated),
-                "before": _grade_cells(
-                    drill,
-                    domain["moderated_before"],
-                    DOMAIN_COLUMNS,
-                    fixed=on_moderated,
-                    grade_as=["domain_grade"],
-                ),
                 "after": _grade_cells(
                     drill,
                     domain["moderated_after"],
                     DOMAIN_COLUMNS,
-                    fixed=on_moderated,
-                    grade_as=["moderated_domain_grade"],
+                    "moderated_domain_grade",
+                    **on_moderated,
                 ),
                 "agreement": _agreement(drill, domain, **on_moderated),
                 "matrix": _matrix(
@@ -294,6 +264,8 @@ def _filter_form(data, user):
     form.fields["team"].label = "Team"
     form.fields["team"].empty_label = "All teams"
     form.fields["tool"].label = "Audit tool"
+    form.fields["tool"].empty_label = "All tools"
+    form.fields["tool"].help_text = ""
     if not (user.is_qa_lead or user.is_moderator):
         # A head of service may choose only within their own areas.
         own = user.service_areas.all()
@@ -302,32 +274,19 @@ def _filter_form(data, user):
     return form
 
 
-def _tool_choices(form) -> list:
-    form.fields["tool"].empty_label = "All tools"
-    form.fields["tool"].help_text = ""
-    return list(tool_code_choices())
-
-
-def _section_downloads(query: str) -> dict:
-    urls = _download_urls()
-    if not urls:
-        return {}
-    return {
-        "xlsx": f"{urls['xlsx']}?{query}" if "xlsx" in urls else None,
-        "csv": f"{urls['csv']}?{query}" if "csv" in urls else None,
-        "csv_base": f"{urls['csv']}?{query}&table=" if "csv" in urls else None,
-    }
+def _downloads(query: str) -> dict:
+    xlsx, csv = reverse("reports:download_xlsx"), reverse("reports:download_csv")
+    return {"xlsx": f"{xlsx}?{query}", "csv": f"{csv}?{query}", "csv_base": f"{csv}?{query}&table="}
 
 
 @login_required
 @require_GET
 def monthly(request):
-    _check_reader(request.user)
+    permissions.check_reports_readable(request.user)
     data = request.GET.copy()
     if not data.get("month"):
         data["month"] = format_month(_latest_programme_month())
     form = _filter_form(data, request.user)
-    tool_names = dict(_tool_choices(form))
     try:
         report = selectors.monthly_report_for_user(user=request.user, filters=data)
     except DomainError as error:
@@ -338,9 +297,9 @@ def monthly(request):
     query = urlencode(
         {k: v for k in ("month", "service_area", "team", "tool") if (v := data.get(k))}
     )
-    drill = Drill(_scope_base(report, report["month"]))
+    drill = _drill(report, month=report["month"])
     previous = report["previous_month"]
-    previous_drill = Drill(_scope_base(report, previous["month"]))
+    previous_drill = _drill(report, month=previous["month"])
     moderations = report["moderations"]
     month_date = parse_month(report["month"])
     headline = _headline(drill, report)
@@ -400,11 +359,11 @@ def monthly(request):
             lambda b, a: {"overall": b, "moderated_overall": a, **MODERATED},
         ),
         "agreement": _agreement(drill, moderations, **MODERATED),
-        "tools": _domain_tables(drill, report["domains"], tool_names),
+        "tools": _domain_tables(drill, report["domains"], dict(tool_code_choices())),
         "grade_names": GRADE_NAMES,
         "grades": GRADES,
         "domain_columns": DOMAIN_COLUMNS,
-        "downloads": _section_downloads(query),
+        "downloads": _downloads(query),
         "query": query,
     }
     return render(request, "reporting/monthly.html", context)
@@ -413,25 +372,22 @@ def monthly(request):
 # ---------------------------------------------------------------- trends
 
 
-def _range_form(data, user):
+def _range_filters(request):
+    """The range pages' filters (to the latest programme's month by default) and their form."""
+    data = request.GET.copy()
+    if not data.get("month_to") and not data.get("month"):
+        data["month_to"] = format_month(_latest_programme_month())
     form = trends.RangeReportFilter(data=data, queryset=Audit.objects.none()).form
     del form.fields["month"]  # the range says it all on this page
     form.fields["month_from"].label = "From month"
     form.fields["month_to"].label = "To month"
     for name in ("month_from", "month_to"):
         form.fields[name].help_text = "As YYYY-MM."
-    base = _filter_form(data, user)
+    base = _filter_form(data, request.user)
     for name in ("service_area", "team", "tool"):
         form.fields[name] = base.fields[name]
     form.order_fields(["month_from", "month_to", "service_area", "team", "tool"])
-    return form
-
-
-def _range_defaults(request):
-    data = request.GET.copy()
-    if not data.get("month_to") and not data.get("month"):
-        data["month_to"] = format_month(_latest_programme_month())
-    return data
+    return data, form
 
 
 def _bad_range(request, template, form, error: DomainError):
@@ -445,53 +401,35 @@ def _bad_range(request, template, form, error: DomainError):
     return render(request, template, {"form": form, "data": None}, status=400)
 
 
-def _range_drill(data: Mapping, month: str) -> Drill:
-    filters = data["filters"]
-    areas = filters["service_areas"]
-    return Drill(
-        {
-            "month": month,
-            "service_area": areas[0] if areas is not None and len(areas) == 1 else None,
-            "team": filters["team"],
-            "tool": filters["tool"],
-        }
+def _month_domain(month: Mapping, domain: Mapping) -> dict:
+    """One month's figures for the chosen domain."""
+    return next(
+        d for d in month["domains"] if d["tool"] == domain["tool"] and d["code"] == domain["code"]
     )
 
 
 def _trend_rows(data: dict, domain: dict | None) -> list[dict]:
     rows = []
     for month in data["months"]:
-        drill = _range_drill(data, month["month"])
+        drill = _drill(data, month=month["month"])
         if not month["has_programme"]:
             rows.append({"month": month["month"], "gap": True})
             continue
         if domain is None:
             block, total = month["before"], month["audits"]
             extra = dict(SUBMITTED)
-            grade_as = "overall"
-            keys = GRADES
+            grade_as, keys = "overall", GRADES
         else:
-            found = next(
-                d
-                for d in month["domains"]
-                if d["tool"] == domain["tool"] and d["code"] == domain["code"]
-            )
+            found = _month_domain(month, domain)
             block, total = found["all"], found["audits"]
-            extra = {"domain": f"{domain['tool']}:{domain['code']}", **SUBMITTED}
-            grade_as = "domain_grade"
-            keys = DOMAIN_COLUMNS
+            extra = {"domain": domain["value"], **SUBMITTED}
+            grade_as, keys = "domain_grade", DOMAIN_COLUMNS
         rows.append(
             {
                 "month": month["month"],
                 "gap": False,
                 "total": drill.cell(total, None, **extra),
-                "cells": [
-                    {
-                        "grade": k,
-                        **drill.cell(block[k]["n"], block[k]["pct"], **extra, **{grade_as: k}),
-                    }
-                    for k in keys
-                ],
+                "cells": _grade_cells(drill, block, keys, grade_as, **extra),
                 "moderated": drill.cell(month["moderated"], None, **MODERATED),
                 "kpi": month["kpi"],
             }
@@ -502,10 +440,8 @@ def _trend_rows(data: dict, domain: dict | None) -> list[dict]:
 @login_required
 @require_GET
 def trend_page(request):
-    _check_reader(request.user)
-    data = _range_defaults(request)
-    form = _range_form(data, request.user)
-    _tool_choices(form)
+    permissions.check_reports_readable(request.user)
+    data, form = _range_filters(request)
     try:
         result = trends.trend_for_user(user=request.user, filters=data)
     except DomainError as error:
@@ -587,9 +523,7 @@ def trend_page(request):
 
 
 def _domain_pcts(month: Mapping, domain: Mapping) -> dict:
-    found = next(
-        d for d in month["domains"] if d["tool"] == domain["tool"] and d["code"] == domain["code"]
-    )
+    found = _month_domain(month, domain)
     # The N/A share is left out of the bars: they show the graded part (the table has N/A).
     graded = sum(found["all"][g]["n"] for g in GRADES)
     return {g: (100 * found["all"][g]["n"] / graded if graded else 0) for g in GRADES}
@@ -598,17 +532,12 @@ def _domain_pcts(month: Mapping, domain: Mapping) -> dict:
 # ---------------------------------------------------------------- calibration
 
 
+def _range_drill(result: Mapping) -> Drill:
+    return _drill(result, month_from=result["month_from"], month_to=result["month_to"])
+
+
 def _calibration_rows(result: dict, who: str) -> list[dict]:
-    base = {
-        "month_from": result["month_from"],
-        "month_to": result["month_to"],
-        "service_area": (result["filters"]["service_areas"] or [None])[0]
-        if result["filters"]["service_areas"] is not None
-        and len(result["filters"]["service_areas"]) == 1
-        else None,
-        "team": result["filters"]["team"],
-        "tool": result["filters"]["tool"],
-    }
+    base = _range_drill(result).base
     rows = []
     for row in result[who]:
         if who == "auditors":
@@ -641,11 +570,8 @@ def _calibration_rows(result: dict, who: str) -> list[dict]:
 @login_required
 @require_GET
 def calibration_page(request):
-    if not request.user.is_qa_lead:
-        raise PermissionDenied("Auditor calibration is for QA leads only.")
-    data = _range_defaults(request)
-    form = _range_form(data, request.user)
-    _tool_choices(form)
+    permissions.check_calibration_readable(request.user)
+    data, form = _range_filters(request)
     try:
         result = trends.calibration_for_user(user=request.user, filters=data)
     except DomainError as error:
@@ -667,43 +593,38 @@ def calibration_page(request):
 REAUDIT = {"status": "submitted", "reaudit": "yes"}
 
 
-def _reaudit_drill(result: dict) -> Drill:
-    drill = _range_drill(result, "")
-    drill.base.update(month_from=result["month_from"], month_to=result["month_to"])
-    return drill
+def _changes(figures: Mapping) -> dict:
+    """Improved, same and worse: counts with their percentages (no list to drill into)."""
+    return {
+        change: {"n": figures[change], "pct": figures[f"{change}_pct"], "href": None}
+        for change in ("improved", "same", "worse")
+    }
 
 
-def _reaudit_domain_rows(result: dict) -> list[dict]:
-    base = _reaudit_drill(result)
-    rows = []
-    for domain in result["domains"]:
-        extra = {**REAUDIT, "domain": f"{domain['tool']}:{domain['code']}"}
-        rows.append(
-            {
-                "title": domain["title"],
-                "tool": domain["tool"],
-                "pairs": domain["pairs"],
-                "improved": (domain["improved"], domain["improved_pct"]),
-                "same": (domain["same"], domain["same_pct"]),
-                "worse": (domain["worse"], domain["worse_pct"]),
-                "href": base(**extra) if domain["pairs"] else None,
-            }
-        )
-    return rows
+def _reaudit_domain_rows(drill: Drill, result: dict) -> list[dict]:
+    return [
+        {
+            "title": domain["title"],
+            "tool": domain["tool"],
+            "pairs": drill.cell(
+                domain["pairs"], None, **REAUDIT, domain=f"{domain['tool']}:{domain['code']}"
+            ),
+            **_changes(domain),
+        }
+        for domain in result["domains"]
+    ]
 
 
 @login_required
 @require_GET
 def reaudits_page(request):
-    _check_reader(request.user)
-    data = _range_defaults(request)
-    form = _range_form(data, request.user)
-    _tool_choices(form)
+    permissions.check_reports_readable(request.user)
+    data, form = _range_filters(request)
     try:
         result = trends.reaudits_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/reaudits.html", form, error)
-    drill = _reaudit_drill(result)
+    drill = _range_drill(result)
     overall = result["overall"]
     return render(
         request,
@@ -718,12 +639,8 @@ def reaudits_page(request):
                 GRADES,
                 lambda first, again: {"first_overall": first, "overall": again, **REAUDIT},
             ),
-            "changes": {
-                "improved": (overall["improved"], overall["improved_pct"]),
-                "same": (overall["same"], overall["same_pct"]),
-                "worse": (overall["worse"], overall["worse_pct"]),
-            },
-            "domains": _reaudit_domain_rows(result),
+            "changes": _changes(overall),
+            "domains": _reaudit_domain_rows(drill, result),
             "grade_names": GRADE_NAMES,
         },
     )

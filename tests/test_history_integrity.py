@@ -625,7 +625,9 @@ def test_a_user_who_wrote_history_is_deactivated_not_deleted(qa_lead, client):
     assert response.status_code == 403
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the teardown puts back the database as the suite left it, as after
+# any other test; a plain flush would leave content types under new ids for later tests.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_whole_database_flush_still_works_and_leaves_the_guard_on(auditor, team):
     """PostgreSQL flushes with TRUNCATE, which row triggers do not see; SQLite's flush raises
     a flag inside its own transaction (config/sqlite_backend). Afterwards DELETE is refused

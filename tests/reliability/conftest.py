@@ -20,25 +20,12 @@ from tests.reporting.conftest import (
     WORKER_SETTINGS,
     Worker,
     _forget_connections,
+    redis_client,
     worker_database_url,
 )
 
 BROKER_URL = os.environ.get("TEST_RELIABILITY_BROKER_URL", "redis://127.0.0.1:6379/13")
 DEAD_BROKER_URL = "redis://127.0.0.1:6390/0"  # nothing listens there
-
-
-def redis_client():
-    import redis
-
-    client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.fail(
-            f"Redis is not reachable at {BROKER_URL} ({error}). These tests need the Redis "
-            "broker on 127.0.0.1:6379 (CI starts redis-server before the suite)."
-        )
-    return client
 
 
 class Broker:
@@ -95,7 +82,7 @@ class Broker:
 
 @pytest.fixture
 def broker(tmp_path, transactional_db):
-    redis = redis_client()
+    redis = redis_client(BROKER_URL)
     queue = f"test-reliability-{uuid.uuid4().hex[:12]}"
     previous = {
         key: celery_app.conf[key]

@@ -80,6 +80,35 @@ def check(figures: dict, failures: list, label: str) -> None:
     }
 
 
+def race_draft_saves(tabs, url, body, stored_draft, written) -> tuple:
+    """ROUNDS rounds of both tabs PATCHing `url` with the version they both read. `body(round,
+    version, tab name)` is a tab's write, `stored_draft()` the draft's (content, version) and
+    `written(body)` the content a winning write leaves. Returns the tally, the failing rounds,
+    both racers' backend pids and the seconds taken."""
+
+    def save(index):
+        def call(data):
+            return tabs[index].patch(url, data[index], format="json")
+
+        return call
+
+    rounds, failures = [], []
+    started = time.monotonic()
+    with Race(save(0), save(1)) as race:
+        for round_no in range(ROUNDS):
+            _, version = stored_draft()
+            bodies = [body(round_no, version, "A"), body(round_no, version, "B")]
+            responses = race.run(bodies)
+            stored, version_after = stored_draft()
+            expected = [written(b) for b in bodies]
+            outcome = judge(responses, stored, expected, version, version_after)
+            rounds.append(outcome)
+            if outcome["lost"] or outcome["other"] or outcome["refusals"] != 1:
+                failures.append((round_no, outcome["codes"], stored))
+        pids = race.backend_pids
+    return tally(rounds), failures, pids, time.monotonic() - started
+
+
 def test_two_tabs_saving_the_same_audit_draft_lose_no_update(auditor, audit):
     url = f"/api/audits/{audit.pk}/"
     tabs = [tab(auditor), tab(auditor)]
@@ -92,42 +121,23 @@ def test_two_tabs_saving_the_same_audit_draft_lose_no_update(auditor, audit):
             "grades": {"plan": {"grade": "RI" if name == "A" else "I", "evidence": name}},
         }
 
-    def save(index):
-        def call(data):
-            return tabs[index].patch(url, data[index], format="json")
-
-        return call
-
     def stored_draft() -> tuple:
         fresh = Audit.objects.get(pk=audit.pk)
         plan = fresh.grades.get(domain__code="plan")
         return (fresh.overall, fresh.worried_about, plan.grade, plan.evidence), fresh.version
 
-    rounds, failures = [], []
-    started = time.monotonic()
-    with Race(save(0), save(1)) as race:
-        for round_no in range(ROUNDS):
-            _, version = stored_draft()
-            bodies = [body(round_no, version, "A"), body(round_no, version, "B")]
-            responses = race.run(bodies)
-            stored, version_after = stored_draft()
-            expected = [
-                (b["overall"], b["worried_about"], b["grades"]["plan"]["grade"], name)
-                for b, name in zip(bodies, "AB", strict=True)
-            ]
-            outcome = judge(responses, stored, expected, version, version_after)
-            rounds.append(outcome)
-            if outcome["lost"] or outcome["other"] or outcome["refusals"] != 1:
-                failures.append((round_no, outcome["codes"], stored))
-        pids = race.backend_pids
-    elapsed = time.monotonic() - started
+    def written(b: dict) -> tuple:
+        plan = b["grades"]["plan"]
+        return (b["overall"], b["worried_about"], plan["grade"], plan["evidence"])
+
+    figures, failures, pids, elapsed = race_draft_saves(tabs, url, body, stored_draft, written)
 
     # The harness itself: two connections, neither of them this test's.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         mine = cursor.fetchone()[0]
     assert len(set(pids)) == 2 and mine not in pids, pids
-    check(tally(rounds), failures, f"audit draft saves ({elapsed:.1f} s)")
+    check(figures, failures, f"audit draft saves ({elapsed:.1f} s)")
     final = Audit.objects.get(pk=audit.pk)
     assert final.version == 1 + ROUNDS  # one save per round, none lost, none doubled
     assert final.status == Audit.Status.IN_PROGRESS
@@ -154,41 +164,18 @@ def test_two_tabs_saving_the_same_moderation_draft_lose_no_update(auditor, qa_le
             "grades": {"plan": {"grade": grade, "rationale": f"Round {round_no} {name}."}},
         }
 
-    def save(index):
-        def call(data):
-            return tabs[index].patch(url, data[index], format="json")
-
-        return call
-
     def stored_draft() -> tuple:
         fresh = Moderation.objects.get(pk=moderation.pk)
         plan = fresh.grades.get(domain__code="plan")
         return (fresh.overall, fresh.summary, plan.grade, plan.rationale), fresh.version
 
-    rounds, failures = [], []
-    started = time.monotonic()
-    with Race(save(0), save(1)) as race:
-        for round_no in range(ROUNDS):
-            _, version = stored_draft()
-            bodies = [body(round_no, version, "A"), body(round_no, version, "B")]
-            responses = race.run(bodies)
-            stored, version_after = stored_draft()
-            expected = [
-                (
-                    b["overall"],
-                    b["summary"],
-                    b["grades"]["plan"]["grade"],
-                    b["grades"]["plan"]["rationale"],
-                )
-                for b in bodies
-            ]
-            outcome = judge(responses, stored, expected, version, version_after)
-            rounds.append(outcome)
-            if outcome["lost"] or outcome["other"] or outcome["refusals"] != 1:
-                failures.append((round_no, outcome["codes"], stored))
-    elapsed = time.monotonic() - started
+    def written(b: dict) -> tuple:
+        plan = b["grades"]["plan"]
+        return (b["overall"], b["summary"], plan["grade"], plan["rationale"])
 
-    check(tally(rounds), failures, f"moderation draft saves ({elapsed:.1f} s)")
+    figures, failures, _pids, elapsed = race_draft_saves(tabs, url, body, stored_draft, written)
+
+    check(figures, failures, f"moderation draft saves ({elapsed:.1f} s)")
     final = Moderation.objects.get(pk=moderation.pk)
     assert final.version == claimed_version + ROUNDS
     assert final.status == Moderation.Status.CLAIMED

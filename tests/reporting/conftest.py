@@ -29,16 +29,16 @@ CELERY = Path(sys.executable).with_name("celery")
 READY_TIMEOUT = 30
 
 
-def redis_client():
+def redis_client(url: str = BROKER_URL):
     import redis
 
-    client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2, socket_timeout=5)
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     try:
         client.ping()
     except redis.exceptions.ConnectionError as error:
         pytest.fail(
-            f"Redis is not reachable at {BROKER_URL} ({error}). The Celery worker tests need "
-            "the Redis broker on 127.0.0.1:6379 (CI starts redis-server before the suite)."
+            f"Redis is not reachable at {url} ({error}). These tests need the Redis broker "
+            "on 127.0.0.1:6379 (CI starts redis-server before the suite)."
         )
     return client
 

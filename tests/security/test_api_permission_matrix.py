@@ -13,18 +13,14 @@ import pytest
 from django.core.cache import cache as django_cache
 from drf_spectacular.generators import SchemaGenerator
 
-from .policy import API, REFUSED, ROLES, SUCCESS, expected, expected_rows
-from .world import PASSWORD, Clients, cell, reload, world_fixture
+from .matrix import run_row, target
+from .policy import API, ROLES, expected
+from .world import PASSWORD, Clients, reload
 
 pytestmark = pytest.mark.django_db
 
 FIGURES: Counter = Counter()
 COVERED: set[str] = set()
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    yield from world_fixture(django_db_blocker)
 
 
 @cache
@@ -39,16 +35,6 @@ def schema_operations() -> dict[str, tuple[str, str]]:
 
 
 # ------------------------------------------------------------------ building requests
-
-
-def _object(world, rule, obj):
-    if obj == "-" or rule.target in ("-", "reports"):
-        return None
-    if rule.target == "fresh_cases":
-        return world.fresh_cases[obj.split("/")[0]]
-    if rule.target == "escalations":
-        return world.escalations[obj]
-    return getattr(world, rule.target)[obj]
 
 
 def _path_id(world, operation, target) -> int:
@@ -144,14 +130,14 @@ def _query(world, operation, rule, obj) -> dict:
 
 def send(client, world, operation, rule, role, obj):
     method, path = schema_operations()[operation]
-    target = _object(world, rule, obj)
+    obj_target = target(world, rule, obj)
     if "{id}" in path:
-        path = path.replace("{id}", str(_path_id(world, operation, target)))
+        path = path.replace("{id}", str(_path_id(world, operation, obj_target)))
     if method == "get":
         return client.get(path, _query(world, operation, rule, obj))
     if operation == "token_create":
         django_cache.clear()  # the token throttle counts per address in the cache
-    body = BODIES[operation](world, role, target)
+    body = BODIES[operation](world, role, obj_target)
     return getattr(client, method)(path, body, format="json")
 
 
@@ -185,31 +171,15 @@ def test_every_operation_is_in_the_policy():
 
 @pytest.mark.parametrize("operation", sorted(API))
 def test_operation(operation, world):
-    rule = API[operation]
-    clients = Clients(world)
-    mismatches, leaks = [], []
-    for role in ROLES:
-        for obj in rule.objects:
-            want = expected(rule, role, obj)
-            client = clients[role]  # signed in before the savepoint, so it outlives it
-            with cell():
-                response = send(client, world, operation, rule, role, obj)
-                got = response.status_code
-                seen = None
-                if (rule.rows_like or rule.rows) and got == 200:
-                    seen = rows_seen(world, rule, response)
-            FIGURES["cells"] += 1
-            if got != want:
-                mismatches.append(f"{role} on {obj}: expected {want}, got {got}")
-            if want in REFUSED and got in SUCCESS:
-                FIGURES["unauthorised_2xx"] += 1
-            if seen is not None:
-                allowed = expected_rows(API, rule, role)
-                extra, missing = seen - allowed, allowed - seen
-                FIGURES["rows_leaked"] += len(extra)
-                if extra or missing:
-                    leaks.append(f"{role}: extra rows {sorted(extra)}, missing {sorted(missing)}")
-    FIGURES["mismatches"] += len(mismatches)
+    mismatches, leaks = run_row(
+        world,
+        API,
+        operation,
+        send=send,
+        rows_seen=rows_seen,
+        outcome=lambda response: response.status_code,
+        figures=FIGURES,
+    )
     COVERED.add(operation)
     assert not mismatches, "\n".join(mismatches)
     assert not leaks, "\n".join(leaks)

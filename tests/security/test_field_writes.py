@@ -19,16 +19,11 @@ from audits.models import Action, Audit, Case, DomainGrade, Programme
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from reporting.models import ReportSnapshot
 
-from .world import Clients, World, cell, reload, world_fixture
+from .world import Clients, World, cell, reload
 
 pytestmark = pytest.mark.django_db
 
 FIGURES: Counter = Counter()
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    yield from world_fixture(django_db_blocker)
 
 
 # ------------------------------------------------------------------ what must not change
@@ -121,16 +116,40 @@ def api(path: str) -> str:
     return f"/api/{path}"
 
 
-def audit(w, name):
-    return w.audits[name]
-
-
-def moderation(w, name):
-    return w.moderations[name]
-
-
 def version(obj) -> int:
     return reload(obj).version
+
+
+def on(kind: str, obj: str, name, role, method, body, watch, status, *, path="", page_url=None,
+       **options) -> Attempt:
+    """An attempt on one object of the world (`kind` "audits" or "moderations", `obj` its
+    name) at /api/<kind>/<pk>/<path>, or at the page `page_url` names: `body(w, target)` is
+    sent and `watch(target)` read before and after."""
+
+    def target(w):
+        return getattr(w, kind)[obj]
+
+    def url(w):
+        if page_url:
+            return reverse(page_url, args=[target(w).pk])
+        return api(f"{kind}/{target(w).pk}/{path}")
+
+    return Attempt(name, role, method, url, lambda w: body(w, target(w)),
+                   lambda w: watch(target(w)), status, page=page_url is not None, **options)
+
+
+def moderated_grades(grade: str, **extra):
+    """The body of a moderator's write: every domain's grade, at the version read."""
+    return lambda w, m: {"version": version(m), "overall": grade, **extra,
+                         "grades": all_grades(w, grade, "rationale")}
+
+
+def on_audit(obj: str, *args, **kwargs) -> Attempt:
+    return on("audits", obj, *args, **kwargs)
+
+
+def on_moderation(obj: str, *args, **kwargs) -> Attempt:
+    return on("moderations", obj, *args, **kwargs)
 
 
 SNEAKY_AUDIT_FIELDS = {
@@ -168,129 +187,90 @@ SNEAKY_MODERATION_FIELDS = {
 # fmt: off
 ATTEMPTS = [
     # ---- the auditor's own audit: only content, only while a draft, only at the version read
-    Attempt("auditor saves a draft with status, owner, case, tool, month, source fields",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/"),
-            lambda w: {"version": version(audit(w, "own/draft")), "overall": "RI",
-                       "auditor": "sec_colleague", **SNEAKY_AUDIT_FIELDS},
-            lambda w: audit_protected(audit(w, "own/draft")), 200),
-    Attempt("auditor skips a version (saves over a newer one)",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/"),
-            lambda w: {"version": version(audit(w, "own/draft")) + 1, "overall": "I"},
-            lambda w: audit_state(audit(w, "own/draft")), 409),
-    Attempt("auditor's If-Match names a version not read",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/"),
-            lambda w: {"overall": "I"},
-            lambda w: audit_state(audit(w, "own/draft")), 409,
-            headers=lambda w: {"If-Match": f'"{version(audit(w, "own/draft")) + 3}"'}),
-    Attempt("auditor escalates a Good judgement",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/"),
-            lambda w: {"version": version(audit(w, "own/draft")), "overall": "G",
-                       "escalated": True, "escalation_reason": "Worried."},
-            lambda w: audit_state(audit(w, "own/draft")), 400),
-    Attempt("auditor changes the grades of their submitted audit",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'own/submitted').pk}/"),
-            lambda w: {"version": version(audit(w, "own/submitted")), "overall": "I",
-                       "grades": all_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/submitted")), 409),
-    Attempt("auditor submits their submitted audit again with new grades",
-            "auditor", "post", lambda w: api(f"audits/{audit(w, 'own/submitted').pk}/submit/"),
-            lambda w: {"version": version(audit(w, "own/submitted")), "overall": "I",
-                       "grades": all_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/submitted")), 409),
-    Attempt("auditor changes the grades of their audit under moderation",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(audit(w, "own/claimed")), "grades": all_grades(w, "O")},
-            lambda w: audit_state(audit(w, "own/claimed")), 409),
-    Attempt("auditor writes a colleague's submitted audit",
-            "auditor", "patch", lambda w: api(f"audits/{audit(w, 'same_team/submitted').pk}/"),
-            lambda w: {"version": version(audit(w, "same_team/submitted")), "overall": "I"},
-            lambda w: audit_state(audit(w, "same_team/submitted")), 403),
+    on_audit("own/draft", "auditor saves a draft with status, owner, case, tool, month, source "
+             "fields", "auditor", "patch",
+             lambda w, a: {"version": version(a), "overall": "RI", "auditor": "sec_colleague",
+                           **SNEAKY_AUDIT_FIELDS},
+             audit_protected, 200),
+    on_audit("own/draft", "auditor skips a version (saves over a newer one)", "auditor", "patch",
+             lambda w, a: {"version": version(a) + 1, "overall": "I"}, audit_state, 409),
+    on_audit("own/draft", "auditor's If-Match names a version not read", "auditor", "patch",
+             lambda w, a: {"overall": "I"}, audit_state, 409,
+             headers=lambda w: {"If-Match": f'"{version(w.audits["own/draft"]) + 3}"'}),
+    on_audit("own/draft", "auditor escalates a Good judgement", "auditor", "patch",
+             lambda w, a: {"version": version(a), "overall": "G", "escalated": True,
+                           "escalation_reason": "Worried."},
+             audit_state, 400),
+    on_audit("own/submitted", "auditor changes the grades of their submitted audit",
+             "auditor", "patch",
+             lambda w, a: {"version": version(a), "overall": "I", "grades": all_grades(w, "I")},
+             audit_state, 409),
+    on_audit("own/submitted", "auditor submits their submitted audit again with new grades",
+             "auditor", "post",
+             lambda w, a: {"version": version(a), "overall": "I", "grades": all_grades(w, "I")},
+             audit_state, 409, path="submit/"),
+    on_audit("own/claimed", "auditor changes the grades of their audit under moderation",
+             "auditor", "patch",
+             lambda w, a: {"version": version(a), "grades": all_grades(w, "O")}, audit_state, 409),
+    on_audit("same_team/submitted", "auditor writes a colleague's submitted audit",
+             "auditor", "patch", lambda w, a: {"version": version(a), "overall": "I"},
+             audit_state, 403),
     Attempt("auditor starts an audit in a colleague's name",
             "auditor", "post", lambda w: api("audits/"),
             lambda w: {"case": w.fresh_cases["same_team"].reference, "auditor": "sec_colleague",
                        "tool": "case-file"},
             lambda w: counts(), 403),
     # ---- anyone else writing an auditor's grades
-    Attempt("QA lead changes a submitted audit's grades",
-            "qa_lead", "patch", lambda w: api(f"audits/{audit(w, 'own/submitted').pk}/"),
-            lambda w: {"version": version(audit(w, "own/submitted")), "grades": all_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/submitted")), 403),
-    Attempt("QA lead writes an auditor's draft",
-            "qa_lead", "patch", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/"),
-            lambda w: {"version": version(audit(w, "own/draft")), "grades": all_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/draft")), 403),
-    Attempt("moderator changes the auditor's grades of the audit they moderate",
-            "moderator", "patch", lambda w: api(f"audits/{audit(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(audit(w, "own/claimed")), "grades": all_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/claimed")), 403),
-    Attempt("moderator submits the audit they moderate",
-            "moderator", "post", lambda w: api(f"audits/{audit(w, 'own/claimed').pk}/submit/"),
-            lambda w: {"version": version(audit(w, "own/claimed")), "grades": all_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/claimed")), 403),
+    on_audit("own/submitted", "QA lead changes a submitted audit's grades", "qa_lead", "patch",
+             lambda w, a: {"version": version(a), "grades": all_grades(w, "I")}, audit_state, 403),
+    on_audit("own/draft", "QA lead writes an auditor's draft", "qa_lead", "patch",
+             lambda w, a: {"version": version(a), "grades": all_grades(w, "I")}, audit_state, 403),
+    on_audit("own/claimed", "moderator changes the auditor's grades of the audit they moderate",
+             "moderator", "patch",
+             lambda w, a: {"version": version(a), "grades": all_grades(w, "I")}, audit_state, 403),
+    on_audit("own/claimed", "moderator submits the audit they moderate", "moderator", "post",
+             lambda w, a: {"version": version(a), "grades": all_grades(w, "I")}, audit_state, 403,
+             path="submit/"),
     Attempt("moderator's grade rows carry the auditor's grade and evidence",
-            "moderator", "patch", lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")),
+            "moderator", "patch", lambda w: api(f"moderations/{w.moderations['own/claimed'].pk}/"),
+            lambda w: {"version": version(w.moderations["own/claimed"]),
                        "grades": all_grades(w, "I", "rationale", auditor_grade="I",
                                             evidence="Changed by the moderator.",
                                             auditor_evidence="Changed by the moderator."),
                        "audit": {"overall": "I"}, "auditor_overall": "I"},
-            lambda w: audit_state(audit(w, "own/claimed")), 200),
+            lambda w: audit_state(w.audits["own/claimed"]), 200),
     # ---- the moderation's own fields
-    Attempt("claimant saves with status, moderator, blind, reveal and completion fields",
-            "moderator", "patch", lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")), "summary": "Draft.",
-                       **SNEAKY_MODERATION_FIELDS},
-            lambda w: moderation_protected(moderation(w, "own/claimed")), 200),
-    Attempt("claimant unblinds a blind moderation by writing its fields",
-            "moderator", "patch", lambda w: api(f"moderations/{moderation(w, 'own/blind').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/blind")), "summary": "Draft.",
-                       **SNEAKY_MODERATION_FIELDS},
-            lambda w: moderation_protected(moderation(w, "own/blind")), 200),
-    Attempt("claimant skips a version of the moderation",
-            "moderator", "patch", lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")) + 1, "overall": "I",
-                       "grades": all_grades(w, "I", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/claimed")), 409),
-    Attempt("claimant changes a completed moderation's grades",
-            "moderator", "patch",
-            lambda w: api(f"moderations/{moderation(w, 'own/completed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/completed")), "overall": "G",
-                       "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/completed")), 409),
-    Attempt("claimant completes a completed moderation again with new grades",
-            "moderator", "post",
-            lambda w: api(f"moderations/{moderation(w, 'own/completed').pk}/complete/"),
-            lambda w: {"version": version(moderation(w, "own/completed")), "overall": "G",
-                       "summary": "Changed.", "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/completed")), 409),
-    Attempt("auditor writes the moderated grades of their completed moderation",
-            "auditor", "patch",
-            lambda w: api(f"moderations/{moderation(w, 'own/completed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/completed")), "overall": "G",
-                       "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/completed")), 403),
-    Attempt("auditor writes the moderated grades of their audit under moderation",
-            "auditor", "patch", lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")), "overall": "G",
-                       "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/claimed")), 404),
-    Attempt("auditor completes the moderation of their own audit",
-            "auditor", "post",
-            lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/complete/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")), "overall": "G",
-                       "summary": "Mine.", "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/claimed")), 404),
-    Attempt("another moderator writes a claimed moderation",
-            "other_moderator", "patch",
-            lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")), "overall": "G",
-                       "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/claimed")), 403),
-    Attempt("QA lead writes a claimed moderation's grades",
-            "qa_lead", "patch", lambda w: api(f"moderations/{moderation(w, 'own/claimed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/claimed")), "overall": "G",
-                       "grades": all_grades(w, "G", "rationale")},
-            lambda w: moderation_state(moderation(w, "own/claimed")), 403),
+    on_moderation("own/claimed", "claimant saves with status, moderator, blind, reveal and "
+                  "completion fields", "moderator", "patch",
+                  lambda w, m: {"version": version(m), "summary": "Draft.",
+                                **SNEAKY_MODERATION_FIELDS},
+                  moderation_protected, 200),
+    on_moderation("own/blind", "claimant unblinds a blind moderation by writing its fields",
+                  "moderator", "patch",
+                  lambda w, m: {"version": version(m), "summary": "Draft.",
+                                **SNEAKY_MODERATION_FIELDS},
+                  moderation_protected, 200),
+    on_moderation("own/claimed", "claimant skips a version of the moderation", "moderator",
+                  "patch",
+                  lambda w, m: {"version": version(m) + 1, "overall": "I",
+                                "grades": all_grades(w, "I", "rationale")},
+                  moderation_state, 409),
+    on_moderation("own/completed", "claimant changes a completed moderation's grades",
+                  "moderator", "patch", moderated_grades("G"), moderation_state, 409),
+    on_moderation("own/completed", "claimant completes a completed moderation again with new "
+                  "grades", "moderator", "post", moderated_grades("G", summary="Changed."),
+                  moderation_state, 409, path="complete/"),
+    on_moderation("own/completed", "auditor writes the moderated grades of their completed "
+                  "moderation", "auditor", "patch", moderated_grades("G"), moderation_state, 403),
+    on_moderation("own/claimed", "auditor writes the moderated grades of their audit under "
+                  "moderation", "auditor", "patch", moderated_grades("G"), moderation_state, 404),
+    on_moderation("own/claimed", "auditor completes the moderation of their own audit",
+                  "auditor", "post", moderated_grades("G", summary="Mine."), moderation_state,
+                  404, path="complete/"),
+    on_moderation("own/claimed", "another moderator writes a claimed moderation",
+                  "other_moderator", "patch", moderated_grades("G"), moderation_state, 403),
+    on_moderation("own/claimed", "QA lead writes a claimed moderation's grades", "qa_lead",
+                  "patch", moderated_grades("G"), moderation_state, 403),
     # ---- actions, programmes, escalations: only their writable fields
     Attempt("auditor closes an action and rewrites its text, owner, audit and due date",
             "auditor", "patch", lambda w: api(f"actions/{w.actions['own/draft'].pk}/"),
@@ -319,36 +299,28 @@ ATTEMPTS = [
             lambda w: Escalation.objects.filter(pk=w.escalations["own"].pk).values(
                 "due_date", "audit_id", "raised_by_id", "reason").get(), 200),
     # ---- a head of service writes nothing but their management response
-    Attempt("head of service saves an audit in their area",
-            "viewer", "patch", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/"),
-            lambda w: {"version": version(audit(w, "own/draft")), "overall": "I"},
-            lambda w: audit_state(audit(w, "own/draft")), 403),
-    Attempt("head of service submits an audit in their area",
-            "viewer", "post", lambda w: api(f"audits/{audit(w, 'own/draft').pk}/submit/"),
-            lambda w: {"version": version(audit(w, "own/draft")), "overall": "G",
-                       "grades": all_grades(w, "G")},
-            lambda w: audit_state(audit(w, "own/draft")), 403),
+    on_audit("own/draft", "head of service saves an audit in their area", "viewer", "patch",
+             lambda w, a: {"version": version(a), "overall": "I"}, audit_state, 403),
+    on_audit("own/draft", "head of service submits an audit in their area", "viewer", "post",
+             lambda w, a: {"version": version(a), "overall": "G", "grades": all_grades(w, "G")},
+             audit_state, 403, path="submit/"),
     Attempt("head of service adds an action",
             "viewer", "post", lambda w: api("actions/"),
-            lambda w: {"audit": audit(w, "own/submitted").pk, "description": "Do it.",
+            lambda w: {"audit": w.audits["own/submitted"].pk, "description": "Do it.",
                        "owner": "Team manager", "due_date": "2026-12-20"},
             lambda w: counts(), 403),
     Attempt("head of service closes an action",
             "viewer", "patch", lambda w: api(f"actions/{w.actions['own/submitted'].pk}/"),
             lambda w: {"status": "done"},
             lambda w: Action.objects.filter(pk=w.actions["own/submitted"].pk).values().get(), 403),
-    Attempt("head of service writes a completed moderation",
-            "viewer", "patch", lambda w: api(f"moderations/{moderation(w, 'own/completed').pk}/"),
-            lambda w: {"version": version(moderation(w, "own/completed")), "overall": "G"},
-            lambda w: moderation_state(moderation(w, "own/completed")), 403),
-    Attempt("head of service acknowledges the auditor's feedback",
-            "viewer", "post",
-            lambda w: api(f"moderations/{moderation(w, 'own/completed').pk}/acknowledge/"),
-            lambda w: {},
-            lambda w: moderation_state(moderation(w, "own/completed")), 403),
+    on_moderation("own/completed", "head of service writes a completed moderation", "viewer",
+                  "patch", lambda w, m: {"version": version(m), "overall": "G"},
+                  moderation_state, 403),
+    on_moderation("own/completed", "head of service acknowledges the auditor's feedback",
+                  "viewer", "post", lambda w, m: {}, moderation_state, 403, path="acknowledge/"),
     Attempt("head of service adds an audit to the sample",
             "viewer", "post", lambda w: api("moderations/"),
-            lambda w: {"audit": audit(w, "own/submitted").pk, "reason": "Worried."},
+            lambda w: {"audit": w.audits["own/submitted"].pk, "reason": "Worried."},
             lambda w: counts(), 403),
     Attempt("head of service draws the sample",
             "viewer", "post", lambda w: api(f"programmes/{w.programme.pk}/sample/"),
@@ -367,50 +339,44 @@ ATTEMPTS = [
             lambda w: {"month": "2026-10"},
             lambda w: counts(), 403),
     # ---- the same through the pages
-    Attempt("auditor posts new grades for their submitted audit (page)",
-            "auditor", "post", lambda w: reverse("audit_edit", args=[audit(w, "own/submitted").pk]),
-            lambda w: {"version": version(audit(w, "own/submitted")), "overall": "I",
-                       "intent": "submit", **page_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/submitted")), 302, page=True),
-    Attempt("auditor posts a draft with status, owner and submission fields (page)",
-            "auditor", "post", lambda w: reverse("audit_edit", args=[audit(w, "own/draft").pk]),
-            lambda w: {"version": version(audit(w, "own/draft")), "overall": "RI",
-                       "intent": "save", "auditor": w.writers["same_team"].pk,
-                       **SNEAKY_AUDIT_FORM_FIELDS},
-            lambda w: audit_protected(audit(w, "own/draft")), 302, page=True),
-    Attempt("moderator posts the auditor's grades of the audit they moderate (page)",
-            "moderator", "post", lambda w: reverse("audit_edit", args=[audit(w, "own/claimed").pk]),
-            lambda w: {"version": version(audit(w, "own/claimed")), "overall": "I",
-                       "intent": "save", **page_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/claimed")), 403, page=True),
-    Attempt("QA lead posts a submitted audit's grades (page)",
-            "qa_lead", "post", lambda w: reverse("audit_edit", args=[audit(w, "own/submitted").pk]),
-            lambda w: {"version": version(audit(w, "own/submitted")), "overall": "I",
-                       "intent": "save", **page_grades(w, "I")},
-            lambda w: audit_state(audit(w, "own/submitted")), 403, page=True),
-    Attempt("head of service posts an audit in their area (page)",
-            "viewer", "post", lambda w: reverse("audit_edit", args=[audit(w, "own/draft").pk]),
-            lambda w: {"version": version(audit(w, "own/draft")), "overall": "I",
-                       "intent": "submit", **page_grades(w, "G")},
-            lambda w: audit_state(audit(w, "own/draft")), 403, page=True),
-    Attempt("auditor posts moderated grades for their completed moderation (page)",
-            "auditor", "post",
-            lambda w: reverse("moderation:detail", args=[moderation(w, "own/completed").pk]),
-            lambda w: {"version": version(moderation(w, "own/completed")), "overall": "G",
-                       "intent": "complete", "summary": "Mine."},
-            lambda w: moderation_state(moderation(w, "own/completed")), 403, page=True),
-    Attempt("claimant posts a completed moderation's grades (page)",
-            "moderator", "post",
-            lambda w: reverse("moderation:detail", args=[moderation(w, "own/completed").pk]),
-            lambda w: {"version": version(moderation(w, "own/completed")), "overall": "G",
-                       "intent": "save", "summary": "Changed."},
-            lambda w: moderation_state(moderation(w, "own/completed")), 403, page=True),
-    Attempt("claimant posts status, moderator and reveal fields with a draft (page)",
-            "moderator", "post",
-            lambda w: reverse("moderation:detail", args=[moderation(w, "own/blind").pk]),
-            lambda w: {"version": version(moderation(w, "own/blind")), "intent": "save",
-                       "summary": "Draft.", **SNEAKY_MODERATION_FIELDS},
-            lambda w: moderation_protected(moderation(w, "own/blind")), 302, page=True),
+    on_audit("own/submitted", "auditor posts new grades for their submitted audit (page)",
+             "auditor", "post",
+             lambda w, a: {"version": version(a), "overall": "I", "intent": "submit",
+                           **page_grades(w, "I")},
+             audit_state, 302, page_url="audit_edit"),
+    on_audit("own/draft", "auditor posts a draft with status, owner and submission fields (page)",
+             "auditor", "post",
+             lambda w, a: {"version": version(a), "overall": "RI", "intent": "save",
+                           "auditor": w.writers["same_team"].pk, **SNEAKY_AUDIT_FORM_FIELDS},
+             audit_protected, 302, page_url="audit_edit"),
+    on_audit("own/claimed", "moderator posts the auditor's grades of the audit they moderate "
+             "(page)", "moderator", "post",
+             lambda w, a: {"version": version(a), "overall": "I", "intent": "save",
+                           **page_grades(w, "I")},
+             audit_state, 403, page_url="audit_edit"),
+    on_audit("own/submitted", "QA lead posts a submitted audit's grades (page)", "qa_lead", "post",
+             lambda w, a: {"version": version(a), "overall": "I", "intent": "save",
+                           **page_grades(w, "I")},
+             audit_state, 403, page_url="audit_edit"),
+    on_audit("own/draft", "head of service posts an audit in their area (page)", "viewer", "post",
+             lambda w, a: {"version": version(a), "overall": "I", "intent": "submit",
+                           **page_grades(w, "G")},
+             audit_state, 403, page_url="audit_edit"),
+    on_moderation("own/completed", "auditor posts moderated grades for their completed "
+                  "moderation (page)", "auditor", "post",
+                  lambda w, m: {"version": version(m), "overall": "G", "intent": "complete",
+                                "summary": "Mine."},
+                  moderation_state, 403, page_url="moderation:detail"),
+    on_moderation("own/completed", "claimant posts a completed moderation's grades (page)",
+                  "moderator", "post",
+                  lambda w, m: {"version": version(m), "overall": "G", "intent": "save",
+                                "summary": "Changed."},
+                  moderation_state, 403, page_url="moderation:detail"),
+    on_moderation("own/blind", "claimant posts status, moderator and reveal fields with a draft "
+                  "(page)", "moderator", "post",
+                  lambda w, m: {"version": version(m), "intent": "save", "summary": "Draft.",
+                                **SNEAKY_MODERATION_FIELDS},
+                  moderation_protected, 302, page_url="moderation:detail"),
     Attempt("head of service closes an action (page)",
             "viewer", "post", lambda w: reverse("action_status", args=[w.actions["own/draft"].pk]),
             lambda w: {"status": "done"},

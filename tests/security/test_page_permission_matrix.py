@@ -14,18 +14,14 @@ from functools import cache
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .policy import LOGIN, PAGES, REFUSED, ROLES, SUCCESS, expected, expected_rows
-from .world import Clients, cell, reload, world_fixture
+from .matrix import run_row, target
+from .policy import LOGIN, PAGES, ROLES, expected
+from .world import reload
 
 pytestmark = pytest.mark.django_db
 
 FIGURES: Counter = Counter()
 EXCLUDED = ("api/", "admin/", "static/", "media/")
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    yield from world_fixture(django_db_blocker)
 
 
 @cache
@@ -55,16 +51,6 @@ def _split(key: str) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------ building requests
-
-
-def _object(world, rule, obj):
-    if obj == "-" or rule.target in ("-", "reports"):
-        return None
-    if rule.target == "fresh_cases":
-        return world.fresh_cases[obj.split("/")[0]]
-    if rule.target == "escalations":
-        return world.escalations[obj]
-    return getattr(world, rule.target)[obj]
 
 
 def _url(world, name: str, target) -> str:
@@ -157,11 +143,11 @@ def _query(world, name, rule, obj) -> dict:
 
 def send(client, world, key, rule, role, obj):
     name, method = _split(key)
-    target = _object(world, rule, obj)
-    url = _url(world, name, target)
+    obj_target = target(world, rule, obj)
+    url = _url(world, name, obj_target)
     if method == "get":
         return client.get(url, _query(world, name, rule, obj))
-    return client.post(url, BODIES[name](world, role, target))
+    return client.post(url, BODIES[name](world, role, obj_target))
 
 
 def outcome(response):
@@ -206,31 +192,9 @@ def test_every_page_is_in_the_policy():
 
 @pytest.mark.parametrize("key", list(PAGES))
 def test_page(key, world):
-    rule = PAGES[key]
-    clients = Clients(world)
-    mismatches, leaks = [], []
-    for role in ROLES:
-        for obj in rule.objects:
-            want = expected(rule, role, obj)
-            client = clients[role]  # signed in before the savepoint, so it outlives it
-            with cell():
-                response = send(client, world, key, rule, role, obj)
-                got = outcome(response)
-                seen = None
-                if (rule.rows_like or rule.rows) and got == 200:
-                    seen = rows_seen(world, rule, response)
-            FIGURES["cells"] += 1
-            if got != want:
-                mismatches.append(f"{role} on {obj}: expected {want}, got {got}")
-            if want in REFUSED and got in SUCCESS:
-                FIGURES["unauthorised_2xx"] += 1
-            if seen is not None:
-                allowed = expected_rows(PAGES, rule, role)
-                extra, missing = seen - allowed, allowed - seen
-                FIGURES["rows_leaked"] += len(extra)
-                if extra or missing:
-                    leaks.append(f"{role}: extra rows {sorted(extra)}, missing {sorted(missing)}")
-    FIGURES["mismatches"] += len(mismatches)
+    mismatches, leaks = run_row(
+        world, PAGES, key, send=send, rows_seen=rows_seen, outcome=outcome, figures=FIGURES
+    )
     FIGURES["pages"] += 1
     assert not mismatches, "\n".join(mismatches)
     assert not leaks, "\n".join(leaks)

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from audits import services as audit_services
-from audits.models import AuditTool, Case
+from audits.models import AuditTool
 from config.wsgi import application
 from moderation import services as moderation_services
 from moderation.models import Moderation
@@ -38,6 +38,7 @@ from tests.factories import (
     ServiceAreaFactory,
     TeamFactory,
     UserFactory,
+    case_file_tool,
     complete_content,
     moderation_content,
     submitted_audit,
@@ -87,7 +88,7 @@ FIGURES: dict[str, dict] = defaultdict(
 def _authority() -> dict:
     """Two areas, six people, audits in every state and what follows them, through services."""
     month = dt.date(2026, 10, 1)
-    tool = AuditTool.objects.get(code="case-file", version=1)
+    tool = case_file_tool()
     area = ServiceAreaFactory(name="Children in need")
     other_area = ServiceAreaFactory(name="Children in care")
     team = TeamFactory(service_area=area, name="CIN team 1")
@@ -115,22 +116,21 @@ def _authority() -> dict:
     )
     audit_services.programme_create(actor=qa_lead, month=dt.date(2026, 11, 1), tool=tool)
 
-    def case(team_) -> Case:
-        return CaseFactory(team=team_)
-
     # Submitted: Good (waiting in the sample), by a colleague (claimed, part graded),
     # Inadequate with escalation (moderated, escalation confirmed), another team's (moderated).
-    waiting = submitted_audit(auditor=auditor, case=case(team), programme=programme, month=month)
+    waiting = submitted_audit(
+        auditor=auditor, case=CaseFactory(team=team), programme=programme, month=month
+    )
     claimed = submitted_audit(
         auditor=colleague,
-        case=case(team),
+        case=CaseFactory(team=team),
         programme=programme,
         month=month,
         grade="RI",
         overall="RI",
     )
     escalated = audit_services.audit_create(
-        actor=qa_lead, case=case(team), auditor=auditor, tool=tool, programme=programme
+        actor=qa_lead, case=CaseFactory(team=team), auditor=auditor, tool=tool, programme=programme
     )
     content = complete_content(tool, grade="I", overall="I")
     content.escalated = True
@@ -139,7 +139,10 @@ def _authority() -> dict:
         audit=escalated, actor=auditor, version=escalated.version, content=content
     )
     other = submitted_audit(
-        auditor=users["other_auditor"], case=case(other_team), programme=programme, month=month
+        auditor=users["other_auditor"],
+        case=CaseFactory(team=other_team),
+        programme=programme,
+        month=month,
     )
     for audit in (waiting, claimed, escalated, other):
         moderation_services.moderation_sample(
@@ -165,7 +168,7 @@ def _authority() -> dict:
         )
     # In progress: the auditor's draft in the programme, and an ad hoc one of their own.
     draft_audit = audit_services.audit_create(
-        actor=qa_lead, case=case(team), auditor=auditor, tool=tool, programme=programme
+        actor=qa_lead, case=CaseFactory(team=team), auditor=auditor, tool=tool, programme=programme
     )
     audit_services.audit_save_draft(
         audit=draft_audit,
@@ -173,7 +176,9 @@ def _authority() -> dict:
         version=draft_audit.version,
         content=audit_services.AuditContent(working_well="Regular visits."),
     )
-    audit_services.audit_create(actor=auditor, case=case(team), auditor=auditor, tool=tool)
+    audit_services.audit_create(
+        actor=auditor, case=CaseFactory(team=team), auditor=auditor, tool=tool
+    )
     for audit, owner in ((waiting, "Team manager"), (other, "Service manager")):
         audit_services.action_create(
             audit=audit,

@@ -180,13 +180,6 @@ def build_world() -> World:
     return w
 
 
-def world_fixture(django_db_blocker):
-    """The body of a module-scoped `world` fixture: build, hand over, roll everything back."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
-        transaction.set_rollback(True)
-
-
 class Clients:
     """One signed-in client per role for a test, made on first use. Sessions are created
     before any cell's savepoint, so rolling a cell back never signs anyone out."""

@@ -380,7 +380,29 @@ def history_rows(
         if back > service_months:
             _moderate_half(rng, month_rows, tools, organisation, today)
         rows += month_rows
+    _give_demo_auditor_last_month(rows, organisation)
     return rows
+
+
+def _give_demo_auditor_last_month(rows: list[dict[str, str]], organisation: DemoOrganisation):
+    """The demo auditor returned an audit in the latest month, whatever the date.
+
+    Their feedback waiting to be read comes from a recent moderation of their own audit;
+    taking turns alone leaves some months without one.
+    """
+    if not rows:
+        return
+    latest = [row for row in rows if row["month"] == rows[-1]["month"]]
+    if any(row["auditor"] == DEMO_AUDITOR for row in latest):
+        return
+    team = organisation.team(*DEMO_AUDITOR_TEAM)
+    row = next(row for row in latest if row["tool"] == "case-file")
+    row |= {
+        "service_area": team.area,
+        "team": team.name,
+        "case_type": team.case_type,
+        "auditor": DEMO_AUDITOR,
+    }
 
 
 def _new_reference(rng: random.Random, taken: set[str]) -> str:

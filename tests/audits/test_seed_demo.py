@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from audits.demo import (
     DEFAULT_PASSWORD,
+    DEFAULT_SEED,
+    DEMO_AUDITOR,
+    DEMO_AUDITOR_TEAM,
     demo_organisation,
     demo_seed,
     history_months,
@@ -173,6 +176,19 @@ def test_seeded_database_holds_exactly_the_drawn_rows():
     assert sorted(imported.values_list("case__reference", "overall")) == sorted(
         (row["case_reference"], row["overall"]) for row in rows
     )
+
+
+def test_the_demo_auditor_returned_an_audit_in_the_latest_month_whatever_the_date():
+    # Their unread feedback comes from that audit; on 1 December 2026 taking turns alone left
+    # them none in October or November, and the demo had no feedback for them to read.
+    for day in (dt.date(2026, 11, 30) + dt.timedelta(days=n) for n in range(0, 730, 9)):
+        rows = rows_for(DEFAULT_SEED, day)
+        latest = max(row["month"] for row in rows)
+        assert any(
+            row["auditor"] == DEMO_AUDITOR and row["team"] == DEMO_AUDITOR_TEAM[1]
+            for row in rows
+            if row["month"] == latest
+        ), day
 
 
 def moderation_snapshot():

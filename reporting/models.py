@@ -68,6 +68,11 @@ class ReportSnapshot(models.Model):
         help_text="Empty when the schedule published it.",
     )
     requested_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the publish task reached the queue; empty until then.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -7,7 +7,7 @@ import uuid
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -30,6 +30,9 @@ NOT_SENT = (
     "The task queue could not be reached. The report stays queued and will be published "
     "automatically when the queue is back; there is no need to publish it again."
 )
+# A queued snapshot not marked sent this long after its request lost its task: the send after
+# commit never happened (the process stopped in between). Sending takes well under a second.
+LOST_AFTER = dt.timedelta(minutes=10)
 
 
 def _queue_publish(snapshot_id: int, task_id: str) -> bool:
@@ -44,14 +47,24 @@ def _queue_publish(snapshot_id: int, task_id: str) -> bool:
             error=NOT_SENT
         )
         return False
+    ReportSnapshot.objects.filter(
+        pk=snapshot_id, status=ReportSnapshot.Status.QUEUED, sent_at=None
+    ).update(sent_at=timezone.now())
     return True
 
 
-def snapshot_resend_unsent() -> int:
+def snapshot_resend_unsent(*, now: dt.datetime | None = None) -> int:
     """Send again the queued snapshots whose task never reached the queue; how many went.
 
-    Safe to run twice: a snapshot sent twice is published once (a compare-and-swap)."""
-    unsent = ReportSnapshot.objects.filter(status=ReportSnapshot.Status.QUEUED, error=NOT_SENT)
+    Those are the ones the broker refused (NOT_SENT) and those never marked sent LOST_AFTER
+    their request: the process died between the commit and the send. Safe to run twice: a
+    snapshot sent twice is published once (a compare-and-swap)."""
+    lost_before = (now or timezone.now()) - LOST_AFTER
+    unsent = ReportSnapshot.objects.filter(
+        Q(error=NOT_SENT) | Q(requested_at__lt=lost_before),
+        status=ReportSnapshot.Status.QUEUED,
+        sent_at=None,
+    )
     sent = 0
     for snapshot_id, task_id in unsent.order_by("pk").values_list("pk", "task_id"):
         if not _queue_publish(snapshot_id, task_id):

@@ -10,8 +10,10 @@ transactions refreshing the same slice cannot both insert it.
 
 Hooks (one line each): audits.services._after_submit, moderation.services
 moderation_complete / moderation_record_imported / moderation_return_for_rework, and the
-importer after its bulk insert of audits. A case moved to another team, or a team to another
-service area, is not followed: run `manage.py rebuild_report_summary` after such a change.
+importer after its bulk insert of audits. A team moved to another service area needs nothing:
+the reports reach the area through Team when they read. Nothing in the product moves a case
+to another team; if one is moved by hand in the database, run
+`manage.py rebuild_report_summary`.
 """
 
 from collections.abc import Iterable

@@ -57,5 +57,6 @@ def publish_previous_month() -> int | None:
 
 @shared_task
 def resend_unsent_snapshots() -> int:
-    """Celery beat: send again the publish tasks the broker was down for."""
+    """Celery beat: send again the publish tasks the broker was down for, or that were lost
+    between the commit and the send."""
     return services.snapshot_resend_unsent()

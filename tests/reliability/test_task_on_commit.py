@@ -13,6 +13,7 @@ import time
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from audits.errors import DomainError
 from audits.models import Audit
@@ -20,7 +21,7 @@ from audits.services import audit_submit
 from moderation.models import Escalation, Moderation, SentNotification
 from moderation.services import moderation_claim, moderation_complete
 from reporting.models import ReportSnapshot
-from reporting.services import snapshot_request
+from reporting.services import LOST_AFTER, snapshot_request, snapshot_resend_unsent
 from tests.factories import (
     AuditFactory,
     complete_content,
@@ -93,6 +94,31 @@ def test_a_rolled_back_savepoint_drops_its_task_while_the_rest_commits(broker, q
     assert broker.count() == 1
     assert broker.messages()[0][1] == kept.task_id
     assert list(ReportSnapshot.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_a_committed_snapshot_whose_send_never_happened_is_sent_once_by_the_beat_task(
+    broker, qa_lead
+):
+    # The process stopped between the commit and the send: the row is there, queued, and no
+    # task reached the broker. Made here as snapshot_request's insert commits it.
+    lost = ReportSnapshot.objects.create(month=MONTH, version=1, requested_by=qa_lead, task_id="t")
+    sent_normally = snapshot_request(month=dt.date(2019, 4, 1), actor=qa_lead)
+    sent_normally.refresh_from_db()
+    assert sent_normally.sent_at is not None
+    assert broker.count() == 1
+
+    now = timezone.now()
+    # Too soon to tell from a send still under way: nothing is sent.
+    assert snapshot_resend_unsent(now=now + LOST_AFTER - dt.timedelta(seconds=5)) == 0
+    assert broker.count() == 1
+
+    assert snapshot_resend_unsent(now=now + LOST_AFTER + dt.timedelta(seconds=5)) == 1
+    assert broker.messages()[1] == (PUBLISH, "t", f"[{lost.pk}]")
+    lost.refresh_from_db()
+    assert lost.status == ReportSnapshot.Status.QUEUED and lost.sent_at is not None
+    # Sent once: a day later neither snapshot is sent again.
+    assert snapshot_resend_unsent(now=now + dt.timedelta(days=1)) == 0
+    assert broker.count() == 2
 
 
 def test_publishing_through_the_api_sends_one_task_and_a_refused_one_none(broker, qa_lead):

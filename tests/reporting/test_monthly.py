@@ -539,6 +539,21 @@ def test_team_and_tool_filters(data, db):
     assert {d["tool"] for d in tool["domains"]} == {"case-file"}
 
 
+def test_a_team_moved_to_another_area_is_reported_there_at_once(data, db):
+    def returned(area) -> int:
+        scope = ReportScope(month=MARCH, service_area_ids=(area.pk,))
+        return monthly_report(scope=scope)["audits"]["returned"]
+
+    before_b = returned(data.area_b)
+    whole = monthly_report(scope=ReportScope(month=MARCH))["audits"]["overall"]
+    team = data.teams["A1"]
+    team.service_area = data.area_b
+    team.save()  # no summary rebuild: the reports reach the area through Team
+    assert returned(data.area_a) == 30 - 17
+    assert returned(data.area_b) == before_b + 17
+    assert monthly_report(scope=ReportScope(month=MARCH))["audits"]["overall"] == whole
+
+
 # ---------------------------------------------------------------- queries
 
 

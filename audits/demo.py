@@ -32,6 +32,7 @@ from .models import GRADE_RANK, Audit, AuditTool, Case, Programme, Role, Service
 from .services import (
     AuditContent,
     audit_create,
+    audit_reaudit_start,
     audit_save_draft,
     audit_submit,
     case_create,
@@ -178,6 +179,10 @@ MODERATORS = 8
 # earlier ones come in through the import's moderated_* columns, as real history would.
 SERVICE_MONTHS = 4
 CURRENT_RETURNS = 12  # audits already returned this month, so the moderation queue has work
+# A cohort of cases judged RI or Inadequate about six months ago, re-audited this month to see
+# whether practice changed (the re-audits report).
+REAUDITS = 8
+REAUDIT_MONTHS_BACK = 6
 RANK_GRADE = {rank: grade for grade, rank in GRADE_RANK.items()}
 # How often a domain that allows N/A does not apply to the case.
 NA_CHANCE = {"earlier_intervention": 0.25, "review": 0.15, "impact_family": 0.08}
@@ -543,6 +548,66 @@ def _submit(rng: random.Random, audit: Audit, author: User) -> Audit:
     )
 
 
+def _reaudit_cohort(rng: random.Random, programme: Programme, history: list[dt.date]) -> int:
+    """Re-audit this month, by a manager of the same team, cases judged RI or I about six
+    months ago: most improved, some not. Returns how many were re-audited."""
+    past = [m for m in history if m <= months_before(programme.month, REAUDIT_MONTHS_BACK)]
+    if not past:
+        return 0
+    earlier = (
+        Audit.objects.filter(
+            month=past[-1],
+            tool__code=programme.tool.code,
+            status=Audit.Status.SUBMITTED,
+            overall__in=("RI", "I"),
+        )
+        .select_related("case__team")
+        .order_by("pk")
+    )
+    managers = {}
+    for user in User.objects.filter(groups__name=Role.AUDITOR, is_active=True).exclude(
+        username=DEMO_AUDITOR
+    ):
+        managers.setdefault(user.team_id, user)
+    chosen = [audit for audit in earlier if audit.case.team_id in managers]
+    top = 4 if programme.tool.offers_outstanding else 3
+    done = 0
+    for original in rng.sample(chosen, min(REAUDITS, len(chosen))):
+        author = managers[original.case.team_id]
+        draft = audit_reaudit_start(actor=author, original=original, programme=programme)
+        improve = rng.random() < 0.7
+        grades = {}
+        for grade in draft.grades.select_related("domain"):
+            if grade.grade == "NA":
+                grades[grade.domain.code] = ("NA", "")
+                continue
+            # A domain the earlier tool did not have starts from the earlier overall judgement.
+            rank = GRADE_RANK.get(grade.grade, GRADE_RANK[original.overall])
+            moved = rank + (1 if improve and rng.random() < 0.6 else 0)
+            moved -= 1 if not improve and rng.random() < 0.3 else 0
+            grades[grade.domain.code] = (
+                RANK_GRADE[max(1, min(top, moved))],
+                "Re-audited: the plan and the visits since the first audit were read.",
+            )
+        overall = GRADE_RANK[original.overall] + (1 if improve else 0)
+        audit_submit(
+            audit=draft,
+            actor=author,
+            version=draft.version,
+            content=AuditContent(
+                overall=RANK_GRADE[max(1, min(top, overall))],
+                escalated=False,
+                escalation_reason="",
+                working_well="Since the first audit the plan has owners and dates.",
+                worried_about="Some actions from the first audit are still open.",
+                needs_to_happen="Close the remaining actions before the next review.",
+                grades=grades,
+            ),
+        )
+        done += 1
+    return done
+
+
 def demo_is_seeded() -> bool:
     return User.objects.filter(username=DEMO_QA_LEAD).exists()
 
@@ -593,6 +658,8 @@ def demo_seed(
         viewer=viewer,
     )
     assigned, programme = _current_month(rng, organisation, today, qa_lead, auditor)
+    # Its own generator, like the moderation's: the draws above stay as they were.
+    _reaudit_cohort(random.Random(f"{seed}-reaudit"), programme, history_months(today, months))
     waiting = demo_moderation_queue(
         seed=seed, programme=programme, qa_lead=qa_lead, moderator=moderator
     )

@@ -117,11 +117,27 @@ class ReportFiltersOutput(serializers.Serializer):
     tool = serializers.CharField(allow_null=True)
 
 
+class ReportPartOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    audits = ReportAuditsOutput()
+    moderations = ReportModerationsOutput()
+    kpi = ReportKpiOutput()
+
+
+class ReportAreaOutput(ReportPartOutput):
+    teams = ReportPartOutput(many=True, help_text="The area's teams with audits, by name.")
+
+
 class MonthlyReportOutput(ReportMonthOutput):
     """The monthly QA report; reporting/selectors.py defines every figure."""
 
     filters = ReportFiltersOutput()
     domains = ReportDomainOutput(many=True)
+    by_area = ReportAreaOutput(
+        many=True,
+        help_text="The month's figures per service area and its teams, each as its own scope.",
+    )
     previous_month = ReportMonthOutput()
 
 

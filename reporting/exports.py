@@ -289,6 +289,48 @@ def _comparisons(report: Mapping) -> Table:
     return _table("comparisons", "Comparisons by domain", columns, rows)
 
 
+def _by_area(report: Mapping) -> Table:
+    """Each service area, then its teams (a report published before this table: empty)."""
+    columns = [
+        ("Level", False),
+        ("Service area", False),
+        ("Team", False),
+        ("Assigned", False),
+        ("Returned", False),
+        ("Returned %", True),
+        *_grade_columns(GRADES),
+        ("Escalations", False),
+        ("Moderated", False),
+        ("Agreement %", True),
+        ("Upgraded %", True),
+        ("Downgraded %", True),
+        ("RI or better %", True),
+        ("RI or better after moderation %", True),
+    ]
+
+    def cells(part: Mapping) -> list:
+        audits, moderations, kpi = part["audits"], part["moderations"], part["kpi"]
+        return [
+            audits["target"],
+            audits["returned"],
+            audits["returned_pct"],
+            *_grade_cells(audits["overall"], GRADES),
+            audits["escalations"],
+            moderations["completed"],
+            moderations["agreement_pct"],
+            moderations["upgraded_pct"],
+            moderations["downgraded_pct"],
+            kpi["ri_or_better_pct"],
+            kpi["ri_or_better_pct_after_moderation"],
+        ]
+
+    rows = []
+    for area in report.get("by_area", []):
+        rows.append(["Service area", area["name"], "", *cells(area)])
+        rows += [["Team", area["name"], team["name"], *cells(team)] for team in area["teams"]]
+    return _table("by_area", "By service area and team", columns, rows)
+
+
 BUILDERS = (
     _headline,
     _compliance,
@@ -297,6 +339,7 @@ BUILDERS = (
     _before_after,
     _transitions,
     _comparisons,
+    _by_area,
     _previous_month,
 )
 TABLE_NAMES = (
@@ -308,6 +351,7 @@ TABLE_NAMES = (
     "before_after",
     "transitions",
     "comparisons",
+    "by_area",
     "previous_month",
 )
 

@@ -59,15 +59,20 @@ Percentages are rounded to one decimal place, half up; a percentage of nothing i
 previous_month repeats the audits, moderations and kpi blocks for M - 1; `has_programme`
 false (no programme in that month, for the tool if filtered) is a gap, not a month of zeros.
 
-Queries: five for the whole report (six computed from the raw tables, source="raw"),
-including the previous month, whatever the volume of data. Python only folds the small
-grouped rows the database returns.
+By area (by_area)
+    For every service area with audits in M and scope, and within it every team: the audits,
+    moderations and kpi blocks above, each area or team taken as a scope of its own (so its
+    targets are the audits assigned and the live moderations there). Ordered by name.
+
+Queries: nine for the whole report (from the summary or from the raw tables, source="raw"),
+including the previous month and the areas and teams, whatever the volume of data. Python
+only folds the small grouped rows the database returns.
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -75,7 +80,7 @@ from django.db.models import Count, F, Q
 
 from audits.errors import DomainError
 from audits.filters import format_month
-from audits.models import GRADE_RANK, Audit, Domain, DomainGrade, Programme, User
+from audits.models import GRADE_RANK, Audit, Domain, DomainGrade, Programme, Team, User
 from audits.selectors import percent
 from audits.services import months_before
 from moderation.models import Moderation
@@ -203,17 +208,21 @@ def _programme_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
     )
 
 
-def _audit_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+def _audit_rows(scope: ReportScope, months: list[dt.date], by_team: bool = False) -> list[dict]:
+    teams = {"team": F("case__team")} if by_team else {}
     return list(
         Audit.objects.filter(scope.audits(), month__in=months)
         .order_by()
-        .values("month", "status", "overall", "escalated")
+        .values("month", "status", "overall", "escalated", **teams)
         .annotate(n=Count("pk"))
     )
 
 
-def _moderation_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+def _moderation_rows(
+    scope: ReportScope, months: list[dt.date], by_team: bool = False
+) -> list[dict]:
     completed = Q(status=Moderation.Status.COMPLETED, audit__status=Audit.Status.SUBMITTED)
+    teams = {"team": F("audit__case__team")} if by_team else {}
     return list(
         Moderation.objects.filter(
             scope.audits("audit__"),
@@ -221,7 +230,9 @@ def _moderation_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
             status__in=Moderation.LIVE_STATUSES,
         )
         .order_by()
-        .values("audit__month", "audit__overall", "overall", "audit__escalated", "escalated")
+        .values(
+            "audit__month", "audit__overall", "overall", "audit__escalated", "escalated", **teams
+        )
         .annotate(live=Count("pk"), completed=Count("pk", filter=completed))
     )
 
@@ -423,13 +434,18 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     months = [scope.month, scope.previous_month]
     programmes = _programme_rows(scope, months)
     if source == "summary":
-        from .trends import summary_report_rows  # trends builds on this module
+        from .trends import summary_report_rows, summary_team_rows  # trends builds on this
 
         audit_rows, moderation_rows, domain_rows, pair_rows = summary_report_rows(scope, months)
     else:
         audit_rows = _audit_rows(scope, months)
         moderation_rows = _moderation_rows(scope, months)
         domain_rows, pair_rows = _domain_rows(scope), _domain_pair_rows(scope)
+    if source == "summary":
+        team_audit_rows, team_moderation_rows = summary_team_rows(scope)
+    else:
+        team_audit_rows = _audit_rows(scope, [scope.month], by_team=True)
+        team_moderation_rows = _moderation_rows(scope, [scope.month], by_team=True)
     current = _month_blocks(scope, scope.month, programmes, audit_rows, moderation_rows)
     previous = _month_blocks(scope, scope.previous_month, programmes, audit_rows, moderation_rows)
     domains = _domains(scope, programmes, domain_rows, pair_rows, _domain_catalogue())
@@ -443,8 +459,52 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
             "tool": scope.tool_code or None,
         },
         "domains": domains,
+        "by_area": _by_area(scope, team_audit_rows, team_moderation_rows),
         "previous_month": previous,
     }
+
+
+def _by_area(scope: ReportScope, audit_rows: list[dict], moderation_rows: list[dict]) -> list:
+    """The month's figures per service area and, within it, per team (rows with a "team").
+
+    Each area and team is a scope of its own, so targets are the audits assigned and the live
+    moderations there (as for any report filtered by area or team), and every figure means
+    what it means in the headline. Areas and teams without an audit that month are left out.
+    """
+    by_team_audits: dict[int, list[dict]] = defaultdict(list)
+    by_team_moderations: dict[int, list[dict]] = defaultdict(list)
+    for row in audit_rows:
+        by_team_audits[row["team"]].append(row)
+    for row in moderation_rows:
+        by_team_moderations[row["team"]].append(row)
+    teams = Team.objects.filter(pk__in=by_team_audits).values(
+        "pk", "name", "service_area_id", "service_area__name"
+    )
+
+    def figures(part: ReportScope, team_ids: list[int]) -> dict:
+        audits = _audits_block(part, [r for t in team_ids for r in by_team_audits[t]], 0)
+        moderations = _moderations_block(
+            part, [r for t in team_ids for r in by_team_moderations[t]], 0
+        )
+        return {"audits": audits, "moderations": moderations, "kpi": _kpi(audits, moderations)}
+
+    areas: dict[int, dict] = {}
+    for team in sorted(teams, key=lambda t: (t["service_area__name"], t["name"], t["pk"])):
+        area = areas.setdefault(
+            team["service_area_id"],
+            {"id": team["service_area_id"], "name": team["service_area__name"], "teams": []},
+        )
+        area["teams"].append(
+            {
+                "id": team["pk"],
+                "name": team["name"],
+                **figures(replace(scope, team_id=team["pk"]), [team["pk"]]),
+            }
+        )
+    for area in areas.values():
+        part = replace(scope, service_area_ids=(area["id"],))
+        area.update(figures(part, [team["id"] for team in area["teams"]]))
+    return list(areas.values())
 
 
 # ---------------------------------------------------------------- entry points

@@ -177,7 +177,9 @@ def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
     )
 
 
-def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list, list, list, list]:
+def summary_report_rows(
+    scope: ReportScope, months: list[dt.date], by_team: bool = False
+) -> tuple[list, list, list, list]:
     """The monthly report's audit, moderation, domain and domain pair rows (three queries).
 
     Returned audits and completed moderations come from the summary; the few audits still
@@ -185,33 +187,56 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
     report counts as assigned and live, are counted from the raw tables by status. The rows
     have the shapes of selectors._audit_rows, _moderation_rows, _domain_rows and
     _domain_pair_rows, so the report's figures are computed by the same code either way.
+    by_team: the audit and moderation rows carry their "team" (no domain rows then).
     """
+    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months)
+    open_audits = Audit.objects.filter(
+        scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES
+    )
+    open_moderations = Moderation.objects.filter(
+        scope.audits("audit__"),
+        audit__month__in=months,
+        status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
+    )
+    team, audit_team, moderation_team = (
+        (("team_id",), {"team": F("case__team")}, {"team": F("audit__case__team")})
+        if by_team
+        else ((), {}, {})
+    )
+    if by_team:
+        summary = summary.filter(domain__isnull=True)
     summary = (
-        ReportSummary.objects.filter(summary_scope(scope), month__in=months)
-        .order_by()
+        summary.order_by()
         .values(
-            "month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated"
+            "month",
+            "domain_id",
+            "grade",
+            "moderated_grade",
+            "escalated",
+            "moderated_escalated",
+            *team,
         )
         .annotate(n=Sum("n"))
     )
-    open_audits = (
-        Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
-        .order_by()
-        .values("month")
-        .annotate(n=Count("pk"))
-    )
+    open_audits = open_audits.order_by().values("month", **audit_team).annotate(n=Count("pk"))
     open_moderations = (
-        Moderation.objects.filter(
-            scope.audits("audit__"),
-            audit__month__in=months,
-            status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
-        )
-        .order_by()
-        .values("audit__month")
+        open_moderations.order_by()
+        .values("audit__month", **moderation_team)
         .annotate(n=Count("pk"))
     )
+
+    def team_of(row: dict) -> dict:
+        return {"team": row.get("team_id", row.get("team"))} if by_team else {}
+
     audit_rows = [
-        {"month": r["month"], "status": "assigned", "overall": "", "escalated": False, "n": r["n"]}
+        {
+            "month": r["month"],
+            "status": "assigned",
+            "overall": "",
+            "escalated": False,
+            "n": r["n"],
+            **team_of(r),
+        }
         for r in open_audits
     ]
     moderation_rows = [
@@ -223,6 +248,7 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
             "escalated": False,
             "live": r["n"],
             "completed": 0,
+            **team_of(r),
         }
         for r in open_moderations
     ]
@@ -237,6 +263,7 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
                     "overall": row["grade"],
                     "escalated": row["escalated"],
                     "n": n,
+                    **team_of(row),
                 }
             )
             if row["moderated_grade"] is not None:
@@ -249,11 +276,18 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
                         "escalated": bool(row["moderated_escalated"]),
                         "live": n,
                         "completed": n,
+                        **team_of(row),
                     }
                 )
         elif row["month"] == scope.month:
             domain_rows.append(row)
     return (audit_rows, moderation_rows, *_fold_domain_rows(domain_rows))
+
+
+def summary_team_rows(scope: ReportScope) -> tuple[list, list]:
+    """The month's audit and moderation rows by team, for the report's by-area table."""
+    audit_rows, moderation_rows, _, _ = summary_report_rows(scope, [scope.month], by_team=True)
+    return audit_rows, moderation_rows
 
 
 # ---------------------------------------------------------------- trends

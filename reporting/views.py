@@ -255,6 +255,34 @@ def _domain_tables(drill: Drill, domains: list[dict], tool_names: Mapping[str, s
     return list(tools.values())
 
 
+def _by_area_rows(drill: Drill, by_area: list[dict]) -> list[dict]:
+    """The by-area table: each area's row, then its teams' rows, every count linked."""
+
+    def row(part: Mapping, level: str, **where) -> dict:
+        audits, moderations = part["audits"], part["moderations"]
+        on = {**where, **SUBMITTED}
+        return {
+            "level": level,
+            "name": part["name"],
+            "assigned": drill.cell(audits["target"], None, **where, current="yes"),
+            "returned": drill.cell(audits["returned"], None, **on),
+            "returned_pct": audits["returned_pct"],
+            "overall": _grade_cells(drill, audits["overall"], GRADES, "overall", **on),
+            "escalations": drill.cell(audits["escalations"], None, escalated="yes", **on),
+            "moderated": drill.cell(moderations["completed"], None, **where, **MODERATED),
+            "agreement_pct": moderations["agreement_pct"],
+            "upgraded_pct": moderations["upgraded_pct"],
+            "downgraded_pct": moderations["downgraded_pct"],
+            "kpi": part["kpi"],
+        }
+
+    rows = []
+    for area in by_area:
+        rows.append(row(area, "area", service_area=area["id"]))
+        rows += [row(team, "team", team=team["id"]) for team in area["teams"]]
+    return rows
+
+
 def _filter_form(data, user):
     form = ReportFilter(data=data, queryset=Audit.objects.none()).form
     form.fields["month"].label = "Month"
@@ -360,6 +388,7 @@ def monthly(request):
         ),
         "agreement": _agreement(drill, moderations, **MODERATED),
         "tools": _domain_tables(drill, report["domains"], dict(tool_code_choices())),
+        "by_area": _by_area_rows(drill, report["by_area"]),
         "grade_names": GRADE_NAMES,
         "grades": GRADES,
         "domain_columns": DOMAIN_COLUMNS,

@@ -69,3 +69,17 @@ def test_session_cookie_is_http_only_and_new_at_sign_in(client, qa_lead):
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] is True
     assert before is None or cookie.value != before.value
+
+
+def test_the_api_documentation_has_no_inline_style_or_script(client, qa_lead):
+    # drf-spectacular's own template writes an inline <style> and <script>, which the policy
+    # blocks: templates/drf_spectacular/swagger_ui.html links them instead.
+    client.force_login(qa_lead)
+    response = client.get("/api/docs/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<style" not in body and "<script>" not in body and ' style="' not in body
+    assert "/static/api/swagger.css" in body and 'src="/api/docs/?script="' in body
+    assert client.get("/api/docs/", {"script": ""})["Content-Type"].startswith(
+        "application/javascript"
+    )

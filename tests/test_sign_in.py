@@ -54,9 +54,7 @@ def test_attempts_are_logged_without_the_password(client, auditor):
 
 def test_the_api_token_endpoint_counts_failures_too(api_client, auditor):
     for _ in range(5):
-        api_client.post(
-            "/api/token/", {"username": "auditor", "password": "guess"}, format="json"
-        )
+        api_client.post("/api/token/", {"username": "auditor", "password": "guess"}, format="json")
     response = api_client.post(
         "/api/token/", {"username": "auditor", "password": RIGHT}, format="json"
     )

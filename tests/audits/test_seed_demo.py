@@ -14,6 +14,7 @@ from audits.demo import (
     DEFAULT_SEED,
     DEMO_AUDITOR,
     DEMO_AUDITOR_TEAM,
+    REAUDITS,
     demo_organisation,
     demo_seed,
     history_months,
@@ -137,6 +138,22 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
     assert {a.case.team_id for a in to_do} == {auditor.team_id}
     viewer = User.objects.get(username="demo.viewer")
     assert viewer.service_areas.count() == 2
+
+    # A cohort re-audited this month: cases judged RI or I about six months ago, re-audited
+    # by a manager of the same team, mostly better now.
+    reaudits = Audit.objects.filter(re_audit_of__isnull=False).select_related(
+        "re_audit_of", "case", "auditor"
+    )
+    assert 4 <= reaudits.count() <= REAUDITS
+    this_month = timezone.localdate().replace(day=1)
+    improved = 0
+    for reaudit in reaudits:
+        first = reaudit.re_audit_of
+        assert reaudit.status == Audit.Status.SUBMITTED and reaudit.month == this_month
+        assert first.overall in ("RI", "I") and first.case_id == reaudit.case_id
+        assert reaudit.auditor.team_id == reaudit.case.team_id
+        improved += GRADE_RANK[reaudit.overall] > GRADE_RANK[first.overall]
+    assert improved > reaudits.count() / 2
 
     output = out.getvalue()
     for username in ("demo.auditor", "demo.moderator", "demo.viewer", "demo.qalead"):

@@ -1,10 +1,17 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from audits.errors import DomainError, TransitionNotAllowed
 from audits.models import Audit, AuditTool, Domain
-from audits.services import audit_create, audit_submit, recently_audited, tool_new_version
+from audits.services import (
+    audit_create,
+    audit_submit,
+    months_before,
+    recently_audited,
+    tool_new_version,
+)
 from tests.audits.import_rows import CASE_FILE_DOMAINS
 from tests.factories import CaseFactory, case_file_tool, complete_content
 
@@ -43,6 +50,9 @@ def test_case_audited_in_the_last_12_months_needs_a_reason(auditor, qa_lead, tea
     Audit.objects.filter(pk=first.pk).update(month=dt.date(2026, 1, 1))
     assert recently_audited(case=case, month=dt.date(2026, 12, 1))
     assert not recently_audited(case=case, month=dt.date(2027, 1, 1))
+    # Audited 11 months before this month (audit_create's default month): a reason is needed.
+    this_month = timezone.localdate().replace(day=1)
+    Audit.objects.filter(pk=first.pk).update(month=months_before(this_month, 11))
     with pytest.raises(DomainError) as err:
         audit_create(actor=qa_lead, case=case, auditor=auditor, tool=tool)
     assert "resample_reason" in err.value.field_errors

@@ -253,7 +253,6 @@ def test_access(endpoint, world):
         assert rows == endpoint.rows
 
 
-
 def test_a_pending_blind_moderation_hides_the_auditors_escalation_from_moderators(
     auditor, team, moderator, qa_lead
 ):

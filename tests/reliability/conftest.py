@@ -73,9 +73,7 @@ class Broker:
             "CONN_MAX_AGE": "0",
         }
         env.pop("REPORT_TASK_TEST_PAUSE_SECONDS", None)
-        worker = Worker(
-            directory=self.tmp_path, queue=self.queue, name=name, env=env, pool="solo"
-        )
+        worker = Worker(directory=self.tmp_path, queue=self.queue, name=name, env=env, pool="solo")
         self.workers.append(worker)
         return worker
 

@@ -115,9 +115,7 @@ def state(audit: Audit) -> dict:
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_a_page_submission_that_loses_its_connection_keeps_the_draft(
-    client, auditor, draft, point
-):
+def test_a_page_submission_that_loses_its_connection_keeps_the_draft(client, auditor, draft, point):
     client.force_login(auditor)
     url = reverse("audit_edit", args=[draft.pk])
     before = state(draft)

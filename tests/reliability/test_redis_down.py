@@ -93,9 +93,10 @@ def test_pages_and_api_keep_working_and_an_escalation_email_is_sent_later(
     # The broker is back: the beat task finds the escalation nobody was told about.
     broker.up()
     assert send_unsent_notifications() == 1
-    assert SentNotification.objects.filter(
-        kind="escalation_raised", object_id=escalation.pk
-    ).count() == 1
+    assert (
+        SentNotification.objects.filter(kind="escalation_raised", object_id=escalation.pk).count()
+        == 1
+    )
     assert [m.subject for m in mail.outbox] == [
         f"Escalation: management response needed for case {draft.case.reference}"
     ]
@@ -133,9 +134,7 @@ def test_a_moderation_completed_with_the_broker_down_emails_the_auditor_once_it_
     }
     broker.down()
     response = timed(
-        lambda: tab(moderator).post(
-            f"/api/moderations/{claimed.pk}/complete/", body, format="json"
-        )
+        lambda: tab(moderator).post(f"/api/moderations/{claimed.pk}/complete/", body, format="json")
     )
     assert response.status_code == 200, response.json()
     assert Moderation.objects.get(pk=claimed.pk).status == Moderation.Status.COMPLETED
@@ -152,9 +151,7 @@ def test_publishing_with_the_broker_down_is_queued_and_published_when_it_is_back
 ):
     broker.down()
     client.force_login(qa_lead)
-    response = timed(
-        lambda: client.post(reverse("reports:snapshot_publish"), {"month": "2019-03"})
-    )
+    response = timed(lambda: client.post(reverse("reports:snapshot_publish"), {"month": "2019-03"}))
     assert response.status_code == 302
     page = client.get(response["Location"])
     html = page.content.decode()

@@ -102,8 +102,8 @@ def test_a_worker_killed_mid_publish_leaves_exactly_one_published_snapshot(celer
     assert stored.data["audits"]["returned"] == 3
     # The worker acknowledges just after the task has stored the snapshot: wait for it.
     wait_for(
-        lambda: not any(
-            in_redis(celery_workers.redis, celery_workers.queue, snapshot.task_id).values()
+        lambda: (
+            not any(in_redis(celery_workers.redis, celery_workers.queue, snapshot.task_id).values())
         ),
         timeout=10,
         message="The message stayed in Redis after publishing.",

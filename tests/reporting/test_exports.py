@@ -25,6 +25,7 @@ SHEETS = [
     "Before and after",
     "Transitions",
     "Comparisons by domain",
+    "By service area and team",
     "Previous month",
 ]
 EVIL = '=HYPERLINK("http://example.com/x","Click")'
@@ -109,6 +110,14 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(report):
         0.566,
         30,
     ]
+    by_area = rows_of(book["By service area and team"])
+    assert by_area[0][:6] == ["Level", "Service area", "Team", "Assigned", "Returned", "Returned %"]
+    area_a = next(r for r in by_area if r[:3] == ["Service area", "Report area A", None])
+    # Area A (test_monthly): 33 assigned, 30 returned; O 2, G 10, RI 11, I 7; 17 moderated.
+    assert area_a[3:14] == [33, 30, 90.9, 2, 6.7, 10, 33.3, 11, 36.7, 7, 23.3]
+    assert area_a[15] == 17
+    team_a1 = next(r for r in by_area if r[:3] == ["Team", "Report area A", "A1"])
+    assert team_a1[3:5] == [19, 17]
     previous = {(r[2], r[3] or ""): r for r in rows_of(book["Previous month"])[1:]}
     assert previous[("Audits returned", "")][0] == "2019-02"
     assert previous[("Audits returned", "")][4:] == [8, 80.0]
@@ -167,7 +176,7 @@ def test_a_team_named_like_a_formula_is_never_a_formula(db, qa_lead, team):
 
 def test_download_xlsx_for_a_qa_lead(data, db, client, django_assert_max_num_queries):
     client.force_login(data.qa_lead)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("reports:download_xlsx"), {"month": "2019-03"})
     assert reverse("reports:download_xlsx") == "/reports/monthly/download.xlsx"
     assert response.status_code == 200

@@ -539,6 +539,42 @@ def test_team_and_tool_filters(data, db):
     assert {d["tool"] for d in tool["domains"]} == {"case-file"}
 
 
+def test_by_area_gives_each_area_and_team_the_figures_of_its_own_filtered_report(data, db):
+    report = monthly_report(scope=ReportScope(month=MARCH))
+    areas = {area["name"]: area for area in report["by_area"]}
+    assert list(areas) == ["Report area A", "Report area B"]
+    a = areas["Report area A"]
+    # As counted for the area filter above: 33 assigned, 30 returned, 18 live, 17 completed.
+    assert (a["audits"]["target"], a["audits"]["returned"], a["audits"]["returned_pct"]) == (
+        33,
+        30,
+        90.9,
+    )
+    assert counts(a["audits"]["overall"]) == {"O": 2, "G": 10, "RI": 11, "I": 7}
+    assert (a["moderations"]["target"], a["moderations"]["completed"]) == (18, 17)
+    assert [team["name"] for team in a["teams"]] == ["A1", "A2"]
+    a1 = a["teams"][0]
+    assert (a1["audits"]["target"], a1["audits"]["returned"]) == (19, 17)
+    # Every area and team: the same blocks as the report filtered to it.
+    for area in report["by_area"]:
+        alone = monthly_report(scope=ReportScope(month=MARCH, service_area_ids=(area["id"],)))
+        assert {k: area[k] for k in ("audits", "moderations", "kpi")} == {
+            k: alone[k] for k in ("audits", "moderations", "kpi")
+        }
+        for team in area["teams"]:
+            alone = monthly_report(scope=ReportScope(month=MARCH, team_id=team["id"]))
+            assert {k: team[k] for k in ("audits", "moderations", "kpi")} == {
+                k: alone[k] for k in ("audits", "moderations", "kpi")
+            }
+    total = sum(area["audits"]["returned"] for area in report["by_area"])
+    assert total == report["audits"]["returned"]
+    # Filtered to a team, only its area and that team.
+    one = monthly_report(scope=ReportScope(month=MARCH, team_id=data.teams["B1"].pk))
+    assert [(x["name"], [t["name"] for t in x["teams"]]) for x in one["by_area"]] == [
+        ("Report area B", ["B1"])
+    ]
+
+
 def test_a_team_moved_to_another_area_is_reported_there_at_once(data, db):
     def returned(area) -> int:
         scope = ReportScope(month=MARCH, service_area_ids=(area.pk,))
@@ -558,11 +594,11 @@ def test_a_team_moved_to_another_area_is_reported_there_at_once(data, db):
 
 
 def test_query_count_does_not_grow_with_the_data(data, db, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(9):
         monthly_report(scope=ReportScope(month=MARCH))
     data.moderated(3, "B1", "G", "I")
     data.unmoderated(2, "A2", "RI", review="NA")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(9):
         report = monthly_report(scope=ReportScope(month=MARCH))
     assert report["audits"]["returned"] == 56
 
@@ -572,7 +608,7 @@ def test_query_count_does_not_grow_with_the_data(data, db, django_assert_num_que
 
 def test_api_returns_the_report_to_a_qa_lead(data, db, api_client, django_assert_max_num_queries):
     api_client.force_authenticate(data.qa_lead)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):
         response = api_client.get(URL, {"month": "2019-03"})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -583,6 +619,10 @@ def test_api_returns_the_report_to_a_qa_lead(data, db, api_client, django_assert
     assert body["kpi"]["ri_or_better_pct"] == 80.4
     assert body["previous_month"]["audits"]["returned"] == 8
     assert body["domains"][0]["all"]["NA"]["n"] >= 0
+    area_a = next(area for area in body["by_area"] if area["id"] == data.area_a.pk)
+    assert (area_a["audits"]["target"], area_a["audits"]["returned"]) == (33, 30)
+    assert [team["name"] for team in area_a["teams"]] == ["A1", "A2"]
+    assert area_a["teams"][0]["audits"]["returned"] == 17
 
 
 @pytest.mark.parametrize(
@@ -613,6 +653,7 @@ def test_viewer_reads_their_own_areas_only(data, db, api_client):
     body = response.json()
     assert body["filters"]["service_areas"] == [data.area_a.pk]
     assert (body["audits"]["target"], body["audits"]["returned"]) == (33, 30)
+    assert [area["name"] for area in body["by_area"]] == ["Report area A"]  # not B's teams
     refused = api_client.get(URL, {"month": "2019-03", "service_area": data.area_b.pk})
     assert refused.status_code == 403
     assert "own service areas" in refused.json()["detail"]

@@ -186,6 +186,28 @@ def test_every_count_links_to_exactly_those_audits(data, client):
     assert months == {"2019-03", "2019-02"}
 
 
+def test_by_area_rows_link_to_their_area_and_team(data, client):
+    client.force_login(data.qa_lead)
+    html = client.get(URL, {"month": "2019-03"}).content.decode()
+    section = html[html.index('id="by-area"') :]
+    assert "Report area A" in section and "Team: </span>A1" in section
+    links = drill_links(section)
+    teams = {parse_qs(urlsplit(href).query).get("team", [""])[0] for href, _ in links}
+    assert str(data.teams["A1"].pk) in teams and str(data.teams["B1"].pk) in teams
+    # Area A's returned audits (30, as counted in test_monthly) are one link away.
+    area_a = data.area_a.pk
+    returned = [
+        figure
+        for href, figure in links
+        if parse_qs(urlsplit(href).query).get("service_area") == [str(area_a)]
+        and "status=submitted" in href
+        and "overall=" not in href
+        and "escalated=" not in href
+        and "moderated=" not in href
+    ]
+    assert returned == [30]
+
+
 def test_drill_down_links_keep_the_filters_and_show_them(data, client):
     client.force_login(data.qa_lead)
     team = data.teams["B1"]
@@ -221,7 +243,7 @@ def test_the_page_costs_the_same_number_of_queries_with_more_data(data, client):
         client.get(URL, {"month": "2019-03"})
     # session, user, the two-factor device (config/two_factor.py), the form's choices (areas,
     # teams, tools), the report's own queries
-    assert len(first) <= 13, [q["sql"] for q in first.captured_queries]
+    assert len(first) <= 17, [q["sql"] for q in first.captured_queries]
     data.moderated(2, "B1", "G", "I")
     data.unmoderated(3, "A2", "RI", review="NA")
     with CaptureQueriesContext(connection) as second:

@@ -120,8 +120,20 @@ def version(obj) -> int:
     return reload(obj).version
 
 
-def on(kind: str, obj: str, name, role, method, body, watch, status, *, path="", page_url=None,
-       **options) -> Attempt:
+def on(
+    kind: str,
+    obj: str,
+    name,
+    role,
+    method,
+    body,
+    watch,
+    status,
+    *,
+    path="",
+    page_url=None,
+    **options,
+) -> Attempt:
     """An attempt on one object of the world (`kind` "audits" or "moderations", `obj` its
     name) at /api/<kind>/<pk>/<path>, or at the page `page_url` names: `body(w, target)` is
     sent and `watch(target)` read before and after."""
@@ -134,14 +146,27 @@ def on(kind: str, obj: str, name, role, method, body, watch, status, *, path="",
             return reverse(page_url, args=[target(w).pk])
         return api(f"{kind}/{target(w).pk}/{path}")
 
-    return Attempt(name, role, method, url, lambda w: body(w, target(w)),
-                   lambda w: watch(target(w)), status, page=page_url is not None, **options)
+    return Attempt(
+        name,
+        role,
+        method,
+        url,
+        lambda w: body(w, target(w)),
+        lambda w: watch(target(w)),
+        status,
+        page=page_url is not None,
+        **options,
+    )
 
 
 def moderated_grades(grade: str, **extra):
     """The body of a moderator's write: every domain's grade, at the version read."""
-    return lambda w, m: {"version": version(m), "overall": grade, **extra,
-                         "grades": all_grades(w, grade, "rationale")}
+    return lambda w, m: {
+        "version": version(m),
+        "overall": grade,
+        **extra,
+        "grades": all_grades(w, grade, "rationale"),
+    }
 
 
 def on_audit(obj: str, *args, **kwargs) -> Attempt:

@@ -3,8 +3,9 @@ the service layer (pages and API), never through the admin."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count, Q
 
-from .models import ServiceArea, Team, User
+from .models import RecoveryCodeDevice, ServiceArea, Team, User
 
 
 @admin.register(User)
@@ -33,3 +34,28 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "service_area")
     list_filter = ("service_area",)
     search_fields = ("name",)
+
+
+@admin.register(RecoveryCodeDevice)
+class RecoveryCodeDeviceAdmin(admin.ModelAdmin):
+    """Who has recovery codes and how many are left; never a code (only digests are stored).
+    Deleting one voids that person's codes; deleting their authenticator app does too."""
+
+    list_display = ("user", "codes_left", "throttling_failure_count")
+    fields = list_display
+    readonly_fields = list_display
+    search_fields = ("user__username",)
+
+    def get_queryset(self, request):
+        unused = Count("codes", filter=Q(codes__used_at__isnull=True))
+        return super().get_queryset(request).select_related("user").annotate(left=unused)
+
+    @admin.display(description="Codes left", ordering="left")
+    def codes_left(self, obj):
+        return obj.left
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -11,34 +11,37 @@ Codes are checked by django-otp under a row lock: a code at or before the last a
 refused (so a code works once), and each wrong code doubles the wait before the next try
 (OTP_TOTP_THROTTLE_FACTOR). The log names the user's id and the event, never a code.
 
+Recovery codes are for someone who has lost their phone: turning the app on makes 10 single-use
+codes, shown once on the page that answers that POST (never kept in the session, never cached)
+and stored only as keyed digests (audits.models.RecoveryCodeDevice). One signs in in place of
+the app's code; each refused one doubles the wait as the app's codes do. A fresh code from the
+app makes new ones in place of the old; turning the app off, or an administrator removing it,
+removes them with it. Someone with a new phone, or who signed in with a recovery code because
+the app is lost, sets up the new app themselves: their password again and a code from the new
+app replace the old app and all the old recovery codes (two_factor_replace_app).
+
 API tokens stand for both factors: POST /api/token/ asks for the code from anyone with an
 authenticator app and gives QA leads and administrators without one no token at all; otherwise
-tokens come from an administrator (`manage.py issue_token`). Token requests are therefore not
-asked for a code again; only session requests to the API are (403 until verified).
+tokens come from an administrator (`manage.py issue_token`). It takes only the app's code,
+never a recovery code. Token requests are therefore not asked for a code again; only session
+requests to the API are (403 until verified).
 """
 
-import base64
-import io
 import logging
 import math
 
-import qrcode
-import qrcode.image.svg
-from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audits.errors import DomainError
+from audits.models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ logger = logging.getLogger(__name__)
 # needs no query on each request of a person who does not use two-factor sign-in.
 HAS_DEVICE_KEY = "two_factor_device"
 DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+# At or below this many unused recovery codes, the person is told to make new ones.
+RECOVERY_CODES_LOW = 3
 SETUP, VERIFY = "setup", "verify"
 
 
@@ -98,7 +104,11 @@ def next_step(request) -> str | None:
 
 
 def step_url(step: str, next_path: str = "") -> str:
-    url = reverse("two_factor_verify" if step == VERIFY else "two_factor_setup")
+    return url_with_next("two_factor_verify" if step == VERIFY else "two_factor_setup", next_path)
+
+
+def url_with_next(url_name: str, next_path: str) -> str:
+    url = reverse(url_name)
     return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
@@ -109,6 +119,7 @@ def exempt_paths() -> tuple[str, ...]:
         reverse("two_factor_setup"),
         reverse("two_factor_qr"),
         reverse("two_factor_verify"),
+        reverse("two_factor_recovery"),
     )
 
 
@@ -145,17 +156,19 @@ def _check_code(*, user, device: TOTPDevice, code: str) -> TOTPDevice:
     )
 
 
-def two_factor_setup_confirm(*, request, device: TOTPDevice, code: str) -> TOTPDevice:
-    """Turn two-factor sign-in on with the first right code, and verify this session."""
+def two_factor_setup_confirm(*, request, device: TOTPDevice, code: str) -> list[str]:
+    """Turn two-factor sign-in on with the first right code, verify this session, and return
+    the new recovery codes (to be shown once)."""
     device = _check_code(user=request.user, device=device, code=code)
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
         TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+        codes = recovery_codes_replace(device=device)
     otp_login(request, device)
     request.session[HAS_DEVICE_KEY] = True
     logger.info("two-factor: turned on user_id=%s", request.user.pk)
-    return device
+    return codes
 
 
 def two_factor_verify(*, request, code: str) -> TOTPDevice:
@@ -170,7 +183,10 @@ def two_factor_verify(*, request, code: str) -> TOTPDevice:
 
 
 def two_factor_token_check(*, user, code: str) -> None:
-    """For POST /api/token/: a password is enough only for someone without two-factor sign-in."""
+    """For POST /api/token/: a password is enough only for someone without two-factor sign-in.
+
+    Only the authenticator app's code is taken, never a recovery code: those are for signing
+    in to the website when the app is lost, and a token outlives the session they verify."""
     device = confirmed_device(user)
     if device is None:
         if two_factor_required(user):
@@ -193,144 +209,115 @@ def two_factor_turn_off(*, request, code: str) -> None:
     if device is None:
         raise DomainError("Two-factor sign-in is already off.")
     _check_code(user=user, device=device, code=code)
-    TOTPDevice.objects.filter(user=user).delete()
+    with transaction.atomic():
+        # The recovery codes would go with the app anyway (on_delete); said here to be seen.
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.filter(user=user).delete()
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[HAS_DEVICE_KEY] = False
     logger.info("two-factor: turned off user_id=%s", user.pk)
 
 
-# ---------------------------------------------------------------- pages
+def recovery_codes_replace(*, device: TOTPDevice) -> list[str]:
+    """New recovery codes for the owner of this app, in place of any they had."""
+    codes = [RecoveryCodeDevice.new_code() for _ in range(RECOVERY_CODE_COUNT)]
+    with transaction.atomic():
+        RecoveryCodeDevice.objects.filter(user_id=device.user_id).exclude(
+            authenticator=device
+        ).delete()
+        recovery, _ = RecoveryCodeDevice.objects.get_or_create(
+            user_id=device.user_id, authenticator=device, defaults={"name": RECOVERY_DEVICE_NAME}
+        )
+        # Locked as verify_token locks it: a code checked meanwhile meets old codes or new.
+        RecoveryCodeDevice.objects.select_for_update().filter(pk=recovery.pk).first()
+        recovery.codes.all().delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(device=recovery, digest=recovery.digests(code)[0]) for code in codes
+        )
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code",
-        max_length=20,
-        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
-        ),
-    )
-
-    def clean_code(self):
-        code = "".join(self.cleaned_data["code"].split())
-        if not (code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the code as 6 digits, like 123456")
-        return code
-
-
-def _next_path(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
-
-
-def _after_sign_in(request):
-    return redirect(_next_path(request) or resolve_url("home"))
-
-
-def _grouped(secret: str) -> str:
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-@login_required
-def account(request):
-    return render(
-        request,
-        "account/two_factor.html",
-        {
-            "device": confirmed_device(request.user),
-            "required": two_factor_required(request.user),
-        },
-    )
-
-
-@login_required
-def setup(request):
-    user = request.user
-    if confirmed_device(user) is not None:
-        if next_step(request) == VERIFY:
-            return redirect(step_url(VERIFY, _next_path(request)))
-        messages.info(request, "Two-factor sign-in is already on.")
-        return redirect("two_factor")
-    device = two_factor_setup_start(user=user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            two_factor_setup_confirm(request=request, device=device, code=form.cleaned_data["code"])
-        except DomainError as error:
-            form.add_error("code", error.message)
-        else:
-            messages.success(request, "Two-factor sign-in is on.")
-            return redirect(_next_path(request) or "two_factor")
-    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(
-        request,
-        "account/two_factor_setup.html",
-        {
-            "form": form,
-            "secret": _grouped(secret),
-            "required": two_factor_required(user),
-            "forced": next_step(request) == SETUP,
-            "next": _next_path(request),
-        },
-    )
-
-
-@login_required
-def qr_code(request):
-    """The QR code of the user's unconfirmed device, as an SVG image with no inline styles."""
-    device = unconfirmed_device(request.user)
+def recovery_codes_regenerate(*, user, code: str) -> list[str]:
+    """New recovery codes in place of the old ones, once a fresh code shows the app is at hand."""
+    device = confirmed_device(user)
     if device is None:
-        raise Http404("No two-factor set-up in progress.")
-    out = io.BytesIO()
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    image.save(out)
-    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+        raise DomainError("Turn on two-factor sign-in first.")
+    device = _check_code(user=user, device=device, code=code)
+    codes = recovery_codes_replace(device=device)
+    logger.info("two-factor: new recovery codes user_id=%s", user.pk)
+    return codes
 
 
-@login_required
-def verify(request):
-    step = next_step(request)
-    if step is None:
-        return _after_sign_in(request)
-    if step == VERIFY and confirmed_device(request.user) is None:
-        # The device was removed (an administrator reset a lost phone) since sign-in.
-        request.session[HAS_DEVICE_KEY] = False
-        step = next_step(request)
-    if step == SETUP:
-        return redirect(step_url(SETUP, _next_path(request)))
-    if step is None:
-        return _after_sign_in(request)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            two_factor_verify(request=request, code=form.cleaned_data["code"])
-        except DomainError as error:
-            form.add_error("code", error.message)
-        else:
-            return _after_sign_in(request)
-    return render(
-        request, "account/two_factor_verify.html", {"form": form, "next": _next_path(request)}
+def recovery_code_check(*, user, code: str) -> tuple[RecoveryCodeDevice, int]:
+    """The recovery device and how many codes are left, if the code is right and unused (it is
+    then used up); else an error saying why."""
+    device = RecoveryCodeDevice.objects.filter(user=user).first()
+    if device is None:
+        raise DomainError(
+            "You have no recovery codes. Ask your system administrator to reset two-factor sign-in."
+        )
+    # Like the app's codes, this commits the throttle count even when the code is wrong, so it
+    # must not run inside a transaction that the error would roll back.
+    if device.verify_token(code):
+        remaining = device.remaining()
+        logger.info("two-factor: recovery code used user_id=%s remaining=%s", user.pk, remaining)
+        return device, remaining
+    if device.refusal == device.THROTTLED:
+        wait = max(1, math.ceil((device.locked_until - timezone.now()).total_seconds()))
+        logger.warning("two-factor: recovery code refused, throttled user_id=%s", user.pk)
+        raise DomainError(
+            f"You have entered too many wrong codes. Wait {wait} seconds, then enter a "
+            "recovery code."
+        )
+    if device.refusal == device.USED:
+        logger.warning("two-factor: used recovery code refused user_id=%s", user.pk)
+        raise DomainError(
+            "That recovery code has been used. Each code works once: enter one you have not used."
+        )
+    logger.warning("two-factor: wrong recovery code user_id=%s", user.pk)
+    raise DomainError(
+        "That is not one of your recovery codes. Check it against the codes you saved."
     )
 
 
-@login_required
-def turn_off(request):
-    if two_factor_required(request.user):
-        raise PermissionDenied("QA leads and administrators must use two-factor sign-in.")
-    if confirmed_device(request.user) is None:
-        return redirect("two_factor")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            two_factor_turn_off(request=request, code=form.cleaned_data["code"])
-        except DomainError as error:
-            form.add_error("code", error.message)
-        else:
-            messages.success(request, "Two-factor sign-in is off.")
-            return redirect("two_factor")
-    return render(request, "account/two_factor_turn_off.html", {"form": form})
+def two_factor_verify_recovery(*, request, code: str) -> int:
+    """The second step of sign-in with a recovery code instead of the app; the codes left."""
+    device, remaining = recovery_code_check(user=request.user, code=code)
+    otp_login(request, device)
+    return remaining
+
+
+def two_factor_replace_app(*, request, password: str, code: str) -> list[str]:
+    """Put a new authenticator app in place of the old one (a new phone, or a lost one after a
+    recovery-code sign-in): the password again, and a right code from the new app. The old
+    app's codes and every old recovery code stop working; the new recovery codes are returned
+    (to be shown once). Someone who has neither app nor recovery codes needs an administrator.
+    """
+    user = request.user
+    if confirmed_device(user) is None:
+        raise DomainError("Two-factor sign-in is off: set it up instead.")
+    if not user.is_verified():
+        raise PermissionDenied("Enter a code from your app or a recovery code first.")
+    # authenticate() goes through django-axes, so wrong passwords here count towards a lockout.
+    if authenticate(request, username=user.get_username(), password=password) is None:
+        logger.warning("two-factor: new app refused, wrong password user_id=%s", user.pk)
+        message = "Your password is wrong. Enter the password you signed in with."
+        raise DomainError(message, field_errors={"password": [message]})
+    device = unconfirmed_device(user)
+    if device is None:
+        raise DomainError("Scan the QR code again: the set-up was not found.")
+    try:
+        device = _check_code(user=user, device=device, code=code)
+    except DomainError as error:
+        raise DomainError(error.message, field_errors={"code": [error.message]}) from error
+    with transaction.atomic():
+        # The old app goes, and its recovery codes with it (on_delete), before the new one is
+        # confirmed: at no moment does the person have two apps.
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+        codes = recovery_codes_replace(device=device)
+    otp_login(request, device)
+    request.session[HAS_DEVICE_KEY] = True
+    logger.info("two-factor: new app set up user_id=%s", user.pk)
+    return codes

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import two_factor
+from config import two_factor_views as two_factor
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,6 +17,17 @@ urlpatterns = [
     path("account/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("account/two-factor/setup/qr.svg", two_factor.qr_code, name="two_factor_qr"),
     path("account/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path(
+        "account/two-factor/verify/recovery-code/",
+        two_factor.verify_recovery,
+        name="two_factor_recovery",
+    ),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("account/two-factor/new-app/", two_factor.new_app, name="two_factor_new_app"),
     path("account/two-factor/turn-off/", two_factor.turn_off, name="two_factor_turn_off"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

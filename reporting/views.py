@@ -631,10 +631,13 @@ def _changes(figures: Mapping) -> dict:
 
 
 def _reaudit_domain_rows(drill: Drill, result: dict) -> list[dict]:
+    """A row per domain; the tool's name beside it only when the cohort spans tools."""
+    names = dict(tool_code_choices())
+    several = len({domain["tool"] for domain in result["domains"]}) > 1
     return [
         {
             "title": domain["title"],
-            "tool": domain["tool"],
+            "tool": names.get(domain["tool"], domain["tool"]) if several else "",
             "pairs": drill.cell(
                 domain["pairs"], None, **REAUDIT, domain=f"{domain['tool']}:{domain['code']}"
             ),

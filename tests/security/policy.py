@@ -446,6 +446,16 @@ PAGES: dict[str, Rule] = {
     "two_factor_setup GET": Rule("-", NONE, {**SIGNED_IN, "qa_lead": 302}),
     "two_factor_qr GET": Rule("-", NONE, {**SIGNED_IN, **{r: 404 for r in ROLES[1:]}}),
     "two_factor_verify GET": Rule("-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}}),
+    # A recovery code is asked only while a code is (no one here: 302 on); new codes need an
+    # app (only the QA lead has one; everyone else is sent to the account page).
+    "two_factor_recovery GET": Rule("-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}}),
+    "two_factor_recovery_codes GET": Rule(
+        "-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}, "qa_lead": 200}
+    ),
+    # A new app replaces the old one: only someone who has one (the QA lead) gets the page.
+    "two_factor_new_app GET": Rule(
+        "-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}, "qa_lead": 200}
+    ),
     "two_factor_turn_off GET": Rule(
         "-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}, "qa_lead": 403}
     ),

@@ -64,8 +64,8 @@ By area (by_area)
     moderations and kpi blocks above, each area or team taken as a scope of its own (so its
     targets are the audits assigned and the live moderations there). Ordered by name.
 
-Queries: nine for the whole report (from the summary or from the raw tables, source="raw"),
-including the previous month and the areas and teams, whatever the volume of data. Python
+Queries: seven for the whole report (nine from the raw tables, source="raw"), including the
+previous month and the areas and teams, whatever the volume of data. Python
 only folds the small grouped rows the database returns.
 """
 
@@ -428,22 +428,21 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     """The whole monthly report for a scope, with the previous month's headline beside it.
 
     source "summary" reads returned audits and completed moderations from the summary table
-    (reporting.trends.summary_report_rows: five queries in all, fast at national scale);
-    "raw" counts them from the audit tables (six queries). The figures are the same.
+    (reporting.trends.summary_report_rows: seven queries in all, fast at national scale);
+    "raw" counts them from the audit tables (nine queries). The figures are the same.
     """
     months = [scope.month, scope.previous_month]
     programmes = _programme_rows(scope, months)
     if source == "summary":
-        from .trends import summary_report_rows, summary_team_rows  # trends builds on this
+        from .trends import summary_report_rows  # trends builds on this module
 
-        audit_rows, moderation_rows, domain_rows, pair_rows = summary_report_rows(scope, months)
+        rows = summary_report_rows(scope, months)
+        audit_rows, moderation_rows, domain_rows, pair_rows = rows[:4]
+        team_audit_rows, team_moderation_rows = rows[4:]
     else:
         audit_rows = _audit_rows(scope, months)
         moderation_rows = _moderation_rows(scope, months)
         domain_rows, pair_rows = _domain_rows(scope), _domain_pair_rows(scope)
-    if source == "summary":
-        team_audit_rows, team_moderation_rows = summary_team_rows(scope)
-    else:
         team_audit_rows = _audit_rows(scope, [scope.month], by_team=True)
         team_moderation_rows = _moderation_rows(scope, [scope.month], by_team=True)
     current = _month_blocks(scope, scope.month, programmes, audit_rows, moderation_rows)

@@ -177,69 +177,54 @@ def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
     )
 
 
-def summary_report_rows(
-    scope: ReportScope, months: list[dt.date], by_team: bool = False
-) -> tuple[list, list, list, list]:
-    """The monthly report's audit, moderation, domain and domain pair rows (three queries).
+def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list, ...]:
+    """The monthly report's rows (five queries): audit, moderation, domain and domain pair rows
+    for `months`, then the audit and moderation rows of scope.month by team (each with a
+    "team"), for the report's by-area table.
 
     Returned audits and completed moderations come from the summary; the few audits still
     open (assigned, in progress) and moderations still open (sampled, claimed), which the
-    report counts as assigned and live, are counted from the raw tables by status. The rows
-    have the shapes of selectors._audit_rows, _moderation_rows, _domain_rows and
-    _domain_pair_rows, so the report's figures are computed by the same code either way.
-    by_team: the audit and moderation rows carry their "team" (no domain rows then).
+    report counts as assigned and live, are counted from the raw tables by status and team,
+    once for both uses. The rows have the shapes of selectors._audit_rows, _moderation_rows,
+    _domain_rows and _domain_pair_rows, so the report's figures are computed by the same code
+    either way.
     """
-    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months)
-    open_audits = Audit.objects.filter(
-        scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES
-    )
-    open_moderations = Moderation.objects.filter(
-        scope.audits("audit__"),
-        audit__month__in=months,
-        status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
-    )
-    team, audit_team, moderation_team = (
-        (("team_id",), {"team": F("case__team")}, {"team": F("audit__case__team")})
-        if by_team
-        else ((), {}, {})
-    )
-    if by_team:
-        summary = summary.filter(domain__isnull=True)
-    summary = (
-        summary.order_by()
-        .values(
-            "month",
-            "domain_id",
-            "grade",
-            "moderated_grade",
-            "escalated",
-            "moderated_escalated",
-            *team,
-        )
+    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months).order_by()
+    columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
+    by_month = summary.values(*columns).annotate(n=Sum("n"))
+    by_team = (
+        summary.filter(month=scope.month, domain__isnull=True)
+        .values(*columns, "team_id")
         .annotate(n=Sum("n"))
     )
-    open_audits = open_audits.order_by().values("month", **audit_team).annotate(n=Count("pk"))
-    open_moderations = (
-        open_moderations.order_by()
-        .values("audit__month", **moderation_team)
+    open_audits = (
+        Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
+        .order_by()
+        .values("month", team=F("case__team"))
         .annotate(n=Count("pk"))
     )
-
-    def team_of(row: dict) -> dict:
-        return {"team": row.get("team_id", row.get("team"))} if by_team else {}
-
-    audit_rows = [
+    open_moderations = (
+        Moderation.objects.filter(
+            scope.audits("audit__"),
+            audit__month__in=months,
+            status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
+        )
+        .order_by()
+        .values("audit__month", team=F("audit__case__team"))
+        .annotate(n=Count("pk"))
+    )
+    open_audit_rows = [
         {
             "month": r["month"],
             "status": "assigned",
             "overall": "",
             "escalated": False,
             "n": r["n"],
-            **team_of(r),
+            "team": r["team"],
         }
         for r in open_audits
     ]
-    moderation_rows = [
+    open_moderation_rows = [
         {
             "audit__month": r["audit__month"],
             "audit__overall": "",
@@ -248,46 +233,57 @@ def summary_report_rows(
             "escalated": False,
             "live": r["n"],
             "completed": 0,
-            **team_of(r),
+            "team": r["team"],
         }
         for r in open_moderations
     ]
+    # The report's own rows: the team rows as they are (the team key is never read there).
+    audit_rows, moderation_rows = list(open_audit_rows), list(open_moderation_rows)
     domain_rows = []
-    for row in summary:
-        n = row["n"]
+    for row in by_month:
         if row["domain_id"] is None:
-            audit_rows.append(
-                {
-                    "month": row["month"],
-                    "status": Audit.Status.SUBMITTED,
-                    "overall": row["grade"],
-                    "escalated": row["escalated"],
-                    "n": n,
-                    **team_of(row),
-                }
-            )
-            if row["moderated_grade"] is not None:
-                moderation_rows.append(
-                    {
-                        "audit__month": row["month"],
-                        "audit__overall": row["grade"],
-                        "overall": row["moderated_grade"],
-                        "audit__escalated": row["escalated"],
-                        "escalated": bool(row["moderated_escalated"]),
-                        "live": n,
-                        "completed": n,
-                        **team_of(row),
-                    }
-                )
+            _add_summary_row(row, audit_rows, moderation_rows)
         elif row["month"] == scope.month:
             domain_rows.append(row)
-    return (audit_rows, moderation_rows, *_fold_domain_rows(domain_rows))
+    team_audit_rows = [r for r in open_audit_rows if r["month"] == scope.month]
+    team_moderation_rows = [r for r in open_moderation_rows if r["audit__month"] == scope.month]
+    for row in by_team:
+        _add_summary_row(row, team_audit_rows, team_moderation_rows, team=row["team_id"])
+    return (
+        audit_rows,
+        moderation_rows,
+        *_fold_domain_rows(domain_rows),
+        team_audit_rows,
+        team_moderation_rows,
+    )
 
 
-def summary_team_rows(scope: ReportScope) -> tuple[list, list]:
-    """The month's audit and moderation rows by team, for the report's by-area table."""
-    audit_rows, moderation_rows, _, _ = summary_report_rows(scope, [scope.month], by_team=True)
-    return audit_rows, moderation_rows
+def _add_summary_row(row: dict, audit_rows: list, moderation_rows: list, **team) -> None:
+    """A summary row of overall judgements as a returned audit row (and a completed
+    moderation row when it was moderated)."""
+    audit_rows.append(
+        {
+            "month": row["month"],
+            "status": Audit.Status.SUBMITTED,
+            "overall": row["grade"],
+            "escalated": row["escalated"],
+            "n": row["n"],
+            **team,
+        }
+    )
+    if row["moderated_grade"] is not None:
+        moderation_rows.append(
+            {
+                "audit__month": row["month"],
+                "audit__overall": row["grade"],
+                "overall": row["moderated_grade"],
+                "audit__escalated": row["escalated"],
+                "escalated": bool(row["moderated_escalated"]),
+                "live": row["n"],
+                "completed": row["n"],
+                **team,
+            }
+        )
 
 
 # ---------------------------------------------------------------- trends

@@ -594,11 +594,11 @@ def test_a_team_moved_to_another_area_is_reported_there_at_once(data, db):
 
 
 def test_query_count_does_not_grow_with_the_data(data, db, django_assert_num_queries):
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         monthly_report(scope=ReportScope(month=MARCH))
     data.moderated(3, "B1", "G", "I")
     data.unmoderated(2, "A2", "RI", review="NA")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         report = monthly_report(scope=ReportScope(month=MARCH))
     assert report["audits"]["returned"] == 56
 

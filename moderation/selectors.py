@@ -11,15 +11,17 @@ from dataclasses import dataclass
 import django_filters
 from django.db.models import (
     Count,
+    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     Prefetch,
     Q,
     QuerySet,
+    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Now
+from django.utils import timezone
 
 from audits.errors import DomainError
 from audits.models import Audit, DomainGrade, Programme, User
@@ -68,7 +70,12 @@ def moderation_queue(*, user: User, filters: Mapping | None = None) -> QuerySet[
     )
     rows = _moderation_rows(open_).annotate(
         claimant=F("moderator__username"),
-        waited=ExpressionWrapper(Now() - F("created_at"), output_field=DurationField()),
+        # The application's clock, which stamped created_at, not the database's: two clocks
+        # a little apart would make a moderation sampled just now seem to have waited < 0.
+        waited=ExpressionWrapper(
+            Value(timezone.now(), output_field=DateTimeField()) - F("created_at"),
+            output_field=DurationField(),
+        ),
     )
     return _filtered(ModerationFilter, filters, rows.order_by("created_at", "pk"), user=user)
 

@@ -13,6 +13,9 @@ def navigation(request):
         items.append(("Programmes", reverse("programme_list")))
     if user.is_qa_lead or user.is_viewer or user.is_moderator:
         items.append(("All audits", reverse("audit_list")))
+    if has_any_role(user):
+        # Every action on the audits they may read, followed until done.
+        items.append(("Actions", reverse("action_list")))
     if user.is_qa_lead or user.is_moderator:
         items.append(("Moderation", reverse("moderation:queue")))
     if user.is_qa_lead or user.is_viewer or user.is_moderator:

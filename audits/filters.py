@@ -431,15 +431,100 @@ class ProgrammeFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
+DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-11-30."
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_SCHEMA = {"type": "string", "format": "date", "example": "2026-11-30"}
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+OWNER_MAX = 120  # Action.owner's max_length: a longer text cannot be part of one
+
+
+class IsoDateFormField(forms.DateField):
+    """A day as YYYY-MM-DD only (what the schema's format: date means); 30/11/2026 is refused
+    rather than read one of two ways."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": DATE_MESSAGE}
+
+    def to_python(self, value):
+        # strptime would also take 2026-1-5, which is not a date in the schema's sense.
+        if isinstance(value, str) and value.strip() and not ISO_DATE.fullmatch(value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field(DATE_SCHEMA)
+class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateFormField
+
+
+def documented(schema: dict, filter_: django_filters.Filter) -> django_filters.Filter:
+    """The filter with its schema, described by its help text (a schema given by hand
+    otherwise leaves the parameter without a description)."""
+    return extend_schema_field({**schema, "description": filter_.extra["help_text"]})(filter_)
+
+
 class ActionFilter(django_filters.FilterSet):
-    audit = IntegerFilter(field_name="audit", min_value=1, help_text="Audit id.")
-    status = django_filters.ChoiceFilter(choices=Action.Status.choices)
-    overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue")
+    audit = documented(
+        ID_SCHEMA, IntegerFilter(field_name="audit", min_value=1, help_text="Audit id.")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Action.Status.choices, label="Status", empty_label="Open or done"
+    )
+    overdue = StrictBooleanFilter(
+        method="filter_overdue", label="Overdue", help_text="Open and due before today."
+    )
+    service_area = documented(
+        ID_SCHEMA,
+        django_filters.ModelChoiceFilter(
+            field_name="audit__case__team__service_area",
+            queryset=ServiceArea.objects.all(),
+            label="Service area",
+            help_text="Service area id: the area of the audited case's team.",
+        ),
+    )
+    team = documented(
+        ID_SCHEMA,
+        django_filters.ModelChoiceFilter(
+            field_name="audit__case__team",
+            queryset=Team.objects.select_related("service_area"),
+            label="Team",
+            help_text="Team id: the audited case's team.",
+        ),
+    )
+    owner = documented(
+        {"type": "string", "minLength": 1, "maxLength": OWNER_MAX},
+        django_filters.CharFilter(
+            field_name="owner",
+            lookup_expr="icontains",
+            max_length=OWNER_MAX,
+            label="Owner contains",
+            help_text="Part of the owner (a role or member of staff), in any case.",
+        ),
+    )
+    month = documented(
+        MONTH_SCHEMA,
+        MonthFilter(
+            field_name="audit__month", label="Audit month", help_text="The audit's month, YYYY-MM."
+        ),
+    )
+    due_before = documented(
+        DATE_SCHEMA,
+        IsoDateFilter(
+            field_name="due_date",
+            lookup_expr="lt",
+            label="Due before",
+            help_text="Due before this day (YYYY-MM-DD), not on it.",
+        ),
+    )
 
     class Meta:
         model = Action
         fields: list[str] = []
 
     def filter_overdue(self, queryset, name, value: bool):
-        overdue = {"status": Action.Status.OPEN, "due_date__lt": timezone.localdate()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+        return queryset.filter(action_overdue()) if value else queryset.exclude(action_overdue())
+
+
+def action_overdue() -> Q:
+    """Open and past its due date, as of today: the one definition of an overdue action."""
+    return Q(status=Action.Status.OPEN, due_date__lt=timezone.localdate())

@@ -12,12 +12,29 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Case as DbCase
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from . import permissions
 from .errors import DomainError
-from .filters import ActionFilter, AuditFilter, CaseFilter, ProgrammeFilter, TeamFilter
+from .filters import (
+    ActionFilter,
+    AuditFilter,
+    CaseFilter,
+    ProgrammeFilter,
+    TeamFilter,
+    action_overdue,
+)
 from .models import (
     Action,
     Audit,
@@ -146,11 +163,42 @@ def programme_get(*, programme_id: int) -> Programme | None:
     return Programme.objects.select_related("tool").filter(pk=programme_id).first()
 
 
-def action_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Action]:
-    """Actions on audits the user may read, filtered by audit, status or overdue."""
+# Open ones first, soonest due (so the overdue) at the top; then done ones, the most recently
+# completed first. The unique pk last keeps pages from overlapping.
+ACTION_ORDER = (
+    DbCase(When(status=Action.Status.DONE, then=Value(1)), default=Value(0)).asc(),
+    DbCase(When(status=Action.Status.OPEN, then=F("due_date"))).asc(),
+    F("completed_at").desc(nulls_last=True),
+    F("due_date").asc(),
+    F("pk").asc(),
+)
+
+
+def _action_rows(user: User) -> QuerySet[Action]:
     actions = Action.objects.filter(audit__in=permissions.audits_visible_to(user))
-    actions = actions.select_related("audit__case").order_by("due_date", "pk")
-    return _filtered(ActionFilter, filters, actions)
+    return actions.select_related("audit__case__team__service_area").order_by(*ACTION_ORDER)
+
+
+def action_filter_for_user(*, user: User, data: Mapping | None) -> ActionFilter:
+    """A bound ActionFilter over the actions the user may read (no data: every one). Check
+    `.is_valid()`, then list `.qs`; `.form` shows the filters and their errors."""
+    return ActionFilter(data=data or {}, queryset=_action_rows(user))
+
+
+def action_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Action]:
+    """Actions on audits the user may read, filtered by ActionFilter fields (audit, status,
+    overdue, service_area, team, owner, month, due_before); DomainError on invalid filters.
+    Open first by due date, then done, the latest completed first."""
+    return _filtered(ActionFilter, filters, _action_rows(user))
+
+
+def action_counts(*, actions: QuerySet[Action]) -> dict[str, int]:
+    """Open (of which overdue, as of today) and done among these actions, in one query."""
+    return actions.aggregate(
+        open=Count("pk", filter=Q(status=Action.Status.OPEN)),
+        overdue=Count("pk", filter=action_overdue()),
+        done=Count("pk", filter=Q(status=Action.Status.DONE)),
+    )
 
 
 def audits_of_auditor(*, user: User) -> QuerySet[Audit]:

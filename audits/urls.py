@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import access_views, views
+from . import access_views, action_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("audits/<int:audit_id>/edit/", views.audit_edit, name="audit_edit"),
     path("audits/<int:audit_id>/actions/", views.action_add, name="action_add"),
     path("audits/<int:audit_id>/reaudit/", views.audit_reaudit, name="audit_reaudit"),
+    path("actions/", action_views.action_list, name="action_list"),
+    path("actions/download.csv", action_views.action_list_csv, name="action_list_csv"),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
     path("import/", views.import_audits, name="import_audits"),
     path("cases/access/", access_views.case_access, name="case_access"),

@@ -169,6 +169,10 @@ ESCALATION_RESPONSE_DAYS = int(os.environ.get("ESCALATION_RESPONSE_DAYS", "10"))
 AUDIT_DUE_SOON_DAYS = 3
 ESCALATION_REMINDER_DAYS = 2
 
+# The empty choice of every filter's select on the list and report pages ("---------" by
+# default, which reads as a glitch to the people using them).
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

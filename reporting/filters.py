@@ -23,7 +23,10 @@ class ReportFilter(django_filters.FilterSet):
     )
     tool = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ChoiceFilter(
-            field_name="tool__code", choices=tool_code_choices, help_text="Tool code."
+            field_name="tool__code",
+            choices=tool_code_choices,
+            help_text="Tool code.",
+            empty_label="All tools",
         )
     )
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from audits.errors import DomainError
 from audits.filters import format_month, parse_month, tool_code_choices
 from audits.models import Audit, Programme, ServiceArea
+from audits.services import months_before
 
 from . import charts, permissions, selectors, trends
 from .exports import GRADE_NAMES
@@ -406,6 +407,14 @@ def _range_filters(request):
     data = request.GET.copy()
     if not data.get("month_to") and not data.get("month"):
         data["month_to"] = format_month(_latest_programme_month())
+    if not data.get("month_from"):
+        # Shown in the form as the range it is: the 12 months to the last one.
+        try:
+            last = parse_month(data.get("month_to") or data.get("month"))
+        except ValueError:
+            pass  # the filter reports the bad month
+        else:
+            data["month_from"] = format_month(months_before(last, 11))
     form = trends.RangeReportFilter(data=data, queryset=Audit.objects.none()).form
     del form.fields["month"]  # the range says it all on this page
     form.fields["month_from"].label = "From month"

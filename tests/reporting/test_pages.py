@@ -288,6 +288,18 @@ def test_trends_page_draws_charts_with_their_data_tables(data, client):
         assert listed(client, href) == figure, href
 
 
+def test_range_pages_show_the_range_they_report_and_plain_empty_choices(data, client):
+    client.force_login(data.qa_lead)
+    for path in ("/reports/trends/", "/reports/reaudits/"):
+        html = client.get(path, {"month_to": "2019-03"}).content.decode()
+        # The default first month, 11 months before the last, is in the form, not left blank.
+        assert re.search(r'name="month_from"[^>]*value="2018-04"', html), path
+        assert re.search(r'<option value=""[^>]*>All tools</option>', html), path
+        assert "---------" not in html, path
+    audits = client.get("/audits/").content.decode()
+    assert re.search(r'<option value=""[^>]*>Any</option>', audits) and "---------" not in audits
+
+
 def test_trends_page_refuses_a_bad_range_with_an_error_summary(data, client):
     client.force_login(data.qa_lead)
     response = client.get("/reports/trends/", {"month_from": "2019-04", "month_to": "2019-03"})

@@ -434,6 +434,15 @@ PAGE_EVERY_ROLE = {**SIGNED_IN, "no_role": 403}
 PAGE_QA_LEAD = {"anonymous": LOGIN, **{r: 403 for r in ROLES[1:]}, "qa_lead": 200}
 PAGE_MODERATORS_AND_QA = {**PAGE_QA_LEAD, "moderator": 200, "other_moderator": 200}
 PAGE_REPORT_READ = page(REPORT_READ)
+# The actions each role reads (ACTION_READ's 200s), for the pages that list them.
+ACTION_ROWS = {
+    "auditor": ("own/*", "same_team/submitted"),
+    "moderator": ("*/submitted",),
+    "other_moderator": ("*/submitted",),
+    "viewer": ("own/*", "same_team/*", "other_team/*"),
+    "other_viewer": ("other_area/*",),
+    "qa_lead": ("*",),
+}
 # A programme page for the QA lead: anyone else with a role is refused; no role, no such page.
 PAGE_PROGRAMME_QA = {**PAGE_QA_LEAD, "no_role": 404}
 
@@ -500,6 +509,12 @@ PAGES: dict[str, Rule] = {
     ),
     "action_status POST": Rule(
         "actions", ALL_ACTIONS, page_write(API["actions_partial_update"].expect, no_role=404)
+    ),
+    # Every signed-in person gets the Actions page and its CSV, listing only the actions on
+    # the audits they read (as the API's actions list); no role, no rows.
+    "action_list GET": Rule("actions", NONE, SIGNED_IN, row_objects=ALL_ACTIONS, rows=ACTION_ROWS),
+    "action_list_csv GET": Rule(
+        "actions", NONE, SIGNED_IN, row_objects=ALL_ACTIONS, rows=ACTION_ROWS
     ),
     "import_audits GET": Rule("-", NONE, PAGE_QA_LEAD),
     "case_access GET": Rule("-", NONE, PAGE_QA_LEAD),

@@ -24,13 +24,27 @@ from .demo_moderation import (
     demo_heads_of_service,
     demo_moderate_history,
     demo_moderation_queue,
+    demo_moment,
     demo_staff_activate,
     shifted,
 )
 from .importer import ImportResult, audits_import
-from .models import GRADE_RANK, Audit, AuditTool, Case, Programme, Role, ServiceArea, Team, User
+from .models import (
+    GRADE_RANK,
+    Action,
+    Audit,
+    AuditTool,
+    Case,
+    Programme,
+    Role,
+    ServiceArea,
+    Team,
+    User,
+)
 from .services import (
     AuditContent,
+    action_create,
+    action_status_set,
     audit_create,
     audit_reaudit_start,
     audit_save_draft,
@@ -183,6 +197,19 @@ CURRENT_RETURNS = 12  # audits already returned this month, so the moderation qu
 # whether practice changed (the re-audits report).
 REAUDITS = 8
 REAUDIT_MONTHS_BACK = 6
+# Actions from the last months' audits, followed until done: most older ones are done, some
+# are overdue, the newest are still open (the Actions page).
+ACTION_MONTHS = 4
+ACTIONS = (
+    ("Update the child's plan with owners and dates for every action.", "Social worker"),
+    ("Hold a supervision on the case and record the decisions.", "Team manager"),
+    ("See the child alone and record their wishes and feelings.", "Social worker"),
+    ("Share the assessment with the school and the health visitor.", "Social worker"),
+    ("Review the chronology and add the significant events.", "Social worker"),
+    ("Convene a strategy discussion about the new concerns.", "Team manager"),
+    ("Ask the IRO to review the plan before the next review.", "Team manager"),
+    ("Complete the direct work with the child's brother.", "Family support worker"),
+)
 RANK_GRADE = {rank: grade for grade, rank in GRADE_RANK.items()}
 # How often a domain that allows N/A does not apply to the case.
 NA_CHANCE = {"earlier_intervention": 0.25, "review": 0.15, "impact_family": 0.08}
@@ -611,6 +638,38 @@ def _reaudit_cohort(rng: random.Random, programme: Programme, history: list[dt.d
     return done
 
 
+def _demo_actions(rng: random.Random, history: list[dt.date], today: dt.date) -> int:
+    """Actions on the last months' RI and Inadequate audits (and a few Good ones), added by
+    their auditors; those long past their due date mostly done. Returns how many."""
+    audits = (
+        Audit.objects.filter(
+            month__in=history[-ACTION_MONTHS:],
+            status=Audit.Status.SUBMITTED,
+            re_audit_of__isnull=True,
+        )
+        .select_related("auditor")
+        .order_by("pk")
+    )
+    made = 0
+    for audit in audits:
+        if audit.overall == "G" and rng.random() > 0.15 or audit.overall == "O":
+            continue
+        start = audit.month + dt.timedelta(days=rng.randint(10, 27))
+        for description, owner in rng.sample(ACTIONS, rng.randint(1, 2)):
+            due = start + dt.timedelta(days=rng.choice([14, 21, 28, 42, 56]))
+            action = action_create(
+                audit=audit, actor=audit.auditor, description=description, owner=owner, due_date=due
+            )
+            made += 1
+            if due < today - dt.timedelta(days=7) and rng.random() < 0.75:
+                done = action_status_set(action=action, actor=audit.auditor, status="done")
+                finished = due - dt.timedelta(days=rng.randint(-6, 10))
+                Action.objects.filter(pk=done.pk).update(
+                    completed_at=demo_moment(finished, timezone.now())
+                )
+    return made
+
+
 def demo_is_seeded() -> bool:
     return User.objects.filter(username=DEMO_QA_LEAD).exists()
 
@@ -663,6 +722,7 @@ def demo_seed(
     assigned, programme = _current_month(rng, organisation, today, qa_lead, auditor)
     # Its own generator, like the moderation's: the draws above stay as they were.
     _reaudit_cohort(random.Random(f"{seed}-reaudit"), programme, history_months(today, months))
+    _demo_actions(random.Random(f"{seed}-actions"), history_months(today, months), today)
     waiting = demo_moderation_queue(
         seed=seed, programme=programme, qa_lead=qa_lead, moderator=moderator
     )

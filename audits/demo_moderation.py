@@ -163,7 +163,8 @@ def _content(rng, audit: Audit, force_escalation: bool) -> ModerationContent:
     )
 
 
-def _moment(day: dt.date, now: dt.datetime) -> dt.datetime:
+def demo_moment(day: dt.date, now: dt.datetime) -> dt.datetime:
+    """10 a.m. on the day, or now if that is still to come."""
     return min(now, timezone.make_aware(dt.datetime.combine(day, dt.time(10))))
 
 
@@ -185,7 +186,7 @@ def _backdate(rng, done: Moderation, now: dt.datetime) -> Moderation:
     Only the demo does this, on rows it has just written, and only the dates.
     """
     submitted = timezone.localdate(done.audit.submitted_at)
-    completed = _moment(submitted + dt.timedelta(days=rng.randint(3, 20)), now)
+    completed = demo_moment(submitted + dt.timedelta(days=rng.randint(3, 20)), now)
     Moderation.objects.filter(pk=done.pk).update(
         created_at=min(now, completed - dt.timedelta(days=2)),
         claimed_at=min(now, completed - dt.timedelta(days=1)),
@@ -259,7 +260,7 @@ def demo_moderate_history(
             _follow_up(rng, done, programme.month in recent, force, heads, viewer, now)
             result.escalations += int(done.escalated)
         SampleDraw.objects.filter(pk=draw.pk).update(
-            drawn_at=_moment(programme.month + dt.timedelta(days=35), now)
+            drawn_at=demo_moment(programme.month + dt.timedelta(days=35), now)
         )
     return result
 
@@ -291,13 +292,13 @@ def _follow_up(rng, done: Moderation, recent: bool, keep_open: bool, heads, view
             actor=head, escalation=escalation, response=rng.choice(RESPONSES)
         )
         Escalation.objects.filter(pk=closed.pk).update(
-            responded_at=_moment(completed + dt.timedelta(days=rng.randint(2, 9)), now)
+            responded_at=demo_moment(completed + dt.timedelta(days=rng.randint(2, 9)), now)
         )
     demo_auditor_waits = recent and auditor.username == "demo.auditor"
     if not demo_auditor_waits and rng.random() < (0.6 if recent else 0.92):
         moderation_acknowledge(actor=auditor, moderation=done)
         Moderation.objects.filter(pk=done.pk).update(
-            acknowledged_at=_moment(completed + dt.timedelta(days=rng.randint(1, 6)), now)
+            acknowledged_at=demo_moment(completed + dt.timedelta(days=rng.randint(1, 6)), now)
         )
 
 

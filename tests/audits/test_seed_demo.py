@@ -20,7 +20,16 @@ from audits.demo import (
     history_months,
     history_rows,
 )
-from audits.models import GRADE_RANK, Audit, Case, Programme, ServiceArea, Team, User
+from audits.models import (
+    GRADE_RANK,
+    Action,
+    Audit,
+    Case,
+    Programme,
+    ServiceArea,
+    Team,
+    User,
+)
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from tests.factories import ServiceAreaFactory
 
@@ -154,6 +163,21 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
         assert reaudit.auditor.team_id == reaudit.case.team_id
         improved += GRADE_RANK[reaudit.overall] > GRADE_RANK[first.overall]
     assert improved > reaudits.count() / 2
+
+    # Actions followed until done: most of the older ones done, some overdue in the demo head
+    # of service's areas, the newest still open; the demo auditor has actions of their own.
+    today = timezone.localdate()
+    actions = Action.objects.all()
+    assert actions.count() > 50
+    done = actions.filter(status="done")
+    assert done.count() > actions.count() / 3
+    assert not done.filter(completed_at=None).exists()
+    assert not done.filter(completed_at__gt=timezone.now()).exists()
+    overdue = actions.filter(status="open", due_date__lt=today)
+    assert overdue.filter(audit__case__team__service_area__in=viewer.service_areas.all()).exists()
+    assert actions.filter(status="open", due_date__gte=today).exists()
+    assert actions.filter(audit__auditor=auditor).exists()
+    assert not actions.filter(audit__status__in=["assigned", "in_progress"]).exists()
 
     output = out.getvalue()
     for username in ("demo.auditor", "demo.moderator", "demo.viewer", "demo.qalead"):

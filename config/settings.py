@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.remind_escalation_responses_due",
         "schedule": crontab(hour=7, minute=15),
     },
+    # Closing the loop: each auditor's overdue actions, once a week on Monday morning.
+    "actions-overdue": {
+        "task": "moderation.tasks.remind_actions_overdue",
+        "schedule": crontab(day_of_week=1, hour=7, minute=30),
+    },
     # The previous month's report, published as a draft snapshot on the 5th at 06:00.
     "publish-previous-month-report": {
         "task": "reporting.tasks.publish_previous_month",

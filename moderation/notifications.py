@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import Audit, Role, User
+from audits.models import Action, Audit, Role, User
 
 from .models import Escalation, Moderation, SentNotification
 
@@ -174,4 +174,40 @@ def escalation_responses_due_send(*, today: dt.date | None = None) -> int:
                 f"({escalation.due_date:%-d %B %Y}):\n{_link(escalation.get_absolute_url())}\n",
                 _heads_of_service(escalation.audit),
             )
+    return sent
+
+
+def actions_overdue_send(*, today: dt.date | None = None) -> int:
+    """Remind each auditor, once a week, of the open actions on their audits that are past
+    their due date: the case references and due dates, and a link to the Actions page. The
+    actions' wording stays behind sign-in, as grades and evidence do."""
+    today = today or timezone.localdate()
+    week = today - dt.timedelta(days=today.weekday())  # its Monday: one e-mail a week
+    overdue = (
+        Action.objects.filter(
+            status=Action.Status.OPEN,
+            due_date__lt=today,
+            audit__auditor__is_active=True,
+        )
+        .select_related("audit__case", "audit__auditor")
+        .order_by("audit__auditor_id", "due_date", "pk")
+    )
+    by_auditor: dict[int, list[Action]] = {}
+    for action in overdue:
+        by_auditor.setdefault(action.audit.auditor_id, []).append(action)
+    link = _link(reverse("action_list") + "?overdue=true")
+    sent = 0
+    for auditor_id, actions in by_auditor.items():
+        if not _first_time("actions_overdue", auditor_id, week):
+            continue
+        lines = "".join(
+            f"- case {a.audit.case.reference}, due {a.due_date:%-d %B %Y}\n" for a in actions
+        )
+        count = len(actions)
+        sent += _send(
+            f"{count} overdue action{'s' if count != 1 else ''} on your audits",
+            f"These actions on your audits are past their due date:\n{lines}\n"
+            f"Follow them up, and mark them done when they are:\n{link}\n",
+            [actions[0].audit.auditor.email],
+        )
     return sent

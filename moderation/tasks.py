@@ -36,3 +36,8 @@ def remind_audits_due_soon() -> int:
 @shared_task
 def remind_escalation_responses_due() -> int:
     return notifications.escalation_responses_due_send()
+
+
+@shared_task
+def remind_actions_overdue() -> int:
+    return notifications.actions_overdue_send()

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
     complete_content,
     moderation_content,
+    submitted_audit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -291,9 +292,68 @@ def test_every_beat_schedule_entry_names_a_registered_task():
         assert entry["task"] in app.tasks, f"{entry['task']} is not a registered task"
     names = {entry["task"] for entry in schedule.values()}
     assert names == {
+        "moderation.tasks.remind_actions_overdue",
         "moderation.tasks.remind_audits_due_soon",
         "moderation.tasks.remind_escalation_responses_due",
         "moderation.tasks.send_unsent_notifications",
         "reporting.tasks.publish_previous_month",
         "reporting.tasks.resend_unsent_snapshots",
     }
+
+
+# ---------------------------------------------------------------- overdue actions
+
+
+def test_auditors_are_reminded_weekly_of_their_overdue_actions(
+    auditor, same_team_auditor, team, mailoutbox
+):
+    from audits.services import action_create, action_status_set
+
+    monday = dt.date(2026, 11, 23)
+    audit = submitted_audit(auditor=auditor, case__team=team)
+    other = submitted_audit(auditor=same_team_auditor, case__team=team)
+    secret = "Speak to the child's father about the injury."
+
+    def action(on, due, description=secret):
+        return action_create(
+            audit=on, actor=on.auditor, description=description, owner="Social worker", due_date=due
+        )
+
+    action(audit, dt.date(2026, 11, 10))
+    action(audit, dt.date(2026, 11, 20))
+    action(audit, dt.date(2026, 11, 30))  # not due yet
+    done = action(audit, dt.date(2026, 11, 1))
+    action_status_set(action=done, actor=auditor, status="done")
+    action(other, dt.date(2026, 11, 22))
+
+    assert notifications.actions_overdue_send(today=monday) == 2
+    # The rest of the week: nothing more; the next Monday: again, as they are still open.
+    assert notifications.actions_overdue_send(today=monday + dt.timedelta(days=3)) == 0
+    assert len(mailoutbox) == 2
+    mine = next(m for m in mailoutbox if m.to == [auditor.email])
+    assert mine.subject == "2 overdue actions on your audits"
+    assert mine.body.count(audit.case.reference) == 2
+    assert "10 November 2026" in mine.body and "30 November" not in mine.body
+    assert "/actions/?overdue=true" in mine.body and settings.SITE_URL in mine.body
+    assert secret not in f"{mine.subject}\n{mine.body}"
+    theirs = next(m for m in mailoutbox if m.to == [same_team_auditor.email])
+    assert theirs.subject == "1 overdue action on your audits"
+    assert audit.case.reference not in theirs.body
+
+    assert notifications.actions_overdue_send(today=monday + dt.timedelta(days=7)) == 2
+
+
+def test_the_overdue_actions_beat_task_sends_once_however_often_it_runs(auditor, team, mailoutbox):
+    from audits.services import action_create
+
+    audit = submitted_audit(auditor=auditor, case__team=team)
+    action_create(
+        audit=audit,
+        actor=auditor,
+        description="Update the plan.",
+        owner="Social worker",
+        due_date=timezone.localdate() - dt.timedelta(days=1),
+    )
+    assert tasks.remind_actions_overdue() == 1
+    assert tasks.remind_actions_overdue() == 0
+    assert len(mailoutbox) == 1

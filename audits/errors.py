@@ -19,6 +19,21 @@ class DomainError(Exception):
         self.field_errors = field_errors or {}
 
 
+def add_service_errors(
+    form, error: DomainError, *, fallback: str | None = None, renamed: dict | None = None
+) -> None:
+    """Put a DomainError's messages on a page's form: each on its field, the rest at the top.
+
+    fallback: the field a message without field errors belongs to (else the form's top);
+    renamed: the service's field names that the form calls something else.
+    """
+    renamed = renamed or {}
+    for name, messages in (error.field_errors or {fallback or "__all__": [error.message]}).items():
+        name = renamed.get(name, name)
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+
+
 class TransitionNotAllowed(DomainError):
     """The object is not in a state that allows this change."""
 

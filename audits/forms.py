@@ -109,11 +109,6 @@ class AuditForm(forms.Form):
             },
         )
 
-    def add_service_errors(self, field_errors: dict[str, list[str]]) -> None:
-        for name, messages in field_errors.items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
-
 
 class ActionForm(forms.Form):
     description = forms.CharField(

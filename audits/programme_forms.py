@@ -71,11 +71,6 @@ class ProgrammeEditForm(forms.Form):
             raise forms.ValidationError("Enter a due date after 1 January 2000.")
         return due
 
-    def add_service_errors(self, field_errors: dict[str, list[str]], message: str) -> None:
-        for name, messages in (field_errors or {"__all__": [message]}).items():
-            for text in messages:
-                self.add_error(name if name in self.fields else None, text)
-
 
 class ProgrammeCreateForm(ProgrammeEditForm):
     """Opening a month's programme also fixes its month and tool."""
@@ -166,10 +161,3 @@ class AddCaseForm(forms.Form):
     def __init__(self, *args, auditors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["auditor"].queryset = auditors
-
-    def add_service_errors(self, field_errors: dict[str, list[str]], message: str) -> None:
-        renamed = {"case": "reference"}
-        for name, messages in (field_errors or {"__all__": [message]}).items():
-            name = renamed.get(name, name)
-            for text in messages:
-                self.add_error(name if name in self.fields else None, text)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import sampling, selectors, services
-from .errors import DomainError
+from .errors import DomainError, add_service_errors
 from .models import Programme
 from .permissions import (
     audits_visible_to,
@@ -51,7 +51,7 @@ def programme_create(request):
         try:
             programme = services.programme_create(actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            form.add_service_errors(error.field_errors, error.message)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Programme for {programme.month:%B %Y} opened.")
             return redirect("programme_detail", programme_id=programme.pk)
@@ -73,7 +73,7 @@ def programme_edit(request, programme_id: int):
         try:
             services.programme_update(programme=programme, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            form.add_service_errors(error.field_errors, error.message)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Programme updated.")
             return redirect("programme_detail", programme_id=programme.pk)
@@ -109,7 +109,7 @@ def programme_add_case(request, programme_id: int):
                     assignments=[(case, data["auditor"], data["resample_reason"])],
                 )
             except DomainError as error:
-                form.add_service_errors(error.field_errors, error.message)
+                add_service_errors(form, error, renamed={"case": "reference"})
             else:
                 auditor = data["auditor"]
                 messages.success(

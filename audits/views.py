@@ -15,7 +15,7 @@ from moderation.permissions import moderations_visible_to
 from moderation.selectors import rework_request
 
 from . import selectors, services
-from .errors import DATABASE_UNAVAILABLE, DomainError
+from .errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
 from .forms import ActionForm, AuditForm
 from .import_views import import_audits  # noqa: F401  (the QA lead's upload page)
 from .models import Audit
@@ -134,13 +134,13 @@ def audit_edit(request, audit_id: int):
             messages.success(request, "Draft saved. You can come back to it later.")
             return redirect("audit_edit", audit_id=audit.pk)
         except DomainError as error:
-            form.add_service_errors(error.field_errors or {"__all__": [error.message]})
+            add_service_errors(form, error)
         except (OperationalError, InterfaceError) as error:
             # The connection dropped mid-save: the transaction rolled back as a whole, so the
             # draft is as last saved. Show the form again with what they typed, not a 500.
             # (The log names the audit and the error type only: no content of the audit.)
             logger.warning("Database unavailable saving audit %s: %s", audit.pk, type(error))
-            form.add_service_errors({"__all__": [DATABASE_UNAVAILABLE]})
+            form.add_error(None, DATABASE_UNAVAILABLE)
             unavailable = True
     return render(
         request,

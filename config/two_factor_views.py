@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from audits.errors import DomainError
+from audits.errors import DomainError, add_service_errors
 from audits.models import RECOVERY_CODE_COUNT, RecoveryCodeDevice
 
 from .two_factor import (
@@ -302,9 +302,7 @@ def new_app(request):
                 code=form.cleaned_data["code"],
             )
         except DomainError as error:
-            for field, errors in (error.field_errors or {"code": [error.message]}).items():
-                for message in errors:
-                    form.add_error(field, message)
+            add_service_errors(form, error, fallback="code")
         else:
             messages.success(
                 request,

@@ -10,17 +10,6 @@ from .sampling import SampleRules
 from .services import ModerationContent
 
 
-def add_service_errors(form: forms.Form, error, *, fallback: str | None = None) -> None:
-    """Put a DomainError's messages on the form: each on its field, the rest at the top.
-
-    fallback: the field a message without field errors belongs to (else the form's top).
-    """
-    field_errors = error.field_errors or {fallback or "__all__": [error.message]}
-    for name, messages in field_errors.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
-
-
 class ProgrammeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         theme = f": {obj.theme}" if obj.theme else ""

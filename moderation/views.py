@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audits import services as audit_services
-from audits.errors import DomainError
+from audits.errors import DomainError, add_service_errors
 from audits.models import Audit, DomainGrade
 from audits.permissions import audits_visible_to, has_any_role, programme_for_user
 from audits.selectors import percent
@@ -31,7 +31,6 @@ from .forms import (
     RemoveFromSampleForm,
     ReworkForm,
     SampleDrawForm,
-    add_service_errors,
 )
 from .models import Escalation, ModeratedGrade, Moderation, grade_shift
 

@@ -111,6 +111,16 @@ class ReportScope:
     def previous_month(self) -> dt.date:
         return months_before(self.month, 1)
 
+    def filters_out(self) -> dict:
+        """The filters as a report's JSON states them (ids; None for "every")."""
+        return {
+            "service_areas": list(self.service_area_ids)
+            if self.service_area_ids is not None
+            else None,
+            "team": self.team_id,
+            "tool": self.tool_code or None,
+        }
+
     def audits(self, prefix: str = "") -> Q:
         """The filters (not the month) as a condition on Audit, reached through `prefix`."""
         condition = Q()
@@ -450,13 +460,7 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     domains = _domains(scope, programmes, domain_rows, pair_rows, _domain_catalogue())
     return {
         **current,
-        "filters": {
-            "service_areas": list(scope.service_area_ids)
-            if scope.service_area_ids is not None
-            else None,
-            "team": scope.team_id,
-            "tool": scope.tool_code or None,
-        },
+        "filters": scope.filters_out(),
         "domains": domains,
         "by_area": _by_area(scope, team_audit_rows, team_moderation_rows),
         "previous_month": previous,

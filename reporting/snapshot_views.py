@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from audits.errors import DomainError
+from audits.errors import DomainError, add_service_errors
 from audits.filters import MonthFormField, format_month
 from audits.services import months_before
 
@@ -133,11 +133,7 @@ def snapshot_publish(request):
     try:
         snapshot = services.snapshot_request(month=form.cleaned_data["month"], actor=request.user)
     except DomainError as error:
-        for field, errors in error.field_errors.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-        if not error.field_errors:
-            form.add_error(None, error.message)
+        add_service_errors(form, error)
         return _snapshot_list_page(request, form=form, status=400)
     snapshot.refresh_from_db(fields=["status", "error"])
     name = f"The {snapshot.month:%B %Y} report, version {snapshot.version},"

@@ -124,13 +124,7 @@ def _filters_out(scope: ReportScope, months: list[dt.date]) -> dict:
     return {
         "month_from": format_month(months[0]),
         "month_to": format_month(months[-1]),
-        "filters": {
-            "service_areas": list(scope.service_area_ids)
-            if scope.service_area_ids is not None
-            else None,
-            "team": scope.team_id,
-            "tool": scope.tool_code or None,
-        },
+        "filters": scope.filters_out(),
     }
 
 

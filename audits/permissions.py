@@ -4,7 +4,7 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .models import Action, Audit, Case, Programme, User
@@ -20,7 +20,18 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
     if not _is_staff_member(user):
         return audits.none()
     if user.is_qa_lead:
-        return audits
+        visible = Q()
+    else:
+        visible = _visible_by_role(user)
+    hidden = blind_hidden_from(user)
+    if hidden is not None:
+        # After every branch: a moderator who is also an auditor, a line manager, a head of
+        # service or a QA lead reads no blind-pending audit through any of those roles.
+        visible &= ~hidden
+    return audits.filter(visible)
+
+
+def _visible_by_role(user: User) -> Q:
     submitted = Q(status__in=Audit.LOCKED_STATUSES)
     # A line manager follows the submitted audits (and their moderation) of their managers.
     visible = submitted & Q(auditor__line_manager=user)
@@ -31,21 +42,44 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
                 Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id)
             )
     if user.is_moderator:
-        visible |= submitted & ~Q(pk__in=_blind_pending())
+        visible |= submitted
     if user.is_viewer:
         visible |= Q(case__team__service_area__in=user.service_areas.all())
-    return audits.filter(visible)
+    return visible
 
 
-def _blind_pending():
-    """Audits waiting for blind moderation: moderators must not read the auditor's grades
-    until they have graded and revealed (the moderation form shows them after that)."""
-    blind = Q(tool__blind_moderation=True) | Q(programme__blind_moderation=True)
-    return Audit.objects.filter(
-        blind,
-        moderations__status__in=["sampled", "claimed"],
+def blind_pending_audits() -> QuerySet[Audit]:
+    """Audits whose auditor's grades no moderator may read yet: the blind rule, written once.
+
+    A moderation is blind when its tool, its programme or the moderation itself says so, and
+    pending while it waits or is claimed and the moderator has not yet graded and revealed.
+    Every audit of the same case in the same month is pending with it: a submission returned
+    for rework (revision 1) carries the same grades as the revision being moderated.
+    """
+    pending = Audit.objects.filter(
+        Q(tool__blind_moderation=True)
+        | Q(programme__blind_moderation=True)
+        | Q(moderations__blind=True),
+        moderations__status__in=("sampled", "claimed"),
         moderations__revealed_at__isnull=True,
-    ).values("pk")
+    )
+    return Audit.objects.filter(
+        Exists(pending.filter(case_id=OuterRef("case_id"), month=OuterRef("month")))
+    )
+
+
+def blind_hidden_from(user: User, prefix: str = "") -> Q | None:
+    """The audits (reached through `prefix`) this user may not read because of blind
+    moderation, or None when nothing is hidden from them.
+
+    Hidden from everyone who may moderate, whatever other roles they hold; an auditor who is
+    also a moderator still reads their own audits (nobody moderates an audit they wrote).
+    """
+    if not (_is_staff_member(user) and user.is_moderator):
+        return None
+    return Q(**{f"{prefix}pk__in": blind_pending_audits().values("pk")}) & ~Q(
+        **{f"{prefix}auditor": user}
+    )
 
 
 def audit_write_allowed(*, user: User, audit: Audit) -> bool:

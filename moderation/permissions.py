@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from audits.models import Audit, Programme, User
-from audits.permissions import _blind_pending, _is_staff_member, audits_visible_to
+from audits.permissions import _is_staff_member, audits_visible_to, blind_pending_audits
 
 from .models import Escalation, Moderation
 
@@ -114,7 +114,7 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     if user.is_moderator:
         # While a blind moderation is pending, an auditor's escalation would give away their
         # judgement (an escalation means Inadequate): moderators see it once they have graded.
-        hidden = Q(audit__in=_blind_pending(), raised_by_role=Escalation.RaisedBy.AUDITOR)
+        hidden = Q(audit__in=blind_pending_audits().values("pk"), raised_by_role=Escalation.RaisedBy.AUDITOR)
         visible = escalations.exclude(hidden)
         if user.is_viewer:
             visible = visible | escalations.filter(audit__in=audits_visible_to(user))

@@ -19,10 +19,7 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
     audits = Audit.objects.all()
     if not _is_staff_member(user):
         return audits.none()
-    if user.is_qa_lead:
-        visible = Q()
-    else:
-        visible = _visible_by_role(user)
+    visible = Q() if user.is_qa_lead else _visible_by_role(user)
     hidden = blind_hidden_from(user)
     if hidden is not None:
         # After every branch: a moderator who is also an auditor, a line manager, a head of
@@ -77,8 +74,13 @@ def blind_hidden_from(user: User, prefix: str = "") -> Q | None:
     """
     if not (_is_staff_member(user) and user.is_moderator):
         return None
+    return blind_hidden_from_moderator(user.pk, prefix)
+
+
+def blind_hidden_from_moderator(moderator_id: int, prefix: str = "") -> Q:
+    """blind_hidden_from for a person known to hold the moderator role, by id (reports)."""
     return Q(**{f"{prefix}pk__in": blind_pending_audits().values("pk")}) & ~Q(
-        **{f"{prefix}auditor": user}
+        **{f"{prefix}auditor_id": moderator_id}
     )
 
 

@@ -115,6 +115,11 @@ class ReportFiltersOutput(serializers.Serializer):
     )
     team = serializers.IntegerField(allow_null=True)
     tool = serializers.CharField(allow_null=True)
+    blind_left_out = serializers.IntegerField(
+        help_text="Audits in scope left out of this report because they wait for blind "
+        "moderation and the reader may moderate: no moderator may learn their grades. "
+        "0 for everyone else, whose reports count every audit."
+    )
 
 
 class ReportPartOutput(serializers.Serializer):

@@ -375,11 +375,17 @@ def filter_labels(filters: Mapping) -> dict[str, str]:
     team = "All teams"
     if filters.get("team") is not None:
         team = Team.objects.filter(pk=filters["team"]).values_list("name", flat=True).first()
-    return {
+    labels = {
         "Service areas": area_names,
         "Team": team or "",
         "Tool": filters.get("tool") or "All tools",
     }
+    if left_out := filters.get("blind_left_out"):
+        labels["Left out for you"] = (
+            f"{left_out} audit(s) waiting for blind moderation: you may moderate, so their "
+            "grades are not counted here"
+        )
+    return labels
 
 
 # ---------------------------------------------------------------- formats

@@ -4,7 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from audits.models import ServiceArea, Team, User
+from audits.models import Audit, ServiceArea, Team, User
+from audits.permissions import blind_hidden_from
+from audits.services import months_before
 
 from .models import ReportSnapshot
 
@@ -72,4 +74,20 @@ def snapshot_for_user(*, user: User, snapshot_id: int) -> ReportSnapshot:
     snapshot = ReportSnapshot.objects.select_related("requested_by").filter(pk=snapshot_id).first()
     if snapshot is None:
         raise Http404("No such report snapshot.")
+    check_snapshot_not_blind(user=user, snapshot=snapshot)
     return snapshot
+
+
+def check_snapshot_not_blind(*, user: User, snapshot: ReportSnapshot) -> None:
+    """A snapshot counts every audit of its month and the month before, so a person who may
+    moderate reads it only once none of those audits waits for blind moderation: its figures
+    less the audits they may list would give the hidden grades away."""
+    hidden = blind_hidden_from(user)
+    if hidden is None:
+        return
+    months = (snapshot.month, months_before(snapshot.month, 1))
+    if Audit.objects.filter(hidden, month__in=months).exists():
+        raise PermissionDenied(
+            "This published report counts audits that are waiting for blind moderation. "
+            "You may moderate, so you can read it once they have been moderated."
+        )

@@ -81,6 +81,7 @@ from django.db.models import Count, F, Q
 from audits.errors import DomainError
 from audits.filters import format_month
 from audits.models import GRADE_RANK, Audit, Domain, DomainGrade, Programme, Team, User
+from audits.permissions import blind_hidden_from, blind_hidden_from_moderator
 from audits.selectors import percent
 from audits.services import months_before
 from moderation.models import Moderation
@@ -101,6 +102,9 @@ class ReportScope:
     service_area_ids: tuple[int, ...] | None = None  # None: every area
     team_id: int | None = None
     tool_code: str | None = None
+    # A person who may moderate reads no blind-pending audit (audits.permissions, the blind
+    # rule): their reports leave those audits out, as their audit lists do.
+    blind_moderator_id: int | None = None
 
     @property
     def authority_wide(self) -> bool:
@@ -130,7 +134,20 @@ class ReportScope:
             condition &= Q(**{f"{prefix}case__team": self.team_id})
         if self.tool_code:
             condition &= Q(**{f"{prefix}tool__code": self.tool_code})
+        hidden = self.hidden(prefix)
+        if hidden is not None:
+            condition &= ~hidden
         return condition
+
+    def hidden(self, prefix: str = "") -> Q | None:
+        """The audits this scope leaves out because of blind moderation, or None."""
+        if self.blind_moderator_id is None:
+            return None
+        return blind_hidden_from_moderator(self.blind_moderator_id, prefix)
+
+    def without_hidden(self) -> "ReportScope":
+        """The same filters with nothing left out: where the hidden audits are."""
+        return replace(self, blind_moderator_id=None)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -460,7 +477,7 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     domains = _domains(scope, programmes, domain_rows, pair_rows, _domain_catalogue())
     return {
         **current,
-        "filters": scope.filters_out(),
+        "filters": {**scope.filters_out(), "blind_left_out": blind_left_out(scope, months)},
         "domains": domains,
         "by_area": _by_area(scope, team_audit_rows, team_moderation_rows),
         "previous_month": previous,
@@ -522,15 +539,81 @@ def report_filters(filters: Mapping | None) -> dict:
     return filterset.form.cleaned_data
 
 
-def report_scope(*, cleaned: Mapping, areas: tuple[int, ...] | None) -> ReportScope:
-    """The scope of cleaned filters, within `areas` (a viewer's limit; None: every area)."""
+def report_scope(
+    *, cleaned: Mapping, areas: tuple[int, ...] | None, user: User | None = None
+) -> ReportScope:
+    """The scope of cleaned filters, within `areas` (a viewer's limit; None: every area),
+    leaving out the audits blind moderation hides from `user` (None: a report for no one
+    in particular, such as a published snapshot)."""
     area, team = cleaned.get("service_area"), cleaned.get("team")
+    hides = user is not None and blind_hidden_from(user) is not None
     return ReportScope(
         month=cleaned["month"],
         service_area_ids=(area.pk,) if area is not None else areas,
         team_id=team.pk if team is not None else None,
         tool_code=cleaned.get("tool") or None,
+        blind_moderator_id=user.pk if hides else None,
     )
+
+
+def blind_left_out(scope: ReportScope, months: list[dt.date]) -> int:
+    """How many audits of `months` in scope the report leaves out for blind moderation."""
+    hidden = scope.hidden()
+    if hidden is None:
+        return 0
+    return (
+        Audit.objects.filter(scope.without_hidden().audits(), hidden, month__in=months)
+        .order_by()
+        .count()
+    )
+
+
+def blind_summary_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+    """What the hidden audits add to the summary (reporting.models.ReportSummary's shape),
+    with n negated, so that adding these rows to the summary's leaves them out (two
+    queries, for a moderator's report only; none otherwise).
+
+    Only submitted audits are in the summary. A hidden audit's moderation is open, never
+    completed, so none of these rows has a moderated grade.
+    """
+    hidden = scope.hidden()
+    if hidden is None:
+        return []
+    audits = Audit.objects.filter(
+        scope.without_hidden().audits(), hidden, month__in=months, status=Audit.Status.SUBMITTED
+    ).order_by()
+    overall = audits.values("month", "overall", "escalated", team_id=F("case__team")).annotate(
+        n=Count("pk")
+    )
+    domains = (
+        DomainGrade.objects.filter(audit__in=audits.values("pk"))
+        .order_by()
+        .values("domain_id", "grade", month=F("audit__month"), team_id=F("audit__case__team"))
+        .annotate(n=Count("pk"))
+    )
+    rows = [
+        {"month": r["month"], "team_id": r["team_id"], "domain_id": None, "grade": r["overall"],
+         "escalated": r["escalated"], "n": -r["n"]}
+        for r in overall
+    ]
+    rows += [
+        {"month": r["month"], "team_id": r["team_id"], "domain_id": r["domain_id"],
+         "grade": r["grade"], "escalated": False, "n": -r["n"]}
+        for r in domains
+    ]
+    for row in rows:
+        row.update(moderated_grade=None, moderated_escalated=None)
+    return rows
+
+
+def net_rows(rows: Iterable[dict], negatives: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Summary rows grouped by `keys` with the negative rows taken off; rows left at 0 go."""
+    if not negatives:
+        return list(rows)
+    totals: Counter[tuple] = Counter()
+    for row in [*rows, *negatives]:
+        totals[tuple(row[k] for k in keys)] += row["n"]
+    return [dict(zip(keys, key, strict=True), n=n) for key, n in totals.items() if n]
 
 
 def monthly_report_for_user(*, user: User, filters: Mapping | None) -> dict:
@@ -539,4 +622,4 @@ def monthly_report_for_user(*, user: User, filters: Mapping | None) -> dict:
     areas = permissions.report_areas_for_user(
         user=user, service_area=cleaned.get("service_area"), team=cleaned.get("team")
     )
-    return monthly_report(scope=report_scope(cleaned=cleaned, areas=areas))
+    return monthly_report(scope=report_scope(cleaned=cleaned, areas=areas, user=user))

@@ -60,8 +60,11 @@ from .selectors import (
     ReportScope,
     _canonical_domains,
     _domain_catalogue,
+    blind_left_out,
+    blind_summary_rows,
     comparison,
     distribution,
+    net_rows,
     pct,
     report_scope,
 )
@@ -116,7 +119,7 @@ def _scope_for_user(user: User, filters: Mapping | None) -> tuple[ReportScope, l
     areas = permissions.report_areas_for_user(
         user=user, service_area=cleaned.get("service_area"), team=cleaned.get("team")
     )
-    scope = report_scope(cleaned=cleaned, areas=areas)
+    scope = report_scope(cleaned=cleaned, areas=areas, user=user)
     return scope, month_range(cleaned["month_from"], cleaned["month_to"])
 
 
@@ -124,7 +127,7 @@ def _filters_out(scope: ReportScope, months: list[dt.date]) -> dict:
     return {
         "month_from": format_month(months[0]),
         "month_to": format_month(months[-1]),
-        "filters": scope.filters_out(),
+        "filters": {**scope.filters_out(), "blind_left_out": blind_left_out(scope, months)},
     }
 
 
@@ -185,11 +188,15 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
     """
     summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months).order_by()
     columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
-    by_month = summary.values(*columns).annotate(n=Sum("n"))
-    by_team = (
+    # A moderator's report leaves out the blind-pending audits: what they add is taken off.
+    hidden = blind_summary_rows(scope, months)
+    by_month = net_rows(summary.values(*columns).annotate(n=Sum("n")), hidden, columns)
+    by_team = net_rows(
         summary.filter(month=scope.month, domain__isnull=True)
         .values(*columns, "team_id")
-        .annotate(n=Sum("n"))
+        .annotate(n=Sum("n")),
+        [r for r in hidden if r["month"] == scope.month and r["domain_id"] is None],
+        (*columns, "team_id"),
     )
     open_audits = (
         Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
@@ -369,11 +376,14 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
         programmes = programmes.filter(tool__code=scope.tool_code)
     programme_rows = list(programmes.order_by().values("month", "tool_id"))
     with_programme = {row["month"] for row in programme_rows}
-    rows = list(
+    columns = ("month", "domain_id", "grade", "moderated_grade")
+    rows = net_rows(
         ReportSummary.objects.filter(summary_scope(scope), month__in=months)
         .order_by()
-        .values("month", "domain_id", "grade", "moderated_grade")
-        .annotate(n=Sum("n"))
+        .values(*columns)
+        .annotate(n=Sum("n")),
+        blind_summary_rows(scope, months),
+        columns,
     )
     catalogue = _domain_catalogue()
     canonical = _canonical_domains(catalogue)
@@ -609,8 +619,15 @@ def _reaudit_cohort(months: list[dt.date], prefix: str = "") -> Q:
 
 def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
     """The re-audit cohort of the range: first judgement against the re-audit's (3 queries)."""
+
+    def cohort(prefix: str = "") -> Q:
+        condition = _reaudit_cohort(months, prefix)
+        # The first audit's judgement is shown beside the re-audit's: hidden if it is hidden.
+        first_hidden = scope.hidden(f"{prefix}re_audit_of__")
+        return condition if first_hidden is None else condition & ~first_hidden
+
     overall_rows = (
-        Audit.objects.filter(scope.audits(), _reaudit_cohort(months))
+        Audit.objects.filter(scope.audits(), cohort())
         .order_by()
         .values("overall", first=F("re_audit_of__overall"))
         .annotate(n=Count("pk"))
@@ -618,7 +635,7 @@ def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
     # Every domain of the re-audit against every domain of the first audit (a small cohort),
     # kept when both continue the same domain (Domain.maps_to), as tool versions change.
     domain_rows = (
-        DomainGrade.objects.filter(scope.audits("audit__"), _reaudit_cohort(months, "audit__"))
+        DomainGrade.objects.filter(scope.audits("audit__"), cohort("audit__"))
         .order_by()
         .values(
             "domain_id",

@@ -93,7 +93,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept, not just the running count
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# How many proxies (TLS terminator, load balancer) stand in front of the service. The lockout
+# and the API throttles count per client address, taken from that many hops of
+# X-Forwarded-For (config/client_address.py, DRF's NUM_PROXIES); 0 believes no header.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 # Two-factor sign-in (config/two_factor.py): TOTP codes from an authenticator app. Each wrong
 # code doubles the wait before the next try (1, 2, 4 ... seconds); keys stay out of the admin.
 OTP_TOTP_ISSUER = "Case file audit"
@@ -173,7 +177,25 @@ ESCALATION_REMINDER_DAYS = 2
 # default, which reads as a glitch to the people using them).
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
+
+def cache_settings(url: str) -> dict:
+    """Redis from CACHE_URL, shared by every worker: the API throttles count there. Local
+    memory (one count per process) only for the embedded default."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "case-file-audit",
+        }
+    }
+
+
+CACHES = cache_settings(os.environ.get("CACHE_URL", ""))
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
-from .. import permissions, selectors, services
+from .. import limits, permissions, selectors, services
 from ..errors import DATABASE_UNAVAILABLE, DomainError
 from ..filters import AuditFilter
 from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Grade, Programme, User
@@ -108,7 +108,7 @@ class GradeInput(StrictInput):
     grade = serializers.ChoiceField(
         choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
     )
-    evidence = serializers.CharField(allow_blank=True, max_length=20_000)
+    evidence = serializers.CharField(allow_blank=True, max_length=limits.EVIDENCE)
 
 
 class AuditContentInput(StrictInput):
@@ -121,11 +121,21 @@ class AuditContentInput(StrictInput):
     escalated = serializers.BooleanField(
         required=False, help_text="Inadequate – escalation: only with overall I."
     )
-    escalation_reason = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    working_well = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    worried_about = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    needs_to_happen = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    family_feedback = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    escalation_reason = serializers.CharField(
+        allow_blank=True, max_length=limits.ESCALATION_REASON, required=False
+    )
+    working_well = serializers.CharField(
+        allow_blank=True, max_length=limits.NARRATIVE, required=False
+    )
+    worried_about = serializers.CharField(
+        allow_blank=True, max_length=limits.NARRATIVE, required=False
+    )
+    needs_to_happen = serializers.CharField(
+        allow_blank=True, max_length=limits.NARRATIVE, required=False
+    )
+    family_feedback = serializers.CharField(
+        allow_blank=True, max_length=limits.FAMILY_FEEDBACK, required=False
+    )
     grades = serializers.DictField(
         child=GradeInput(),
         required=False,

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from audits import limits
 from audits import permissions as audit_permissions
 from audits import services as audit_services
 from audits.errors import DomainError
@@ -147,10 +148,10 @@ class ModeratedGradeInput(StrictInput):
     grade = serializers.ChoiceField(
         choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
     )
-    rationale = serializers.CharField(allow_blank=True, max_length=20_000, default="")
+    rationale = serializers.CharField(allow_blank=True, max_length=limits.RATIONALE, default="")
     revision_reason = serializers.CharField(
         allow_blank=True,
-        max_length=20_000,
+        max_length=limits.REVISION_REASON,
         default="",
         help_text="Blind moderation: why the grade changed after the reveal.",
     )
@@ -163,14 +164,19 @@ class ModerationContentInput(StrictInput):
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
     overall = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, required=False)
     overall_revision_reason = serializers.CharField(
-        allow_blank=True, max_length=20_000, required=False
+        allow_blank=True, max_length=limits.OVERALL_REVISION_REASON, required=False
     )
     escalated = serializers.BooleanField(
         required=False, help_text="Inadequate – escalation: only with overall I."
     )
-    escalation_reason = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    escalation_reason = serializers.CharField(
+        allow_blank=True, max_length=limits.ESCALATION_REASON, required=False
+    )
     summary = serializers.CharField(
-        allow_blank=True, max_length=20_000, required=False, help_text="Feedback for the auditor."
+        allow_blank=True,
+        max_length=limits.SUMMARY,
+        required=False,
+        help_text="Feedback for the auditor.",
     )
     grades = serializers.DictField(
         child=ModeratedGradeInput(),
@@ -198,7 +204,7 @@ class ModerationRemoveInput(StrictInput):
 class ModerationReturnInput(StrictInput):
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
     comment = serializers.CharField(
-        max_length=20_000,
+        max_length=limits.REWORK_COMMENT,
         help_text="What the auditor needs to rework.",
         error_messages={
             "blank": "Enter what the auditor needs to rework.",

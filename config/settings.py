@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized one is refused unread (413).
+    "config.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,9 +161,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Uploads (import files) are parsed in memory; 20 MB is far above a decade of audits.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Every request body: 2 MB (config.middleware.RequestSizeMiddleware, and Django's own check).
+# The largest legitimate save is a full audit with every text at its limit (audits/limits.py):
+# 8 domains x 10,000 characters of evidence + 3 x 20,000 + 10,000 + 5,000 = 155,000 characters.
+# Even if each were a 4-byte character percent-encoded (12 bytes) that is 1.86 MB; as JSON with
+# \uXXXX escapes (6 bytes) 0.93 MB. A moderation save is smaller (123,000 characters).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The import upload alone may send a 20 MB file (audits/importer/files.py), plus the form.
+IMPORT_UPLOAD_PATHS = {"/import/"}
+IMPORT_UPLOAD_MAX_SIZE = 21 * 1024 * 1024
+# Import files are parsed in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "case-file-audit@localhost")

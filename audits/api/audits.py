@@ -20,6 +20,7 @@ from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Gra
 from .actions import ActionOutput
 from .common import (
     ApiViewSet,
+    GradesField,
     MonthField,
     StrictInput,
     error_responses,
@@ -136,7 +137,7 @@ class AuditContentInput(StrictInput):
     family_feedback = serializers.CharField(
         allow_blank=True, max_length=limits.FAMILY_FEEDBACK, required=False
     )
-    grades = serializers.DictField(
+    grades = GradesField(
         child=GradeInput(),
         required=False,
         help_text=(
@@ -364,7 +365,7 @@ class AuditViewSet(ApiViewSet):
     )
     def partial_update(self, request, pk: int):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
-        data = validated(AuditContentInput, request)
+        data = validated(AuditContentInput, request, domain_count=audit.tool.domains.count())
         version = version_from(request, data)
         with database_unavailable_as_503(), grade_errors_nested():
             services.audit_save_draft(
@@ -382,7 +383,7 @@ class AuditViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk: int):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
-        data = validated(AuditContentInput, request)
+        data = validated(AuditContentInput, request, domain_count=audit.tool.domains.count())
         version = version_from(request, data)
         content = content_from(data) if set(data) - {"version"} else None
         with database_unavailable_as_503(), grade_errors_nested():

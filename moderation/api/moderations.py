@@ -22,6 +22,7 @@ from .common import (
     IF_MATCH,
     ApiViewSet,
     EmptyInput,
+    GradesField,
     MonthField,
     StrictInput,
     error_responses,
@@ -178,7 +179,7 @@ class ModerationContentInput(StrictInput):
         required=False,
         help_text="Feedback for the auditor.",
     )
-    grades = serializers.DictField(
+    grades = GradesField(
         child=ModeratedGradeInput(),
         required=False,
         help_text=(
@@ -357,7 +358,9 @@ class ModerationViewSet(ApiViewSet):
     )
     def partial_update(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(ModerationContentInput, request)
+        data = validated(
+            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
+        )
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_save_draft(
@@ -404,7 +407,9 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(ModerationContentInput, request)
+        data = validated(
+            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
+        )
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_reveal(
@@ -425,7 +430,9 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(ModerationContentInput, request)
+        data = validated(
+            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
+        )
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_complete(

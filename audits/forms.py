@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 
+from .limits import show_limits
 from .models import Audit, Domain, DomainGradeChoice, Grade
 from .services import NARRATIVE_FIELDS, AuditContent
 
@@ -73,6 +74,7 @@ class AuditForm(forms.Form):
         # The error summary follows the page: domains first, then the judgement and findings.
         domain_fields = [f"{kind}_{d.code}" for d in domains for kind in ("grade", "evidence")]
         self.order_fields(domain_fields)
+        show_limits(self)
 
     @staticmethod
     def _initial(audit: Audit) -> dict:
@@ -122,6 +124,10 @@ class ActionForm(forms.Form):
     due_date = forms.DateField(
         label="Due date", input_formats=DATE_FORMATS, help_text="For example, 27/3/2027"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_limits(self)
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]

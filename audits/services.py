@@ -9,6 +9,7 @@ from django.utils import timezone
 from reporting import summary as report_summary
 
 from .errors import DomainError, StaleVersion, TransitionNotAllowed
+from .limits import length_errors, too_long
 from .models import (
     Action,
     Audit,
@@ -179,8 +180,19 @@ def _lock(audit: Audit, version: int | None) -> Audit:
     return locked
 
 
+def _content_length_errors(domains: dict[str, Domain], content: AuditContent) -> dict:
+    texts = {
+        name: (name, getattr(content, name), "")
+        for name in ("escalation_reason", *NARRATIVE_FIELDS)
+    }
+    for code, (_grade, evidence) in content.grades.items():
+        domain = domains.get(code)
+        texts[f"evidence_{code}"] = ("evidence", evidence, domain.title if domain else code)
+    return length_errors(texts)
+
+
 def _check_grade_values(tool: AuditTool, domains: dict[str, Domain], content: AuditContent):
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _content_length_errors(domains, content)
     for code, (grade, _evidence) in content.grades.items():
         domain = domains.get(code)
         if domain is None:
@@ -349,6 +361,8 @@ def action_create(
     errors = {}
     if not description.strip():
         errors["description"] = ["Enter what needs to happen."]
+    elif too_long("description", description):
+        errors["description"] = too_long("description", description)
     if not owner.strip():
         errors["owner"] = ["Enter who owns the action."]
     if errors:

@@ -163,9 +163,13 @@ def action_add(request, audit_id: int):
         raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
     form = ActionForm(request.POST)
     if form.is_valid():
-        services.action_create(audit=audit, actor=request.user, **form.cleaned_data)
-        messages.success(request, "Action added.")
-        return redirect(audit)
+        try:
+            services.action_create(audit=audit, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Action added.")
+            return redirect(audit)
     return render(
         request,
         "audits/action_form.html",

@@ -87,3 +87,37 @@ class TwoFactorMiddleware:
             return JsonResponse({"detail": message}, status=403)
         next_path = request.get_full_path() if request.method == "GET" else ""
         return redirect(two_factor.step_url(step, next_path))
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body over its limit (413) before anything reads it.
+
+    DATA_UPLOAD_MAX_MEMORY_SIZE bounds every body; only the import upload may send up to
+    IMPORT_UPLOAD_MAX_SIZE. Django applies its own limit only to form fields (not to uploaded
+    files, nor to DRF, whose JSON parser reads the request stream itself), so the size is
+    checked here, once, from Content-Length; a body without one is read as empty by both.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import HttpResponse, JsonResponse
+
+        try:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = 0
+        upload = request.path in settings.IMPORT_UPLOAD_PATHS
+        limit = settings.IMPORT_UPLOAD_MAX_SIZE if upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if size <= limit:
+            return self.get_response(request)
+        message = (
+            f"The request is too large ({size / 1024 / 1024:.1f} MB): "
+            f"{'an import file' if upload else 'a page or API request'} can be at most "
+            f"{limit // 1024 // 1024} MB. Nothing was saved."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

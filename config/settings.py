@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized one is refused unread (413).
+    "config.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,7 +95,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept, not just the running count
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# How many proxies (TLS terminator, load balancer) stand in front of the service. The lockout
+# and the API throttles count per client address, taken from that many hops of
+# X-Forwarded-For (config/client_address.py, DRF's NUM_PROXIES); 0 believes no header.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 # Two-factor sign-in (config/two_factor.py): TOTP codes from an authenticator app. Each wrong
 # code doubles the wait before the next try (1, 2, 4 ... seconds); keys stay out of the admin.
 OTP_TOTP_ISSUER = "Case file audit"
@@ -155,9 +161,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Uploads (import files) are parsed in memory; 20 MB is far above a decade of audits.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Every request body: 2 MB (config.middleware.RequestSizeMiddleware, and Django's own check).
+# The largest legitimate save is a full audit with every text at its limit (audits/limits.py):
+# 8 domains x 10,000 characters of evidence + 3 x 20,000 + 10,000 + 5,000 = 155,000 characters.
+# Even if each were a 4-byte character percent-encoded (12 bytes) that is 1.86 MB; as JSON with
+# \uXXXX escapes (6 bytes) 0.93 MB. A moderation save is smaller (123,000 characters).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The import upload alone may send a 20 MB file (audits/importer/files.py), plus the form.
+IMPORT_UPLOAD_PATHS = {"/import/"}
+IMPORT_UPLOAD_MAX_SIZE = 21 * 1024 * 1024
+# Import files are parsed in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "case-file-audit@localhost")
@@ -173,7 +187,25 @@ ESCALATION_REMINDER_DAYS = 2
 # default, which reads as a glitch to the people using them).
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
+
+def cache_settings(url: str) -> dict:
+    """Redis from CACHE_URL, shared by every worker: the API throttles count there. Local
+    memory (one count per process) only for the embedded default."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "case-file-audit",
+        }
+    }
+
+
+CACHES = cache_settings(os.environ.get("CACHE_URL", ""))
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",

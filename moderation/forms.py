@@ -2,6 +2,7 @@
 
 from django import forms
 
+from audits.limits import show_limits
 from audits.models import DomainGradeChoice, Programme, ServiceArea
 from audits.programme_forms import NUMBER_WIDGET
 
@@ -105,6 +106,7 @@ class ModerationForm(forms.Form):
             del self.fields["overall_revision_reason"]
         # The error summary follows the page: domains first, then the judgement and summary.
         self.order_fields(names)
+        show_limits(self)
 
     def _initial(self, moderation: Moderation) -> dict:
         initial = {
@@ -163,6 +165,10 @@ class ReworkForm(forms.Form):
         error_messages={"required": "Enter what the auditor needs to rework."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_limits(self)
 
 
 def _whole_number(
@@ -250,3 +256,7 @@ class EscalationResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Enter the management response."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_limits(self)

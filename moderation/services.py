@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from audits import services as audit_services
 from audits.errors import DomainError, StaleVersion, TransitionNotAllowed
+from audits.limits import length_errors, too_long
 from audits.models import Audit, DomainGradeChoice, Grade, User
 from reporting import summary as report_summary
 
@@ -193,10 +194,20 @@ def moderation_release(*, actor: User, moderation: Moderation) -> Moderation:
     return locked
 
 
+def _content_length_errors(domains: dict, content: ModerationContent) -> dict:
+    names = ("overall_revision_reason", "escalation_reason", "summary")
+    texts = {name: (name, getattr(content, name), "") for name in names}
+    for code, (_grade, rationale, reason) in content.grades.items():
+        title = domains[code].title if code in domains else code
+        texts[f"rationale_{code}"] = ("rationale", rationale, title)
+        texts[f"revision_reason_{code}"] = ("revision_reason", reason, title)
+    return length_errors(texts)
+
+
 def _check_values(locked: Moderation, content: ModerationContent) -> None:
     tool = locked.audit.tool
     domains = {d.code: d for d in tool.domains.all()}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _content_length_errors(domains, content)
     for code, (grade, _rationale, _reason) in content.grades.items():
         domain = domains.get(code)
         if domain is None:
@@ -386,6 +397,9 @@ def moderation_return_for_rework(
             "Say what needs rework.",
             field_errors={"rework_comment": ["Enter what the auditor needs to rework."]},
         )
+    if too_long("rework_comment", comment):
+        message = too_long("rework_comment", comment)
+        raise DomainError(message[0], field_errors={"rework_comment": message})
     locked = _lock(moderation, version)
     _require_claimed_by(locked, actor)
     _transition(locked, Moderation.Status.RETURNED, "This moderation cannot be returned.")
@@ -448,6 +462,9 @@ def moderation_record_imported(
     """Record imported history as a completed moderation, like one done here."""
     if record.moderator.pk == audit.auditor_id:
         raise DomainError("The moderator cannot be the audit's auditor.")
+    if too_long("summary", record.summary):
+        message = too_long("summary", record.summary)
+        raise DomainError(message[0], field_errors={"summary": message})
     if audit.status != Audit.Status.SUBMITTED:
         raise TransitionNotAllowed("Only a submitted audit can be moderated.")
     if _live_moderation_exists(audit):
@@ -555,6 +572,9 @@ def escalation_respond(*, actor: User, escalation: Escalation, response: str) ->
             "Enter the response.",
             field_errors={"response": ["Enter the management response."]},
         )
+    if too_long("response", response):
+        message = too_long("response", response)
+        raise DomainError(message[0], field_errors={"response": message})
     if Escalation.Status.CLOSED not in Escalation.TRANSITIONS[Escalation.Status(locked.status)]:
         raise TransitionNotAllowed("This escalation already has a response.")
     locked.status = Escalation.Status.CLOSED

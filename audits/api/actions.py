@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from .. import permissions, selectors, services
+from .. import limits, permissions, selectors, services
 from ..filters import ActionFilter
 from ..models import Action
 from .common import ApiViewSet, StrictInput, error_responses, list_errors, validated
@@ -27,7 +27,7 @@ class ActionOutput(serializers.ModelSerializer):
 
 class ActionCreateInput(StrictInput):
     audit = serializers.IntegerField(min_value=1, help_text="Audit id.")
-    description = serializers.CharField(max_length=5000)
+    description = serializers.CharField(max_length=limits.ACTION_DESCRIPTION)
     owner = serializers.CharField(
         max_length=120, help_text="A role or member of staff, never the child or family."
     )

@@ -13,13 +13,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
-from .. import permissions, selectors, services
+from .. import limits, permissions, selectors, services
 from ..errors import DATABASE_UNAVAILABLE, DomainError
 from ..filters import AuditFilter
 from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Grade, Programme, User
 from .actions import ActionOutput
 from .common import (
     ApiViewSet,
+    GradesField,
     MonthField,
     StrictInput,
     error_responses,
@@ -108,7 +109,7 @@ class GradeInput(StrictInput):
     grade = serializers.ChoiceField(
         choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
     )
-    evidence = serializers.CharField(allow_blank=True, max_length=20_000)
+    evidence = serializers.CharField(allow_blank=True, max_length=limits.EVIDENCE)
 
 
 class AuditContentInput(StrictInput):
@@ -121,12 +122,22 @@ class AuditContentInput(StrictInput):
     escalated = serializers.BooleanField(
         required=False, help_text="Inadequate – escalation: only with overall I."
     )
-    escalation_reason = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    working_well = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    worried_about = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    needs_to_happen = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    family_feedback = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    grades = serializers.DictField(
+    escalation_reason = serializers.CharField(
+        allow_blank=True, max_length=limits.ESCALATION_REASON, required=False
+    )
+    working_well = serializers.CharField(
+        allow_blank=True, max_length=limits.NARRATIVE, required=False
+    )
+    worried_about = serializers.CharField(
+        allow_blank=True, max_length=limits.NARRATIVE, required=False
+    )
+    needs_to_happen = serializers.CharField(
+        allow_blank=True, max_length=limits.NARRATIVE, required=False
+    )
+    family_feedback = serializers.CharField(
+        allow_blank=True, max_length=limits.FAMILY_FEEDBACK, required=False
+    )
+    grades = GradesField(
         child=GradeInput(),
         required=False,
         help_text=(
@@ -354,7 +365,7 @@ class AuditViewSet(ApiViewSet):
     )
     def partial_update(self, request, pk: int):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
-        data = validated(AuditContentInput, request)
+        data = validated(AuditContentInput, request, domain_count=audit.tool.domains.count())
         version = version_from(request, data)
         with database_unavailable_as_503(), grade_errors_nested():
             services.audit_save_draft(
@@ -372,7 +383,7 @@ class AuditViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk: int):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
-        data = validated(AuditContentInput, request)
+        data = validated(AuditContentInput, request, domain_count=audit.tool.domains.count())
         version = version_from(request, data)
         content = content_from(data) if set(data) - {"version"} else None
         with database_unavailable_as_503(), grade_errors_nested():

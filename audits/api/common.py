@@ -137,6 +137,21 @@ def validated(serializer_class, request, **context) -> dict:
     return serializer.validated_data
 
 
+class GradesField(serializers.DictField):
+    """Grades keyed by domain code: no more entries than the tool has domains (the view puts
+    domain_count in the context), counted before any entry is validated, so a body of
+    200,000 keys is refused at once instead of tying up a worker."""
+
+    def to_internal_value(self, data):
+        limit = self.context.get("domain_count")
+        if isinstance(data, dict) and limit is not None and len(data) > limit:
+            raise serializers.ValidationError(
+                f"{len(data):,} domains were sent but this tool has {limit}: send at most one "
+                "entry per domain of the tool."
+            )
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(MONTH_SCHEMA)
 class MonthField(serializers.Field):
     """A month as "YYYY-MM"; stored as its first day."""

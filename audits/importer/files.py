@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 
 from .results import ImportFailed, RowError
@@ -15,6 +16,14 @@ MAX_ROWS = 50_000
 # mistake, and refusing it before parsing keeps the page's memory and time bounded.
 MAX_FILE_MB = 20
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+# An import has about 30 columns and short cells (names, references, grades); far more means
+# the wrong file, and reading it would cost minutes of CPU (16,384 columns) or gigabytes.
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2_000
+# An XLSX is a zip: measured before openpyxl opens it. 50,000 rows of 30 columns unzip to
+# about 60 MB; spreadsheets compress 5 to 50 times, never 1,000 times as a zip bomb does.
+MAX_XLSX_UNCOMPRESSED = 150 * 1024 * 1024
+MAX_XLSX_RATIO = 250
 # How pictures, PDFs and old Office files begin: named .csv, they are not text.
 BINARY_STARTS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\xd0\xcf\x11\xe0")
 NOT_TEXT = (
@@ -76,7 +85,8 @@ def _collect(lines: Iterable) -> list:
     """
     kept: list = []
     blanks = 0
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
+        _check_line(number, line)
         if not any(cell_text(c, "") for c in line):
             blanks += 1
             continue
@@ -86,6 +96,46 @@ def _collect(lines: Iterable) -> list:
         if len(kept) - 1 > MAX_ROWS:
             raise ImportFailed(TOO_MANY_ROWS)
     return kept
+
+
+def _check_line(number: int, line) -> None:
+    if len(line) > MAX_COLUMNS and any(c not in (None, "") for c in line[MAX_COLUMNS:]):
+        raise ImportFailed(
+            f"Row {number} has values in more than {MAX_COLUMNS} columns: an import has about "
+            "30. Check that this is the audit import file, and delete the columns it does not use."
+        )
+    for index, cell in enumerate(line):
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            raise ImportFailed(
+                f"Row {number} has a cell of more than {MAX_CELL_CHARS:,} characters (column "
+                f"{index + 1}): the import's cells are names, references, dates and grades."
+            )
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook that would unzip to far more than any import, before opening it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFailed(
+            "The file is not an Excel workbook that can be read: save it as .xlsx or CSV UTF-8."
+        ) from exc
+    total = sum(part.file_size for part in parts)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ImportFailed(
+            f"The workbook unzips to more than {MAX_XLSX_UNCOMPRESSED // 1024 // 1024} MB "
+            f"({total / 1024 / 1024:,.0f} MB), far more than any import: save it as CSV UTF-8, "
+            "or split it into smaller files."
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > 1024 * 1024 and ratio > MAX_XLSX_RATIO:
+            raise ImportFailed(
+                f"The workbook's part {part.filename} is compressed {ratio:,.0f} times, which "
+                f"no spreadsheet is (at most {MAX_XLSX_RATIO} times): it cannot be read. "
+                "Save it again from Excel, or as CSV UTF-8."
+            )
 
 
 def _read_csv(data: bytes | str) -> list[list]:
@@ -143,6 +193,7 @@ def _where(data: bytes, position: int) -> tuple[int, str]:
 def _read_xlsx(data: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         # openpyxl warns about spreadsheet features it skips (styles, validation); we read values.
         with warnings.catch_warnings():
@@ -150,7 +201,8 @@ def _read_xlsx(data: bytes) -> list[list]:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
-                return _collect(sheet.iter_rows(values_only=True))
+                # One column past the limit, so a value there is seen and refused.
+                return _collect(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
             finally:
                 workbook.close()
     except ImportFailed:

@@ -7,6 +7,7 @@ from audits.api.audits import IF_MATCH, version_from
 from audits.api.common import (
     ApiViewSet,
     EmptyQueryRefused,
+    GradesField,
     MonthField,
     StrictInput,
     error_responses,
@@ -18,6 +19,7 @@ __all__ = [
     "IF_MATCH",
     "ApiViewSet",
     "EmptyQueryRefused",
+    "GradesField",
     "EmptyInput",
     "MonthField",
     "StrictInput",

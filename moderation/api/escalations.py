@@ -6,6 +6,8 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audits import limits
+
 from .. import permissions, selectors, services
 from ..filters import EscalationFilter
 from ..models import Escalation
@@ -39,7 +41,9 @@ class EscalationOutput(serializers.ModelSerializer):
 
 class RespondInput(StrictInput):
     response = serializers.CharField(
-        allow_blank=True, max_length=20_000, help_text="The management response."
+        allow_blank=True,
+        max_length=limits.ESCALATION_RESPONSE,
+        help_text="The management response.",
     )
 
 

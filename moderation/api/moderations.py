@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from audits import limits
 from audits import permissions as audit_permissions
 from audits import services as audit_services
 from audits.errors import DomainError
@@ -21,6 +22,7 @@ from .common import (
     IF_MATCH,
     ApiViewSet,
     EmptyInput,
+    GradesField,
     MonthField,
     StrictInput,
     error_responses,
@@ -147,10 +149,10 @@ class ModeratedGradeInput(StrictInput):
     grade = serializers.ChoiceField(
         choices=DomainGradeChoice.choices, allow_blank=True, help_text='"" clears the grade.'
     )
-    rationale = serializers.CharField(allow_blank=True, max_length=20_000, default="")
+    rationale = serializers.CharField(allow_blank=True, max_length=limits.RATIONALE, default="")
     revision_reason = serializers.CharField(
         allow_blank=True,
-        max_length=20_000,
+        max_length=limits.REVISION_REASON,
         default="",
         help_text="Blind moderation: why the grade changed after the reveal.",
     )
@@ -163,16 +165,21 @@ class ModerationContentInput(StrictInput):
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
     overall = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, required=False)
     overall_revision_reason = serializers.CharField(
-        allow_blank=True, max_length=20_000, required=False
+        allow_blank=True, max_length=limits.OVERALL_REVISION_REASON, required=False
     )
     escalated = serializers.BooleanField(
         required=False, help_text="Inadequate – escalation: only with overall I."
     )
-    escalation_reason = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
-    summary = serializers.CharField(
-        allow_blank=True, max_length=20_000, required=False, help_text="Feedback for the auditor."
+    escalation_reason = serializers.CharField(
+        allow_blank=True, max_length=limits.ESCALATION_REASON, required=False
     )
-    grades = serializers.DictField(
+    summary = serializers.CharField(
+        allow_blank=True,
+        max_length=limits.SUMMARY,
+        required=False,
+        help_text="Feedback for the auditor.",
+    )
+    grades = GradesField(
         child=ModeratedGradeInput(),
         required=False,
         help_text=(
@@ -198,7 +205,7 @@ class ModerationRemoveInput(StrictInput):
 class ModerationReturnInput(StrictInput):
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
     comment = serializers.CharField(
-        max_length=20_000,
+        max_length=limits.REWORK_COMMENT,
         help_text="What the auditor needs to rework.",
         error_messages={
             "blank": "Enter what the auditor needs to rework.",
@@ -351,7 +358,9 @@ class ModerationViewSet(ApiViewSet):
     )
     def partial_update(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(ModerationContentInput, request)
+        data = validated(
+            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
+        )
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_save_draft(
@@ -398,7 +407,9 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(ModerationContentInput, request)
+        data = validated(
+            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
+        )
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_reveal(
@@ -419,7 +430,9 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(ModerationContentInput, request)
+        data = validated(
+            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
+        )
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_complete(

@@ -94,6 +94,17 @@ def moderation(submitted, qa_lead):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counts live in the cache (local memory in tests, shared by the process): each
+    test starts with none, so no test is throttled by the requests of the tests before it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Roles and audit tools come from a data migration, which a transactional test's flush
     empties. serialized_rollback should restore them, but once Playwright has run its event

@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -176,7 +176,7 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "audits.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -185,6 +185,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "audits.api_errors.exception_handler",
 }
+# API tokens (django-rest-knox, audits/api_tokens.py): kept as digests, valid this many hours.
+API_TOKEN_TTL = int(os.environ.get("API_TOKEN_TTL", "24"))
+KNOX_TOKEN_MODEL = "audits.ApiToken"
+REST_KNOX = {"TOKEN_TTL": dt.timedelta(hours=API_TOKEN_TTL), "AUTH_HEADER_PREFIX": "Token"}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Case file audit API",
     "DESCRIPTION": "Case-file audits, moderation and QA reporting for children's social care.",

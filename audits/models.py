@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin
+from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
 
 from .errors import DomainError
@@ -533,3 +534,27 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"Recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only a digest of it is kept, and it expires
+    (settings.API_TOKEN_TTL). It stands for the credentials it was issued on, and is refused
+    once they change (audits/api_tokens.py): the password it was issued under (a keyed stamp,
+    as Django's sessions keep one) and the authenticator app whose code it was issued after
+    (none for people without two-factor sign-in). Removing that app removes the token."""
+
+    device = models.ForeignKey(
+        "otp_totp.TOTPDevice",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="The authenticator app whose code this token was issued after.",
+    )
+    password_stamp = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} ({self.token_key[:4]}…)"

@@ -27,10 +27,13 @@ never a recovery code. Token requests are therefore not asked for a code again; 
 requests to the API are (403 until verified).
 """
 
+import datetime as dt
 import logging
 import math
+from importlib import import_module
 
-from django.contrib.auth import authenticate
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, authenticate
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -40,6 +43,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audits.api_tokens import api_tokens_revoke
 from audits.errors import DomainError
 from audits.models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice
 
@@ -48,6 +52,8 @@ logger = logging.getLogger(__name__)
 # Whether the signed-in user has a confirmed device, noted at sign-in so that the middleware
 # needs no query on each request of a person who does not use two-factor sign-in.
 HAS_DEVICE_KEY = "two_factor_device"
+# The unconfirmed device this session is setting up: one per session, never shared.
+SETUP_DEVICE_KEY = "two_factor_setup_device"
 DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 # At or below this many unused recovery codes, the person is told to make new ones.
@@ -67,9 +73,27 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def unconfirmed_device(user) -> TOTPDevice | None:
-    """The device of a set-up in progress (its QR code shown, no code entered yet)."""
-    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+def setup_device(request) -> TOTPDevice | None:
+    """This session's set-up in progress (its QR code shown, no code entered yet), if any.
+
+    A set-up belongs to the session that started it: another session of the same person (or
+    of someone who has only their password) never sees its secret."""
+    pk = request.session.get(SETUP_DEVICE_KEY)
+    if pk is None:
+        return None
+    return TOTPDevice.objects.filter(pk=pk, user=request.user, confirmed=False).first()
+
+
+def setup_qr_device(request) -> TOTPDevice | None:
+    """The device whose QR code this session may see: its own set-up, and only while it is
+    setting up. Someone with a confirmed app must have entered a code from it first (they are
+    replacing it); otherwise the password alone would read the new app's secret."""
+    device = setup_device(request)
+    if device is None:
+        return None
+    if confirmed_device(request.user) is not None and not request.user.is_verified():
+        return None
+    return device
 
 
 def _has_device(user) -> bool:
@@ -126,12 +150,38 @@ def exempt_paths() -> tuple[str, ...]:
 # ---------------------------------------------------------------- services
 
 
-def two_factor_setup_start(*, user) -> TOTPDevice:
-    """The user's unconfirmed device (the same secret on every visit until it is confirmed)."""
-    device = unconfirmed_device(user)
+def two_factor_setup_start(*, request) -> TOTPDevice:
+    """This session's unconfirmed device: the same secret on every visit of this session until
+    it is confirmed, a fresh one for any other session."""
+    device = setup_device(request)
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        # Set-ups abandoned longer ago than any session lasts can never be finished.
+        stale = timezone.now() - dt.timedelta(seconds=settings.SESSION_ABSOLUTE_TIMEOUT)
+        TOTPDevice.objects.filter(user=request.user, confirmed=False, created_at__lt=stale).delete()
+        device = TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
+        request.session[SETUP_DEVICE_KEY] = device.pk
     return device
+
+
+def sessions_end_others(*, request) -> int:
+    """Sign the person out of every session but this one; the number ended.
+
+    The session table has no user column, so each live session is decoded: this runs only
+    when someone turns two-factor sign-in on, and sessions last at most a working day."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = (
+        store.get_model_class()
+        .objects.filter(expire_date__gt=timezone.now())
+        .exclude(session_key=request.session.session_key)
+        .values_list("session_key", "session_data")
+    )
+    user_id = str(request.user.pk)
+    ended = 0
+    for key, data in rows.iterator():
+        if str(store().decode(data).get(SESSION_KEY)) == user_id:
+            store(session_key=key).delete()
+            ended += 1
+    return ended
 
 
 def _check_code(*, user, device: TOTPDevice, code: str) -> TOTPDevice:
@@ -163,11 +213,18 @@ def two_factor_setup_confirm(*, request, device: TOTPDevice, code: str) -> list[
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
+        # Every other set-up in progress goes, whichever session started it.
         TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
         codes = recovery_codes_replace(device=device)
+        # Tokens issued on the password alone no longer stand for this person.
+        api_tokens_revoke(user=request.user, reason="two-factor sign-in turned on")
+    # A new session key for the raised trust, and no session left on the password alone.
+    request.session.cycle_key()
+    request.session.pop(SETUP_DEVICE_KEY, None)
+    ended = sessions_end_others(request=request)
     otp_login(request, device)
     request.session[HAS_DEVICE_KEY] = True
-    logger.info("two-factor: turned on user_id=%s", request.user.pk)
+    logger.info("two-factor: turned on user_id=%s other_sessions_ended=%s", request.user.pk, ended)
     return codes
 
 
@@ -303,7 +360,7 @@ def two_factor_replace_app(*, request, password: str, code: str) -> list[str]:
         logger.warning("two-factor: new app refused, wrong password user_id=%s", user.pk)
         message = "Your password is wrong. Enter the password you signed in with."
         raise DomainError(message, field_errors={"password": [message]})
-    device = unconfirmed_device(user)
+    device = setup_device(request)
     if device is None:
         raise DomainError("Scan the QR code again: the set-up was not found.")
     try:
@@ -317,6 +374,7 @@ def two_factor_replace_app(*, request, password: str, code: str) -> list[str]:
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
         codes = recovery_codes_replace(device=device)
+    request.session.pop(SETUP_DEVICE_KEY, None)
     otp_login(request, device)
     request.session[HAS_DEVICE_KEY] = True
     logger.info("two-factor: new app set up user_id=%s", user.pk)

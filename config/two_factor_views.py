@@ -28,6 +28,7 @@ from .two_factor import (
     confirmed_device,
     next_step,
     recovery_codes_regenerate,
+    setup_qr_device,
     step_url,
     two_factor_replace_app,
     two_factor_required,
@@ -36,7 +37,6 @@ from .two_factor import (
     two_factor_turn_off,
     two_factor_verify,
     two_factor_verify_recovery,
-    unconfirmed_device,
     url_with_next,
 )
 
@@ -144,7 +144,7 @@ def setup(request):
             return redirect(step_url(VERIFY, _next_path(request)))
         messages.info(request, "Two-factor sign-in is already on.")
         return redirect("two_factor")
-    device = two_factor_setup_start(user=user)
+    device = two_factor_setup_start(request=request)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,10 +174,13 @@ def setup(request):
 
 @login_required
 def qr_code(request):
-    """The QR code of the user's unconfirmed device, as an SVG image with no inline styles."""
-    device = unconfirmed_device(request.user)
+    """The QR code of this session's set-up in progress, as an SVG image with no inline styles.
+
+    Reachable before the code (a QA lead sets up at sign-in), so who may see it is decided in
+    setup_qr_device: never another session's set-up, never a new app's before the code."""
+    device = setup_qr_device(request)
     if device is None:
-        raise Http404("No two-factor set-up in progress.")
+        raise Http404("No two-factor set-up in progress in this session.")
     out = io.BytesIO()
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     image.save(out)
@@ -292,7 +295,7 @@ def new_app(request):
     """A new phone, or a lost one after a recovery-code sign-in: set up the new app here."""
     if confirmed_device(request.user) is None:
         return redirect("two_factor_setup")
-    device = two_factor_setup_start(user=request.user)
+    device = two_factor_setup_start(request=request)
     form = NewAppForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

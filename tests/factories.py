@@ -128,3 +128,17 @@ def moderation_content(tool, grade: str = "G", overall: str = "G", **fields):
         grades={d.code: (grade, f"Rationale for {d.code}.", "") for d in tool.domains.all()},
         **fields,
     )
+
+
+def api_token_for(user) -> str:
+    """A working API token for the user, as `manage.py issue_token` gives one; someone whose
+    role requires two-factor sign-in is given an authenticator app first."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from audits.api_tokens import api_token_issue
+    from config.two_factor import confirmed_device, two_factor_required
+
+    device = confirmed_device(user)
+    if device is None and two_factor_required(user):
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    return api_token_issue(user=user, device=device)[1]

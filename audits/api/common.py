@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import routers, serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -10,6 +10,7 @@ from rest_framework.permissions import BasePermission
 
 from .. import permissions
 from ..filters import MONTH_MESSAGE, MONTH_SCHEMA, format_month, parse_month
+from .authentication import ApiTokenAuthentication
 
 
 class HasRole(BasePermission):
@@ -99,7 +100,7 @@ class EmptyQueryRefused:
 
 class ApiViewSet(EmptyQueryRefused, viewsets.GenericViewSet):
     # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token", not a 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [HasRole]
     pagination_class = Pagination
     # JSON only: a form-encoded body would read a missing checkbox (escalated) as false.

@@ -3,20 +3,24 @@ API token.
 
 A token stands for both factors: it is issued here only after the code, or by an administrator
 (`manage.py issue_token`). QA leads and administrators without an authenticator app get none
-here, so a password alone never opens the API to them.
+here, so a password alone never opens the API to them. Each request issues a new token, kept
+only as a digest and expiring after settings.API_TOKEN_TTL hours (audits/api_tokens.py).
 """
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
 
-from config.two_factor import two_factor_token_check
+from config.two_factor import confirmed_device, two_factor_token_check
 
+from ..api_tokens import api_token_issue
 from ..errors import DomainError
-from .common import error_responses
+from .common import error_responses, validated
 
 
 class TokenInput(AuthTokenSerializer):
@@ -37,7 +41,12 @@ class TokenInput(AuthTokenSerializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField(help_text='Send as "Authorization: Token <token>".')
+    token = serializers.CharField(
+        help_text='Send as "Authorization: Token <token>". Shown once: only a digest is kept.'
+    )
+    expiry = serializers.DateTimeField(
+        help_text="When the token stops working; ask for a new one before then."
+    )
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -45,13 +54,14 @@ class TokenThrottle(AnonRateThrottle):
     rate = "20/minute"
 
 
-class TokenView(ObtainAuthToken):
-    """The user's API token: the same one each time until `issue_token --rotate` replaces it."""
+class TokenView(APIView):
+    """A new API token for the user on each request; older ones keep working until they expire."""
 
     authentication_classes = []
+    permission_classes = []
     parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
     throttle_classes = [TokenThrottle]
-    serializer_class = TokenInput
 
     @extend_schema(
         request=TokenInput,
@@ -60,4 +70,9 @@ class TokenView(ObtainAuthToken):
         operation_id="token_create",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        user = validated(TokenInput, request)["user"]
+        try:
+            instance, token = api_token_issue(user=user, device=confirmed_device(user))
+        except DomainError as error:
+            raise serializers.ValidationError({"code": [error.message]}) from error
+        return Response(TokenOutput({"token": token, "expiry": instance.expiry}).data)

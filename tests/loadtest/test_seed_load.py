@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from audits.api_tokens import api_token_find
 from audits.demo import DEMO_QA_LEAD
 from audits.models import Audit, User
 from loadtest.pages import audit_form_fields, audit_form_read, audit_links
@@ -68,7 +68,7 @@ def test_every_account_has_work_of_its_own(demo_base, tmp_path):
     sampled_ids = [pk for m in users["moderators"] for pk in m["moderations"]]
     assert len(sampled_ids) == len(set(sampled_ids)) == 6
     for account in users["moderators"]:
-        user = Token.objects.get(key=account["token"]).user
+        user = api_token_find(token=account["token"]).user
         assert user.username == account["username"] and user.is_moderator
         for moderation in Moderation.objects.filter(pk__in=account["moderations"]):
             assert moderation.status == Moderation.Status.SAMPLED

@@ -24,7 +24,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from audits import services as audit_services
 from audits.models import AuditTool
@@ -38,6 +37,7 @@ from tests.factories import (
     ServiceAreaFactory,
     TeamFactory,
     UserFactory,
+    api_token_for,
     case_file_tool,
     complete_content,
     moderation_content,
@@ -260,9 +260,9 @@ def connection_kept():
 @pytest.fixture
 def api_schema(role, db, connection_kept):
     users = _authority()
-    token = Token.objects.create(user=users[role])
+    token = api_token_for(users[role])
     pools = _id_pools()
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=_config(token.key))
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=_config(token))
 
     @schema.hook
     def flatmap_path_parameters(context, path_parameters):
@@ -366,8 +366,7 @@ def test_invalid_input_is_refused_in_json_with_a_message(
     method, url, body, status, field, api_client, qa_lead
 ):
     programme = ProgrammeFactory()
-    token = Token.objects.create(user=qa_lead)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(qa_lead)}")
     response = getattr(api_client, method)(url.format(programme=programme.pk), body, format="json")
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
@@ -379,8 +378,7 @@ def test_invalid_input_is_refused_in_json_with_a_message(
 
 def test_every_validation_error_has_a_detail_beside_the_fields(api_client, qa_lead):
     """ErrorOutput promises `detail`; DRF's own 400s had only the fields."""
-    token = Token.objects.create(user=qa_lead)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(qa_lead)}")
     response = api_client.post("/api/actions/", {}, format="json")
     assert response.status_code == 400
     assert response.json()["detail"] and response.json()["owner"] == ["This field is required."]

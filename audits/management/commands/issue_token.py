@@ -1,19 +1,24 @@
-"""python manage.py issue_token USERNAME [--rotate]: print a user's API token."""
+"""python manage.py issue_token USERNAME [--rotate]: print a new API token for a user."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from audits.api_tokens import api_token_issue, api_tokens_revoke
+from audits.errors import DomainError
 from audits.models import User
+from config.two_factor import confirmed_device
 
 
 class Command(BaseCommand):
-    help = "Print a user's API token, creating it if needed; --rotate replaces the old one."
+    help = (
+        "Print a new API token for a user (only its digest is kept, so each run issues a new "
+        "one; it expires after API_TOKEN_TTL hours). --rotate revokes the user's other tokens."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument(
-            "--rotate", action="store_true", help="Revoke the current token and issue a new one."
+            "--rotate", action="store_true", help="Revoke the user's tokens before issuing one."
         )
 
     @transaction.atomic
@@ -23,7 +28,12 @@ class Command(BaseCommand):
             raise CommandError(f"No user with username {username!r}.")
         if not user.is_active:
             raise CommandError(f"{username!r} is not active: no token issued.")
+        # The administrator stands for the second factor; the token goes with the person's app.
+        device = confirmed_device(user)
         if rotate:
-            Token.objects.filter(user=user).delete()
-        token, _created = Token.objects.get_or_create(user=user)
-        self.stdout.write(token.key)
+            api_tokens_revoke(user=user, reason="rotated by an administrator")
+        try:
+            _instance, token = api_token_issue(user=user, device=device)
+        except DomainError as error:
+            raise CommandError(f"{username!r}: {error.message} No token issued.") from error
+        self.stdout.write(token)

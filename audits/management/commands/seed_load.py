@@ -22,8 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from audits.api_tokens import api_token_issue
 from audits.demo import DEMO_QA_LEAD, FOSTERING_AREA
 from audits.models import Audit, Programme, Role, ServiceArea, Team, User
 from audits.services import AuditContent, audit_create, audit_submit, case_create
@@ -170,8 +170,8 @@ def seed_load(
                 audit=audit, actor=author, version=audit.version, content=_complete_content(audit)
             )
             ids.append(moderation_add(actor=qa_lead, audit=audit, reason="Load test sample.").pk)
-        token = Token.objects.create(user=user)
-        moderator_rows.append({"username": user.username, "token": token.key, "moderations": ids})
+        _instance, token = api_token_issue(user=user, device=None)
+        moderator_rows.append({"username": user.username, "token": token, "moderations": ids})
     areas = list(ServiceArea.objects.order_by("name").values_list("pk", flat=True))
     viewer_rows = []
     for n in range(viewers):

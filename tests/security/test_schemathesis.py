@@ -262,7 +262,12 @@ def api_schema(role, db, connection_kept):
     users = _authority()
     token = Token.objects.create(user=users[role])
     pools = _id_pools()
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=_config(token.key))
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/",
+        application,
+        config=_config(token.key),
+        headers={"Authorization": f"Token {token.key}"},
+    )
 
     @schema.hook
     def flatmap_path_parameters(context, path_parameters):

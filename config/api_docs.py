@@ -11,6 +11,7 @@ SERVE_PERMISSIONS).
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -236,20 +237,23 @@ def schemas(schema: dict[str, Any]) -> Iterable[Schema]:
         )
 
 
+@cache
+def reference() -> dict[str, Any]:
+    """The page's content, built once per process: generating the schema takes seconds, and
+    it changes only with the code."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    info = schema.get("info", {})
+    return {
+        "info": info,
+        "description": paragraphs(info.get("description")),
+        "groups": operations(schema),
+        "schemas": list(schemas(schema)),
+    }
+
+
 @login_required
 def api_reference(request):
     """The API reference, for staff holding a role (the schema's own rule)."""
     if not has_any_role(request.user):
         raise PermissionDenied(HasRole.message)
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    info = schema.get("info", {})
-    return render(
-        request,
-        "api/reference.html",
-        {
-            "info": info,
-            "description": paragraphs(info.get("description")),
-            "groups": operations(schema),
-            "schemas": list(schemas(schema)),
-        },
-    )
+    return render(request, "api/reference.html", reference())

@@ -24,7 +24,6 @@ from .models import (
     DomainGradeChoice,
     Grade,
     Programme,
-    Role,
     ServiceArea,
     Team,
     User,
@@ -120,11 +119,32 @@ def tool_code_choices() -> list[tuple[str, str]]:
     return list(names.items())
 
 
-def auditor_choices(request=None):
-    # Exists rather than joins: a join on groups would repeat users and break .get().
-    in_role = User.groups.through.objects.filter(user=OuterRef("pk"), group__name=Role.AUDITOR)
-    has_audits = Audit.objects.filter(auditor=OuterRef("pk"))
-    return User.objects.filter(Exists(in_role) | Exists(has_audits)).order_by("username")
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """A person by username, among the people named (in `field_name`) on the rows the FilterSet
+    is bound to: the rows the requester may read (FilterSet: PeopleInScope). A username nobody
+    has and one the requester may not know get the same message, so the filter tells no one
+    who works here; the page's select offers only the people the requester may know."""
+
+    def __init__(self, *, field_name: str, message: str, **kwargs):
+        super().__init__(
+            field_name=field_name,
+            to_field_name="username",
+            queryset=User.objects.none(),
+            error_messages={"invalid_choice": message},
+            **kwargs,
+        )
+
+
+class PeopleInScope:
+    """A FilterSet whose PersonFilters offer the people named on its own rows."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for person in self.filters.values():
+            if isinstance(person, PersonFilter):
+                # Exists rather than a join, which would repeat a person per row.
+                named = self.queryset.filter(**{person.field_name: OuterRef("pk")})
+                person.queryset = User.objects.filter(Exists(named)).order_by("username")
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -209,7 +229,7 @@ class AuditFilterForm(forms.Form):
         return cleaned
 
 
-class AuditFilter(django_filters.FilterSet):
+class AuditFilter(PeopleInScope, django_filters.FilterSet):
     month_from = MonthFilter(field_name="month", lookup_expr="gte", label="From month")
     month_to = MonthFilter(field_name="month", lookup_expr="lte", label="To month")
     service_area = django_filters.ModelChoiceFilter(
@@ -224,11 +244,10 @@ class AuditFilter(django_filters.FilterSet):
         )
     )
     auditor = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ModelChoiceFilter(
+        PersonFilter(
             field_name="auditor",
-            to_field_name="username",
-            queryset=auditor_choices,
-            help_text="The auditor's username.",
+            message="No auditor with this username among the audits you may read.",
+            help_text="The auditor's username (of an audit you may read).",
         )
     )
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)

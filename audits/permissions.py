@@ -125,6 +125,17 @@ def has_any_role(user: User) -> bool:
     )
 
 
+def audit_start_allowed(*, user: User, auditor_username: object) -> bool:
+    """Asked before any name in the request is looked up, so the answer says nothing of who
+    exists: a QA lead assigns audits to anyone; an auditor starts only their own (naming
+    nobody, or themself); no one else starts audits."""
+    if not _is_staff_member(user):
+        return False
+    if user.is_qa_lead:
+        return True
+    return user.is_auditor and auditor_username in (None, user.username)
+
+
 def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
     """QA leads assign any case; an auditor starts ad hoc audits of their team's cases."""
     if not _is_staff_member(user):

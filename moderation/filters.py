@@ -5,26 +5,17 @@ binds it like any FilterSet: ModerationFilter(request.GET, queryset=..., user=re
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from audits.filters import MonthFilter, StrictBooleanFilter
-from audits.models import Programme, Role, ServiceArea, User
+from audits.filters import MonthFilter, PeopleInScope, PersonFilter, StrictBooleanFilter
+from audits.models import Programme, ServiceArea, User
 
 from .models import Escalation, Moderation
 
 
-def moderator_choices(request=None):
-    # Exists rather than a join on groups, which would repeat users; imported history may
-    # name moderators who no longer hold the role.
-    in_role = User.groups.through.objects.filter(user=OuterRef("pk"), group__name=Role.MODERATOR)
-    has_moderations = Moderation.objects.filter(moderator=OuterRef("pk"))
-    return User.objects.filter(Exists(in_role) | Exists(has_moderations)).order_by("username")
-
-
-class ModerationFilter(django_filters.FilterSet):
+class ModerationFilter(PeopleInScope, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Moderation.Status.choices)
     programme = extend_schema_field(OpenApiTypes.INT)(
         django_filters.ModelChoiceFilter(
@@ -38,11 +29,10 @@ class ModerationFilter(django_filters.FilterSet):
         field_name="audit__case__team__service_area", queryset=ServiceArea.objects.all()
     )
     moderator = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ModelChoiceFilter(
+        PersonFilter(
             field_name="moderator",
-            to_field_name="username",
-            queryset=moderator_choices,
-            help_text="The moderator's username.",
+            message="No moderator with this username among the moderations you may read.",
+            help_text="The moderator's username (of a moderation you may read).",
         )
     )
     mine = StrictBooleanFilter(

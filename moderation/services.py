@@ -117,6 +117,11 @@ def moderation_sample(
     )
 
 
+# The hand-added reason is stored as the selection note: the schema promises no longer.
+HAND_REASON_MAX = Moderation._meta.get_field("selection_note").max_length
+HAND_REASON_TOO_LONG = f"Enter a reason of at most {HAND_REASON_MAX} characters."
+
+
 @transaction.atomic
 def moderation_add(*, actor: User, audit: Audit, reason: str) -> Moderation:
     """Add an audit to the sample by hand, with the reason shown beside it."""
@@ -124,6 +129,10 @@ def moderation_add(*, actor: User, audit: Audit, reason: str) -> Moderation:
     if not reason.strip():
         raise DomainError(
             "Give a reason.", field_errors={"reason": ["Enter why this audit is added."]}
+        )
+    if len(reason.strip()) > HAND_REASON_MAX:
+        raise DomainError(
+            "The reason is too long.", field_errors={"reason": [HAND_REASON_TOO_LONG]}
         )
     return moderation_sample(
         actor=actor, audit=audit, selection=Moderation.Selection.HAND, note=reason.strip()

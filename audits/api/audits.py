@@ -312,6 +312,11 @@ IF_MATCH = OpenApiParameter(
 
 # ---------------------------------------------------------------- view
 
+AUDIT_CREATE_REFUSED = (
+    "A QA lead assigns audits to auditors; an auditor starts their own audits of their "
+    "team's cases."
+)
+
 
 class AuditViewSet(ApiViewSet):
     """Audits you may read: your own, your team's submitted ones, your service areas' (viewer),
@@ -346,14 +351,17 @@ class AuditViewSet(ApiViewSet):
         "of a case of their own team (leave out `auditor`).",
     )
     def create(self, request):
+        # The role first: a refusal after looking the auditor up would tell who exists.
+        body = request.data if isinstance(request.data, dict) else {}
+        if not permissions.audit_start_allowed(
+            user=request.user, auditor_username=body.get("auditor")
+        ):
+            raise PermissionDenied(AUDIT_CREATE_REFUSED)
         data = validated(AuditCreateInput, request)
         if not permissions.audit_create_allowed(
             user=request.user, case=data["case"], auditor=data["auditor"]
         ):
-            raise PermissionDenied(
-                "A QA lead assigns audits to auditors; an auditor starts their own audits of "
-                "their team's cases."
-            )
+            raise PermissionDenied(AUDIT_CREATE_REFUSED)
         audit = services.audit_create(actor=request.user, **data)
         return detail_response(request, audit.pk, status.HTTP_201_CREATED)
 

@@ -194,7 +194,10 @@ class ModerationContentInput(StrictInput):
 class ModerationAddInput(StrictInput):
     audit = serializers.IntegerField(min_value=1, help_text="A submitted audit's id.")
     reason = serializers.CharField(
-        allow_blank=True, max_length=5000, help_text="Why it is added; shown beside it."
+        allow_blank=True,
+        max_length=services.HAND_REASON_MAX,  # stored as the selection note
+        error_messages={"max_length": services.HAND_REASON_TOO_LONG},
+        help_text="Why it is added; shown beside it.",
     )
 
 

@@ -222,8 +222,9 @@ API: dict[str, Rule] = {
             "auditor": {"same_team/*": 201, "*": 400},
             "moderator": 403,
             "other_moderator": 403,
-            "viewer": {"other_area/*": 400, "*": 403},
-            "other_viewer": {"other_area/*": 403, "*": 400},
+            # Only QA leads and auditors start audits, refused before any name is looked up.
+            "viewer": 403,
+            "other_viewer": 403,
             "qa_lead": 201,
             "no_role": 403,
         },
@@ -469,6 +470,10 @@ PAGES: dict[str, Rule] = {
         "-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}, "qa_lead": 403}
     ),
     "home GET": Rule("-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}}),
+    # The API's schema and its reference page: staff holding a role (the schema answers an
+    # anonymous request as the API does, 401).
+    "api_schema GET": Rule("-", NONE, {**PAGE_EVERY_ROLE, "anonymous": 401}),
+    "api_docs GET": Rule("-", NONE, PAGE_EVERY_ROLE),
     "my_audits GET": Rule(
         "audits", NONE, SIGNED_IN, row_objects=ALL_AUDITS, rows={"auditor": ("own/*",)}
     ),

@@ -262,7 +262,12 @@ def api_schema(role, db, connection_kept):
     users = _authority()
     token = api_token_for(users[role])
     pools = _id_pools()
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=_config(token))
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/",
+        application,
+        config=_config(token),
+        headers={"Authorization": f"Token {token}"},
+    )
 
     @schema.hook
     def flatmap_path_parameters(context, path_parameters):

@@ -114,7 +114,10 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     if user.is_moderator:
         # While a blind moderation is pending, an auditor's escalation would give away their
         # judgement (an escalation means Inadequate): moderators see it once they have graded.
-        hidden = Q(audit__in=blind_pending_audits().values("pk"), raised_by_role=Escalation.RaisedBy.AUDITOR)
+        hidden = Q(
+            audit__in=blind_pending_audits().values("pk"),
+            raised_by_role=Escalation.RaisedBy.AUDITOR,
+        )
         visible = escalations.exclude(hidden)
         if user.is_viewer:
             visible = visible | escalations.filter(audit__in=audits_visible_to(user))

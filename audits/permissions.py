@@ -19,10 +19,7 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
     audits = Audit.objects.all()
     if not _is_staff_member(user):
         return audits.none()
-    if user.is_qa_lead:
-        visible = Q()
-    else:
-        visible = _visible_by_role(user)
+    visible = Q() if user.is_qa_lead else _visible_by_role(user)
     hidden = blind_hidden_from(user)
     if hidden is not None:
         # After every branch: a moderator who is also an auditor, a line manager, a head of

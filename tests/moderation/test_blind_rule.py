@@ -152,7 +152,7 @@ def _states(auditor, team, qa_lead, moderator, blind_programme):
     made = []
     for programme in (blind_programme, plain):
 
-        def audit():
+        def audit(programme=programme):
             return submitted_audit(
                 auditor=auditor, case__team=team, programme=programme, month=programme.month
             )

@@ -476,7 +476,7 @@ def sample_remove(request, pk: int):
 @login_required
 def escalation_list(request):
     if not permissions.escalation_list_visible(request.user):
-        raise PermissionDenied("Escalations are for heads of service, moderators and QA leads.")
+        raise PermissionDenied("Escalations are for staff with a role in the service.")
     rows = list(selectors.escalation_list_for_user(user=request.user))
     return render(
         request,

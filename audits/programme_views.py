@@ -68,6 +68,7 @@ def programme_create(request):
 def programme_edit(request, programme_id: int):
     programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
     initial = {name: getattr(programme, name) for name in ProgrammeEditForm.base_fields}
+    initial["blind_moderation"] = "yes" if programme.blind_moderation else "no"
     form = ProgrammeEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
         try:

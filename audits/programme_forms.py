@@ -72,13 +72,12 @@ class ProgrammeEditForm(forms.Form):
             ("no", "Off"),
         ],
         coerce=lambda value: value == "yes",
+        empty_value=None,  # not sent: left as it is
+        required=False,
         widget=forms.RadioSelect,
         help_text="A change applies to the audits in the moderation sample not yet claimed; "
         "a moderation already claimed keeps the setting it was claimed with.",
-        error_messages={
-            "required": "Choose whether moderation is blind.",
-            "invalid_choice": "Choose On or Off for blind moderation.",
-        },
+        error_messages={"invalid_choice": "Choose On or Off for blind moderation."},
     )
 
     def clean_due_date(self):

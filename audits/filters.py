@@ -341,10 +341,23 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         key = self.form.cleaned_data.get("domain")
         return domain_ids(key) if key else None
 
-    def _completed(self):
-        from moderation.models import Moderation  # moderation depends on audits, not back
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
-        return Moderation.objects.filter(audit=OuterRef("pk"), status=Moderation.Status.COMPLETED)
+    def _readable_moderations(self):
+        """Only moderations the user may read: a filter over the others would tell a team
+        auditor a colleague's moderation outcome (the moderation itself is 404 to them)."""
+        from moderation.permissions import moderations_visible_to  # moderation builds on audits
+
+        return moderations_visible_to(self.user)
+
+    def _completed(self):
+        from moderation.models import Moderation
+
+        return self._readable_moderations().filter(
+            audit=OuterRef("pk"), status=Moderation.Status.COMPLETED
+        )
 
     def filter_current(self, queryset, name, value):
         if value == "yes":
@@ -374,7 +387,9 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
     def filter_sampled(self, queryset, name, value):
         from moderation.models import Moderation
 
-        live = Moderation.objects.filter(audit=OuterRef("pk"), status__in=Moderation.LIVE_STATUSES)
+        live = self._readable_moderations().filter(
+            audit=OuterRef("pk"), status__in=Moderation.LIVE_STATUSES
+        )
         return queryset.filter(Exists(live) if value == "yes" else ~Exists(live))
 
     def filter_moderated(self, queryset, name, value):
@@ -411,6 +426,7 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
             audit=OuterRef("pk"),
             domain__in=ids,
             audit__moderations__status=Moderation.Status.COMPLETED,
+            audit__moderations__in=self._readable_moderations(),
             audit__moderations__grades__domain=F("domain"),
         )
         return queryset.filter(Exists(pairs))

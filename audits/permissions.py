@@ -45,24 +45,57 @@ def _visible_by_role(user: User) -> Q:
     return visible
 
 
+def blind_pending_moderations(prefix: str = "") -> Q:
+    """The moderations (reached through `prefix`) that keep their audit's grades hidden.
+
+    Blind is decided when a moderator claims: a claimed moderation is blind if it was claimed
+    blind (Moderation.blind, from the tool or programme at that moment); a waiting one is
+    blind if its tool or programme asks now, so switching a programme's blind moderation on
+    or off applies to the moderations nobody has claimed yet. Pending until the moderator
+    has graded and revealed (revealed_at).
+    """
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    waiting_blind = q(status="sampled") & (
+        q(audit__tool__blind_moderation=True) | q(audit__programme__blind_moderation=True)
+    )
+    claimed_blind = q(status="claimed", blind=True)
+    return (waiting_blind | claimed_blind) & q(revealed_at__isnull=True)
+
+
 def blind_pending_audits() -> QuerySet[Audit]:
     """Audits whose auditor's grades no moderator may read yet: the blind rule, written once.
 
-    A moderation is blind when its tool, its programme or the moderation itself says so, and
-    pending while it waits or is claimed and the moderator has not yet graded and revealed.
-    Every audit of the same case in the same month is pending with it: a submission returned
-    for rework (revision 1) carries the same grades as the revision being moderated.
+    An audit is pending while one of its moderations is (blind_pending_moderations). Every
+    audit of the same case in the same month is pending with it: a submission returned for
+    rework (revision 1) carries the same grades as the revision being moderated.
     """
-    pending = Audit.objects.filter(
-        Q(tool__blind_moderation=True)
-        | Q(programme__blind_moderation=True)
-        | Q(moderations__blind=True),
-        moderations__status__in=("sampled", "claimed"),
-        moderations__revealed_at__isnull=True,
+    from moderation.models import Moderation  # moderation depends on audits, not back
+
+    pending = Moderation.objects.filter(
+        blind_pending_moderations(),
+        audit__case_id=OuterRef("case_id"),
+        audit__month=OuterRef("month"),
     )
-    return Audit.objects.filter(
-        Exists(pending.filter(case_id=OuterRef("case_id"), month=OuterRef("month")))
-    )
+    return Audit.objects.filter(Exists(pending))
+
+
+def audit_grades_hidden(audit_id: int) -> bool:
+    """The blind rule for one audit: its auditor's grades are hidden (from everyone's view
+    of the moderation; from moderators' view of the audit itself, blind_hidden_from)."""
+    return blind_pending_audits().filter(pk=audit_id).exists()
+
+
+def grades_hidden_annotation(audit_field: str = "pk") -> Exists:
+    """The same rule as a column for lists: `.annotate(grades_hidden=...)`."""
+    return Exists(blind_pending_audits().filter(pk=OuterRef(audit_field)))
+
+
+def blind_applies_to(user: User) -> bool:
+    """Everyone who may moderate is kept blind, whatever other roles they hold."""
+    return _is_staff_member(user) and user.is_moderator
 
 
 def blind_hidden_from(user: User, prefix: str = "") -> Q | None:
@@ -72,7 +105,7 @@ def blind_hidden_from(user: User, prefix: str = "") -> Q | None:
     Hidden from everyone who may moderate, whatever other roles they hold; an auditor who is
     also a moderator still reads their own audits (nobody moderates an audit they wrote).
     """
-    if not (_is_staff_member(user) and user.is_moderator):
+    if not blind_applies_to(user):
         return None
     return blind_hidden_from_moderator(user.pk, prefix)
 

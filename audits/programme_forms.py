@@ -65,6 +65,21 @@ class ProgrammeEditForm(forms.Form):
         },
     )
 
+    blind_moderation = forms.TypedChoiceField(
+        label="Blind moderation",
+        choices=[
+            ("yes", "On: moderators grade before they see the auditor's grades"),
+            ("no", "Off"),
+        ],
+        coerce=lambda value: value == "yes",
+        empty_value=None,  # not sent: left as it is
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A change applies to the audits in the moderation sample not yet claimed; "
+        "a moderation already claimed keeps the setting it was claimed with.",
+        error_messages={"invalid_choice": "Choose On or Off for blind moderation."},
+    )
+
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
         if due < dt.date(2000, 1, 1):
@@ -93,7 +108,22 @@ class ProgrammeCreateForm(ProgrammeEditForm):
         },
     )
 
+    blind_moderation = forms.TypedChoiceField(
+        label="Blind moderation",
+        choices=[
+            ("", "As the audit tool is set"),
+            ("yes", "On: moderators grade before they see the auditor's grades"),
+            ("no", "Off"),
+        ],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose blind moderation from the list."},
+    )
+
     field_order = ["month", "tool", "theme", "audit_target", "moderation_target", "due_date"]
+    field_order += ["blind_moderation"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -68,10 +68,16 @@ def programme_create(request):
 def programme_edit(request, programme_id: int):
     programme = programme_for_user(user=request.user, programme_id=programme_id, write=True)
     initial = {name: getattr(programme, name) for name in ProgrammeEditForm.base_fields}
+    initial["blind_moderation"] = "yes" if programme.blind_moderation else "no"
     form = ProgrammeEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
         try:
-            services.programme_update(programme=programme, actor=request.user, **form.cleaned_data)
+            changes = {
+                k: v
+                for k, v in form.cleaned_data.items()
+                if v is not None or k != "blind_moderation"
+            }
+            services.programme_update(programme=programme, actor=request.user, **changes)
         except DomainError as error:
             add_service_errors(form, error)
         else:

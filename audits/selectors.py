@@ -55,8 +55,9 @@ def _filtered(
     filterset_class: type[django_filters.FilterSet],
     filters: Mapping | None,
     queryset: QuerySet,
+    **kwargs,
 ) -> QuerySet:
-    filterset = filterset_class(data=filters or {}, queryset=queryset)
+    filterset = filterset_class(data=filters or {}, queryset=queryset, **kwargs)
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
         raise DomainError("Some filters are not valid.", field_errors=errors)
@@ -76,13 +77,16 @@ def audit_filter_for_user(*, user: User, data: Mapping | None) -> AuditFilter:
 
     With invalid input, `.qs` applies only the valid filters and `.form.errors` says why.
     """
-    return AuditFilter(data=data or None, queryset=_audit_rows(permissions.audits_visible_to(user)))
+    return AuditFilter(
+        data=data or None, queryset=_audit_rows(permissions.audits_visible_to(user)), user=user
+    )
 
 
 def audit_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Audit]:
     """The audits the user may read, filtered by AuditFilter fields (month_from, month_to,
     service_area, team, tool, auditor, status, overall); DomainError on invalid filters."""
-    return _filtered(AuditFilter, filters, _audit_rows(permissions.audits_visible_to(user)))
+    rows = _audit_rows(permissions.audits_visible_to(user))
+    return _filtered(AuditFilter, filters, rows, user=user)
 
 
 def audit_detail_for_user(*, user: User, audit_id: int) -> Audit:

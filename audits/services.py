@@ -411,8 +411,9 @@ def programme_create(
     audit_target: int = 0,
     moderation_target: int = 0,
     due_date: dt.date | None = None,
+    blind_moderation: bool | None = None,
 ) -> Programme:
-    """Open a month's programme for a tool."""
+    """Open a month's programme for a tool (blind moderation as the tool says, unless given)."""
     month = first_of_month(month)
     if Programme.objects.filter(month=month, tool=tool).exists():
         raise DomainError(
@@ -426,6 +427,7 @@ def programme_create(
         audit_target=audit_target,
         moderation_target=moderation_target,
         due_date=due_date,
+        blind_moderation=tool.blind_moderation if blind_moderation is None else blind_moderation,
     )
     _insert_once(_stamp(programme, actor), "month", "This tool already has a programme that month.")
     return programme
@@ -433,8 +435,13 @@ def programme_create(
 
 @transaction.atomic
 def programme_update(*, programme: Programme, actor: User, **changes) -> Programme:
-    """Change a programme's theme, targets or due date."""
-    allowed = {"theme", "audit_target", "moderation_target", "due_date"}
+    """Change a programme's theme, targets, due date or blind moderation.
+
+    Blind moderation applies to the moderations nobody has claimed yet: a claim fixes it
+    (audits.permissions.blind_pending_moderations), as a moderator may already have read
+    the auditor's grades, or graded without them.
+    """
+    allowed = {"theme", "audit_target", "moderation_target", "due_date", "blind_moderation"}
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.")

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from audits.filters import MonthFilter, PeopleInScope, PersonFilter, StrictBooleanFilter
 from audits.models import Programme, ServiceArea, User
+from audits.permissions import blind_hidden_from
 
 from .models import Escalation, Moderation
 
@@ -39,7 +40,9 @@ class ModerationFilter(PeopleInScope, django_filters.FilterSet):
         method="filter_mine", label="Mine", help_text="true: only those you claimed or moderated."
     )
     selection = django_filters.ChoiceFilter(
-        choices=Moderation.Selection.choices, help_text="Why the audit was chosen."
+        choices=Moderation.Selection.choices,
+        method="filter_selection",
+        help_text='Why the audit was chosen, as you read it ("sample" while blind).',
     )
 
     class Meta:
@@ -49,6 +52,15 @@ class ModerationFilter(PeopleInScope, django_filters.FilterSet):
     def __init__(self, *args, user: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def filter_selection(self, queryset, name, value: str):
+        # As selection_reason shows it: rows whose grades are hidden from this reader match
+        # "sample" only, so filtering by a rule cannot name the auditor's judgement.
+        hidden = blind_hidden_from(self.user, prefix="audit__") if self.user else None
+        if value == Moderation.Selection.SAMPLE:
+            return queryset.filter(hidden) if hidden is not None else queryset.none()
+        queryset = queryset.filter(selection=value)
+        return queryset.exclude(hidden) if hidden is not None else queryset
 
     def filter_mine(self, queryset, name, value: bool):
         if self.user is None or not self.user.is_authenticated:

@@ -65,6 +65,8 @@ class Moderation(models.Model):
         HAND = "hand", "Added by hand"
         REWORK = "rework", "Resubmitted after rework"
         IMPORTED = "imported", "Imported history"
+        # Never stored: what a moderator reads while a blind moderation hides the real reason.
+        SAMPLE = "sample", "Chosen for the moderation sample"
 
     LIVE_STATUSES = (Status.SAMPLED, Status.CLAIMED, Status.COMPLETED)
     TRANSITIONS = {
@@ -156,16 +158,15 @@ class Moderation(models.Model):
         return self.status in (self.Status.SAMPLED, self.Status.CLAIMED)
 
     def auditor_grades_hidden(self) -> bool:
-        """Blind moderation hides the auditor's grades until the moderator has graded."""
-        if self.revealed_at is not None or not self.is_open():
-            return False
-        # A waiting moderation is blind if the tool or programme asks, before anyone claims it.
-        if self.status == self.Status.CLAIMED:
-            return self.blind
-        audit = self.audit
-        return audit.tool.blind_moderation or bool(
-            audit.programme and audit.programme.blind_moderation
-        )
+        """The blind rule (audits.permissions.blind_pending_audits) for this moderation's
+        audit: its auditor's grades stay hidden. Lists annotate it as `grades_hidden`
+        (moderation/selectors.py), so a page of rows asks once; otherwise one query."""
+        annotated = getattr(self, "grades_hidden", None)
+        if annotated is not None:
+            return annotated
+        from audits.permissions import audit_grades_hidden
+
+        return audit_grades_hidden(self.audit_id)
 
 
 class ModeratedGrade(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from audits.models import Audit, Programme, User
-from audits.permissions import _is_staff_member, audits_visible_to, blind_pending_audits
+from audits.permissions import _is_staff_member, audits_visible_to, has_any_role
 
 from .models import Escalation, Moderation
 
@@ -105,24 +105,19 @@ def moderation_add_allowed(*, user: User, audit: Audit) -> bool:
 
 
 def escalations_visible_to(user: User) -> QuerySet[Escalation]:
-    """Escalations of audits the user may read; heads of service see their areas'."""
+    """Escalations the user may read, by the same rule as what they belong to: the auditor's
+    with its audit (audits_visible_to, so never while the audit is moderated blind), a
+    moderator's with its moderation (moderations_visible_to, so a team colleague who may
+    not read the moderation does not learn its outcome from the escalation)."""
     escalations = Escalation.objects.all()
     if not _is_staff_member(user):
         return escalations.none()
-    if user.is_qa_lead:
-        return escalations
-    if user.is_moderator:
-        # While a blind moderation is pending, an auditor's escalation would give away their
-        # judgement (an escalation means Inadequate): moderators see it once they have graded.
-        hidden = Q(
-            audit__in=blind_pending_audits().values("pk"),
-            raised_by_role=Escalation.RaisedBy.AUDITOR,
-        )
-        visible = escalations.exclude(hidden)
-        if user.is_viewer:
-            visible = visible | escalations.filter(audit__in=audits_visible_to(user))
-        return visible
-    return escalations.filter(audit__in=audits_visible_to(user))
+    by_auditor = Q(raised_by_role=Escalation.RaisedBy.AUDITOR, audit__in=audits_visible_to(user))
+    by_moderator = Q(
+        raised_by_role=Escalation.RaisedBy.MODERATOR,
+        moderation__in=moderations_visible_to(user),
+    )
+    return escalations.filter(by_auditor | by_moderator)
 
 
 def escalation_for_user(*, user: User, escalation_id: int) -> Escalation:
@@ -178,5 +173,6 @@ def sample_manage_allowed(user: User) -> bool:
 
 
 def escalation_list_visible(user: User) -> bool:
-    """Heads of service, QA leads and moderators follow escalations."""
-    return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator or user.is_viewer)
+    """Anyone with a role has the list, showing exactly what escalations_visible_to gives
+    them (as the API's list does)."""
+    return has_any_role(user)

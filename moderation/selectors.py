@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from audits.errors import DomainError
 from audits.models import Audit, DomainGrade, Programme, User
+from audits.permissions import blind_applies_to, grades_hidden_annotation
 
 from . import permissions
 from .filters import EscalationFilter, ModerationFilter
@@ -45,14 +46,63 @@ def _filtered(
 
 
 def _moderation_rows(moderations: QuerySet[Moderation]) -> QuerySet[Moderation]:
-    # pk last: pages of a paginated list must not overlap or skip rows.
-    return moderations.select_related(
-        "audit__case__team__service_area",
-        "audit__auditor",
-        "audit__tool",
-        "audit__programme",
-        "moderator",
-    ).order_by("-audit__month", "created_at", "pk")
+    # pk last: pages of a paginated list must not overlap or skip rows. grades_hidden is
+    # the blind rule as a column, read by Moderation.auditor_grades_hidden.
+    return (
+        moderations.select_related(
+            "audit__case__team__service_area",
+            "audit__auditor",
+            "audit__tool",
+            "audit__programme",
+            "moderator",
+        )
+        .annotate(grades_hidden=grades_hidden_annotation("audit_id"))
+        .order_by("-audit__month", "created_at", "pk")
+    )
+
+
+# ---------------------------------------------------------------- the blind rule, per reader
+
+NEUTRAL_NOTE = "Chosen for the moderation sample."
+
+
+@dataclass(frozen=True)
+class SelectionReason:
+    selection: str
+    label: str
+    note: str
+
+
+def grades_hidden_from(*, user: User | None, moderation: Moderation) -> bool:
+    """Whether this reader must not learn the auditor's judgement from this moderation's row:
+    the blind rule, for anyone who may moderate (whatever else they are), except on their own
+    audit. A reader not known (None) is treated as a moderator."""
+    if not moderation.auditor_grades_hidden():
+        return False
+    if user is None:
+        return True
+    return blind_applies_to(user) and moderation.audit.auditor_id != user.pk
+
+
+def selection_reason(*, user: User | None, moderation: Moderation) -> SelectionReason:
+    """Why the audit was chosen, as this reader may read it. The draw's rules name the
+    auditor's judgement ("every Good judgement", "escalated", "often downgraded"), so while
+    the grades are hidden from them the reason is neutral; QA leads who do not moderate read
+    the real one. Pages and API both read it from here."""
+    if grades_hidden_from(user=user, moderation=moderation):
+        neutral = Moderation.Selection.SAMPLE
+        return SelectionReason(neutral.value, neutral.label, NEUTRAL_NOTE)
+    return SelectionReason(
+        moderation.selection, moderation.get_selection_display(), moderation.selection_note
+    )
+
+
+def for_reader(rows, *, user: User | None):
+    """Set `reason` (selection_reason) and `overall_hidden` on each row for the pages."""
+    for row in rows:
+        row.reason = selection_reason(user=user, moderation=row)
+        row.overall_hidden = grades_hidden_from(user=user, moderation=row)
+    return rows
 
 
 def moderation_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Moderation]:

@@ -333,7 +333,8 @@ def moderation_reveal(
 
 def completion_errors(locked: Moderation) -> dict[str, list[str]]:
     """What stops this moderation being completed, keyed by form field, in the form's order."""
-    if locked.auditor_grades_hidden():
+    # The moderator's own step, not who may read what: a blind claim is revealed first.
+    if locked.blind and locked.revealed_at is None:
         return {"reveal": ["Show the auditor's grades before completing a blind moderation."]}
     errors: dict[str, list[str]] = {}
     auditor = {g.domain_id: g.grade for g in locked.audit.grades.all()}

@@ -59,14 +59,6 @@ def queue(request):
     return _queue_page(request)
 
 
-def _blind_pending(moderation: Moderation) -> bool:
-    """Whether the auditor's judgement stays hidden: blind moderation not yet revealed."""
-    audit = moderation.audit
-    blind = moderation.blind or audit.tool.blind_moderation
-    blind = blind or bool(audit.programme and audit.programme.blind_moderation)
-    return blind and moderation.is_open() and moderation.revealed_at is None
-
-
 def _queue_page(request, *, error_form=None, status: int = 200):
     user = request.user
     filter_form = QueueFilterForm(request.GET or None)
@@ -74,8 +66,7 @@ def _queue_page(request, *, error_form=None, status: int = 200):
     if filter_form.is_bound and filter_form.is_valid():
         filters = {name: value.pk for name, value in filter_form.cleaned_data.items() if value}
     rows = list(selectors.moderation_queue(user=user, filters=filters))
-    for row in rows:
-        row.overall_hidden = _blind_pending(row)
+    for row in selectors.for_reader(rows, user=user):
         row.claim_allowed = permissions.claim_allowed(user=user, moderation=row)
         row.wrote_it = row.audit.auditor_id == user.pk
     query = request.GET.urlencode()
@@ -192,6 +183,7 @@ def _moderate(request, moderation: Moderation, intent: str, version: int, conten
 def _form_page(request, moderation: Moderation, form, rework_form, status: int):
     comparison = {row.code: row for row in selectors.moderation_comparison(moderation)}
     hidden = moderation.auditor_grades_hidden()
+    selectors.for_reader([moderation], user=request.user)
     return render(
         request,
         "moderation/moderation_form.html",
@@ -244,7 +236,8 @@ def _read_only(request, moderation: Moderation, *, error_form=None, status: int 
     user = request.user
     comparison = selectors.moderation_comparison(moderation)
     overall = selectors.moderation_overall_comparison(moderation)
-    hidden = _blind_pending(moderation)
+    hidden = moderation.auditor_grades_hidden()
+    selectors.for_reader([moderation], user=user)
     return render(
         request,
         "moderation/moderation_detail.html",
@@ -396,8 +389,7 @@ def _sample_page(request, programme, *, draw_form=None, add_form=None, status: i
     data = selectors.programme_sample(programme=programme)
     for area in data.areas:
         area["percent"] = percent(area["sampled"], area["returned"])
-    for row in data.moderations:
-        row.overall_hidden = _blind_pending(row) and not can_manage
+    selectors.for_reader(data.moderations, user=request.user)
     return render(
         request,
         "moderation/sample.html",
@@ -484,7 +476,7 @@ def sample_remove(request, pk: int):
 @login_required
 def escalation_list(request):
     if not permissions.escalation_list_visible(request.user):
-        raise PermissionDenied("Escalations are for heads of service, moderators and QA leads.")
+        raise PermissionDenied("Escalations are for staff with a role in the service.")
     rows = list(selectors.escalation_list_for_user(user=request.user))
     return render(
         request,

@@ -165,7 +165,13 @@ class ProgrammeOutput(serializers.ModelSerializer):
     class Meta:
         model = Programme
         fields = ["id", "month", "tool", "tool_version", "theme", "audit_target"]
-        fields += ["moderation_target", "due_date"]
+        fields += ["moderation_target", "due_date", "blind_moderation"]
+
+
+BLIND_HELP = (
+    "Moderators grade before the auditor's grades are shown. Applies to moderations not yet "
+    "claimed; a claimed one keeps the setting it was claimed with."
+)
 
 
 class ProgrammeUpdateInput(StrictInput):
@@ -173,10 +179,14 @@ class ProgrammeUpdateInput(StrictInput):
     audit_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     moderation_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
+    blind_moderation = serializers.BooleanField(required=False, help_text=BLIND_HELP)
 
 
 class ProgrammeCreateInput(ProgrammeUpdateInput):
     month = MonthField()
+    blind_moderation = serializers.BooleanField(
+        required=False, help_text=BLIND_HELP + " Left out: as the audit tool is set."
+    )
     tool = serializers.CharField(
         max_length=50, help_text="Tool code; the programme uses its latest version."
     )

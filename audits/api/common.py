@@ -121,7 +121,8 @@ class ApiViewSet(EmptyQueryRefused, viewsets.GenericViewSet):
 
     def paginated(self, rows, output_class):
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(output_class(page, many=True).data)
+        output = output_class(page, many=True, context={"request": self.request})
+        return self.get_paginated_response(output.data)
 
 
 class ApiRoot(routers.APIRootView):

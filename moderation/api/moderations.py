@@ -60,6 +60,13 @@ class ModerationListOutput(serializers.ModelSerializer):
         help_text="The claimant's username; null while waiting.",
     )
     overall = serializers.CharField(read_only=True, help_text="The moderator's overall judgement.")
+    selection = serializers.SerializerMethodField(
+        help_text='Why the audit was chosen; "sample" (no rule named) while a blind moderation '
+        "hides the auditor's grades from you."
+    )
+    selection_note = serializers.SerializerMethodField(
+        help_text="Why it was chosen, in words; neutral while the grades are hidden from you."
+    )
 
     class Meta:
         model = Moderation
@@ -68,6 +75,20 @@ class ModerationListOutput(serializers.ModelSerializer):
         fields += ["selection", "selection_note", "source", "moderator", "blind", "overall"]
         fields += ["escalated", "version", "created_at", "claimed_at", "completed_at"]
         fields += ["acknowledged_at"]
+
+    def _reason(self, moderation: Moderation) -> selectors.SelectionReason:
+        request = self.context.get("request")
+        return selectors.selection_reason(
+            user=request.user if request else None, moderation=moderation
+        )
+
+    @extend_schema_field(serializers.ChoiceField(choices=Moderation.Selection.choices))
+    def get_selection(self, moderation: Moderation) -> str:
+        return self._reason(moderation).selection
+
+    @extend_schema_field(serializers.CharField(max_length=300))
+    def get_selection_note(self, moderation: Moderation) -> str:
+        return self._reason(moderation).note
 
 
 class ComparisonOutput(serializers.Serializer):
@@ -267,11 +288,14 @@ def detail_response(request, moderation_id: int, code: int = status.HTTP_200_OK)
     moderation = selectors.moderation_detail_for_user(
         user=request.user, moderation_id=moderation_id
     )
-    return moderation_response(moderation, code)
+    return moderation_response(request, moderation, code)
 
 
-def moderation_response(moderation: Moderation, code: int = status.HTTP_200_OK) -> Response:
-    response = Response(ModerationDetailOutput(moderation).data, status=code)
+def moderation_response(
+    request, moderation: Moderation, code: int = status.HTTP_200_OK
+) -> Response:
+    output = ModerationDetailOutput(moderation, context={"request": request})
+    response = Response(output.data, status=code)
     response["ETag"] = f'"{moderation.version}"'
     return response
 
@@ -326,7 +350,7 @@ class ModerationViewSet(ApiViewSet):
         audit_services.audit_read_record(
             user=request.user, audit=moderation.audit, channel="api", what="moderation"
         )
-        return moderation_response(moderation)
+        return moderation_response(request, moderation)
 
     @extend_schema(
         request=ModerationAddInput,

@@ -100,7 +100,7 @@ class ProgrammeSampleView(APIView):
         if not permissions.programme_sample_visible(user=request.user, programme=programme):
             raise PermissionDenied("Only QA leads and moderators see the moderation sample.")
         sample = selectors.programme_sample(programme=programme)
-        return Response(ProgrammeSampleOutput(sample).data)
+        return Response(ProgrammeSampleOutput(sample, context={"request": request}).data)
 
     @extend_schema(
         operation_id="programmes_sample_create",
@@ -119,4 +119,5 @@ class ProgrammeSampleView(APIView):
         rules = sampling.SampleRules(**data)
         sampling.sample_draw(actor=request.user, programme=programme, rules=rules, seed=seed)
         sample = selectors.programme_sample(programme=programme)
-        return Response(ProgrammeSampleOutput(sample).data, status=status.HTTP_201_CREATED)
+        output = ProgrammeSampleOutput(sample, context={"request": request})
+        return Response(output.data, status=status.HTTP_201_CREATED)

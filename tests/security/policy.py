@@ -116,10 +116,11 @@ MODERATION_READ = {
     "qa_lead": 200,
     "no_role": 403,
 }
-# Escalations: those of audits you read; moderators and QA leads read all.
+# Escalations: the auditor's with its audit, a moderator's with its moderation (these are all
+# moderators' escalations: the team colleague who may not read the moderation gets 404).
 ESCALATION_READ = {
     "anonymous": 401,
-    "auditor": {"own": 200, "same_team": 200, "*": 404},
+    "auditor": {"own": 200, "*": 404},
     "moderator": 200,
     "other_moderator": 200,
     "viewer": {"other_area": 404, "*": 200},
@@ -379,7 +380,7 @@ API: dict[str, Rule] = {
         ALL_ESCALATIONS,
         {
             **ESCALATION_READ,
-            "auditor": {"own": 403, "same_team": 403, "*": 404},
+            "auditor": {"own": 403, "*": 404},
             "moderator": 403,
             "other_moderator": 403,
         },
@@ -639,9 +640,10 @@ PAGES: dict[str, Rule] = {
         rows={"auditor": ("own/completed",)},
     ),
     "moderation:escalations GET": Rule(
+        # Everyone with a role, showing what the API's list shows them.
         "escalations",
         NONE,
-        {**PAGE_MODERATORS_AND_QA, "viewer": 200, "other_viewer": 200},
+        PAGE_EVERY_ROLE,
         rows_like="moderation:escalation GET",
         row_objects=ALL_ESCALATIONS,
     ),

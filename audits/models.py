@@ -18,6 +18,7 @@ from django_otp.models import Device, ThrottlingMixin
 from simple_history.models import HistoricalRecords
 
 from .errors import DomainError
+from .validation import CASE_REFERENCE_MAX_LENGTH, validate_case_reference
 
 
 class Role(models.TextChoices):
@@ -125,8 +126,9 @@ class Case(models.Model):
         OTHER = "other", "Other"
 
     reference = models.CharField(
-        max_length=40,
+        max_length=CASE_REFERENCE_MAX_LENGTH,
         unique=True,
+        validators=[validate_case_reference],
         help_text="The case reference in the case-management system. Never a name.",
     )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")

@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 
 from .filters import MonthFormField
-from .forms import DATE_FORMATS
+from .forms import DATE_FORMATS, CaseReferenceField
 from .models import AuditTool, ServiceArea, User
 
 # GOV.UK asks for numbers in a text input: type="number" rounds, spins and hides errors.
@@ -135,12 +135,9 @@ class SampleForm(forms.Form):
 class AddCaseForm(forms.Form):
     """Assign one case, found by its reference, to an auditor."""
 
-    reference = forms.CharField(
-        label="Case reference",
-        max_length=40,
+    reference = CaseReferenceField(
         help_text="The reference in the case-management system, for example LCS-100123.",
         error_messages={"required": "Enter the case reference."},
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     auditor = AuditorChoiceField(
         label="Auditor",

@@ -23,6 +23,7 @@ from .models import (
     Team,
     User,
 )
+from .validation import case_reference_error
 
 NARRATIVE_FIELDS = ("working_well", "worried_about", "needs_to_happen", "family_feedback")
 RESAMPLE_WINDOW_MONTHS = 12
@@ -377,7 +378,9 @@ def action_status_set(*, action: Action, actor: User, status: str) -> Action:
 @transaction.atomic
 def case_create(*, actor: User, reference: str, team: Team, case_type: str) -> Case:
     """Record a case by its reference in the case-management system."""
-    reference = reference.strip()
+    problem = case_reference_error(reference)
+    if problem:
+        raise DomainError(problem, field_errors={"reference": [problem]})
     if Case.objects.filter(reference__iexact=reference).exists():
         raise DomainError(
             "Case exists.", field_errors={"reference": ["This case reference already exists."]}

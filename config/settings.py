@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.send_unsent_notifications",
         "schedule": crontab(minute="*/10"),
     },
+    # E-mails the mail server refused or was down for: kept in the outbox, tried again.
+    "send-outbox": {
+        "task": "moderation.tasks.send_outbox",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 # A broker that is down must not hang a page: refuse after a short wait and one retry; the
 # caller records what was not sent and the beat tasks above send it later.

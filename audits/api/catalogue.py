@@ -9,6 +9,7 @@ from ..filters import CaseFilter, ProgrammeFilter, TeamFilter
 from ..models import AuditTool, Case, Domain, Programme, ServiceArea, Team
 from .common import (
     ApiViewSet,
+    CaseReferenceField,
     MonthField,
     StrictInput,
     error_responses,
@@ -119,8 +120,8 @@ class CaseOutput(serializers.ModelSerializer):
 
 
 class CaseCreateInput(StrictInput):
-    reference = serializers.CharField(
-        max_length=40, help_text="The reference in the case-management system. Never a name."
+    reference = CaseReferenceField(
+        help_text="The reference in the case-management system. Never a name."
     )
     team = serializers.IntegerField(min_value=1, help_text="Team id.")
     case_type = serializers.ChoiceField(choices=Case.CaseType.choices)

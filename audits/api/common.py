@@ -10,6 +10,11 @@ from rest_framework.permissions import BasePermission
 
 from .. import permissions
 from ..filters import MONTH_MESSAGE, MONTH_SCHEMA, format_month, parse_month
+from ..validation import (
+    CASE_REFERENCE_JSON_PATTERN,
+    CASE_REFERENCE_MAX_LENGTH,
+    case_reference_error,
+)
 
 
 class HasRole(BasePermission):
@@ -135,6 +140,30 @@ def validated(serializer_class, request, **context) -> dict:
     serializer = serializer_class(data=request.data, context={"request": request, **context})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": CASE_REFERENCE_JSON_PATTERN,
+        "maxLength": CASE_REFERENCE_MAX_LENGTH,
+        "example": "LCS-100123",
+    }
+)
+class CaseReferenceField(serializers.CharField):
+    """A case reference, checked against the one pattern (audits/validation.py) as sent:
+    not trimmed, so a space or line break is refused rather than quietly kept or dropped."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", None)
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        problem = case_reference_error(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
 
 
 @extend_schema_field(MONTH_SCHEMA)

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from audits.models import AuditTool, Case, Domain, Programme
+from audits.validation import CASE_REFERENCE_MESSAGE, case_reference_error
 
 from .results import RowError
 
@@ -187,9 +188,12 @@ class Checker:
         for column in ("case_reference", "service_area", "team", "auditor"):
             if not value.get(column) and (number, column) not in self.flagged:
                 self.error(number, column, "Enter a value: this column is required.")
-        for column, limit in [("case_reference", 40), ("service_area", 120), ("team", 120)]:
+        for column, limit in [("service_area", 120), ("team", 120)]:
             if len(value.get(column, "")) > limit:
                 self.error(number, column, f"At most {limit} characters.")
+        reference = value.get("case_reference", "")
+        if reference and case_reference_error(reference):
+            self.error(number, "case_reference", CASE_REFERENCE_MESSAGE)
         for column in ("auditor", "moderator"):
             problem = value.get(column) and _person_error(value[column])
             if problem:

@@ -23,7 +23,7 @@ from .models import (
     Team,
     User,
 )
-from .validation import case_reference_error
+from .validation import case_reference_error, month_bounds_error
 
 NARRATIVE_FIELDS = ("working_well", "worried_about", "needs_to_happen", "family_feedback")
 RESAMPLE_WINDOW_MONTHS = 12
@@ -83,6 +83,25 @@ def recently_audited(*, case: Case, month: dt.date, exclude_pk: int | None = Non
     return audits.exists()
 
 
+def _check_ad_hoc_limits(
+    *, actor: User, month: dt.date, due_date: dt.date | None, today: dt.date
+) -> None:
+    """An auditor's own audit counts towards this month or a later one and is not due in the
+    past, so a closed month's figures cannot change. QA leads own the programmes and may still
+    put a missed case into a past month (recorded in the history like every change)."""
+    if actor.is_qa_lead:
+        return
+    errors = {}
+    if month < first_of_month(today):
+        errors["programme"] = [
+            "An auditor can only add an audit to this month's programme or a later one."
+        ]
+    if due_date is not None and due_date < today:
+        errors["due_date"] = ["The due date cannot be in the past."]
+    if errors:
+        raise DomainError("This audit cannot be started.", field_errors=errors)
+
+
 @transaction.atomic
 def audit_create(
     *,
@@ -102,7 +121,10 @@ def audit_create(
             "The tool must be the programme's tool.",
             field_errors={"tool": ["Use the programme's tool."]},
         )
-    month = programme.month if programme else first_of_month(timezone.localdate())
+    today = timezone.localdate()
+    month = programme.month if programme else first_of_month(today)
+    due_date = due_date or (programme.due_date if programme else None)
+    _check_ad_hoc_limits(actor=actor, month=month, due_date=due_date, today=today)
     if (
         re_audit_of is None
         and not resample_reason.strip()
@@ -129,7 +151,7 @@ def audit_create(
             programme=programme,
             month=month,
             kind=Audit.Kind.RE_AUDIT if re_audit_of else kind,
-            due_date=due_date or (programme.due_date if programme else None),
+            due_date=due_date,
             resample_reason=resample_reason.strip(),
             re_audit_of=re_audit_of,
         ),
@@ -403,6 +425,9 @@ def programme_create(
 ) -> Programme:
     """Open a month's programme for a tool."""
     month = first_of_month(month)
+    out_of_range = month_bounds_error(month)
+    if out_of_range:
+        raise DomainError(out_of_range, field_errors={"month": [out_of_range]})
     if Programme.objects.filter(month=month, tool=tool).exists():
         raise DomainError(
             "Programme exists.",

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from .. import permissions, selectors, services
 from ..filters import CaseFilter, ProgrammeFilter, TeamFilter
 from ..models import AuditTool, Case, Domain, Programme, ServiceArea, Team
+from ..validation import TARGET_MAX
 from .common import (
     ApiViewSet,
     CaseReferenceField,
@@ -171,8 +172,8 @@ class ProgrammeOutput(serializers.ModelSerializer):
 
 class ProgrammeUpdateInput(StrictInput):
     theme = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    audit_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
-    moderation_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    audit_target = serializers.IntegerField(min_value=0, max_value=TARGET_MAX, required=False)
+    moderation_target = serializers.IntegerField(min_value=0, max_value=TARGET_MAX, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
 
 

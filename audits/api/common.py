@@ -13,6 +13,7 @@ from ..filters import MONTH_MESSAGE, MONTH_SCHEMA, format_month, parse_month
 from ..validation import (
     CASE_REFERENCE_JSON_PATTERN,
     CASE_REFERENCE_MAX_LENGTH,
+    MONTH_RANGE_MESSAGE,
     case_reference_error,
 )
 
@@ -175,7 +176,9 @@ class MonthField(serializers.Field):
     def to_internal_value(self, data):
         try:
             return parse_month(data)
-        except ValueError:
+        except ValueError as error:
+            if str(error) == MONTH_RANGE_MESSAGE:
+                raise ValidationError(MONTH_RANGE_MESSAGE) from None
             self.fail("invalid")
 
     def to_representation(self, value):

@@ -10,7 +10,12 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from audits.models import AuditTool, Case, Domain, Programme
-from audits.validation import CASE_REFERENCE_MESSAGE, case_reference_error
+from audits.validation import (
+    CASE_REFERENCE_MESSAGE,
+    MONTH_RANGE_MESSAGE,
+    case_reference_error,
+    month_bounds_error,
+)
 
 from .results import RowError
 
@@ -235,6 +240,9 @@ class Checker:
         month = _month(text)
         if month is None:
             self.error(number, "month", f"'{text}' is not a month: use YYYY-MM, such as 2025-03.")
+        elif month_bounds_error(month):
+            self.error(number, "month", MONTH_RANGE_MESSAGE)
+            return None
         elif month > self.today.replace(day=1):
             self.error(number, "month", f"{month:%B %Y} has not started yet.")
             return None

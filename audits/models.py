@@ -421,11 +421,19 @@ class AuditRead(models.Model):
         PAGE = "page", "Web page"
         API = "api", "API"
 
-    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="reads")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_reads")
+    # Blank for an export, which reads many audits: its scope says which.
+    audit = models.ForeignKey(
+        Audit, null=True, blank=True, on_delete=models.PROTECT, related_name="reads"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_reads"
+    )
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="audit_reads")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     what = models.CharField(max_length=40, help_text="Which view of the audit was read.")
+    scope = models.JSONField(
+        default=dict, blank=True, help_text="An export's filters (never the content exported)."
+    )
     read_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -433,6 +441,8 @@ class AuditRead(models.Model):
         indexes = [models.Index(fields=["case", "-read_at"])]
 
     def __str__(self):
+        if self.audit_id is None:
+            return f"{self.user} exported {self.what}"
         return f"{self.user} read audit {self.audit_id} ({self.what})"
 
 

@@ -6,13 +6,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from . import selectors
+from .forms import CaseReferenceField
 from .permissions import require_configure
 
 
 class CaseAccessForm(forms.Form):
-    reference = forms.CharField(
-        label="Case reference",
-        max_length=40,
+    reference = CaseReferenceField(
         help_text="The case reference in the case-management system, for example LCS-100123.",
         error_messages={"required": "Enter a case reference."},
     )

@@ -25,6 +25,7 @@ from reporting.exports import neutralise
 from . import selectors
 from .filters import ActionFilter
 from .models import Action, ServiceArea, Team, User
+from .services import audit_read_record
 
 PAGE_SIZE = 50
 OVERDUE_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -163,6 +164,12 @@ def action_list_csv(request):
     if not action_filter.is_valid():
         return _invalid(request, action_filter)
     today = timezone.localdate()
+    audit_read_record(
+        user=request.user,
+        channel="page",
+        what="export:actions-csv",
+        scope={name: request.GET.get(name) for name in action_filter.filters},
+    )
     buffer = io.StringIO()
     buffer.write("\ufeff")  # UTF-8 with a byte-order mark, so Excel reads accents correctly
     writer = csv.writer(buffer, lineterminator="\r\n")

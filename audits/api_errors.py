@@ -4,6 +4,9 @@ Every error body is an object with a `detail` message (the API's ErrorOutput); i
 adds a list of messages per field beside it.
 """
 
+import logging
+
+from django.db import OperationalError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import status
@@ -11,12 +14,18 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import DATABASE_BUSY, DomainError, is_database_busy
+
+logger = logging.getLogger(__name__)
 
 INVALID_INPUT = "Invalid input: see the message for each field."
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, OperationalError) and is_database_busy(exc):
+        # Nothing was written (the transaction rolled back): the client may simply retry.
+        logger.warning("Database busy: %s %s", context["request"].method, context["request"].path)
+        return Response({"detail": DATABASE_BUSY}, status=503, headers={"Retry-After": "2"})
     if isinstance(exc, DomainError):
         body = {"detail": exc.message}
         body.update(exc.field_errors)

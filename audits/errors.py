@@ -7,6 +7,19 @@ DATABASE_UNAVAILABLE = (
     "Try again in a moment."
 )
 
+# Shown (503) when another request holds the database's write lock for longer than the wait
+# (SQLite allows one writer at a time; PostgreSQL never answers this).
+DATABASE_BUSY = (
+    "The service is busy saving someone else's change, so nothing from this attempt was "
+    "kept. Try again in a moment."
+)
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """Whether the database refused a write because another one holds its lock."""
+    text = str(error).lower()
+    return "database is locked" in text or "database table is locked" in text
+
 
 class DomainError(Exception):
     """A rule of the domain refused the request; the message is safe to show to the user."""

@@ -28,6 +28,7 @@ from .models import (
     Team,
     User,
 )
+from .validation import MONTH_RANGE_MESSAGE, month_bounds_error
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 MONTH_MESSAGE = "Enter a month as YYYY-MM, for example 2026-10."
@@ -35,13 +36,16 @@ MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-10"
 
 
 def parse_month(value: str) -> dt.date:
-    """'2026-10' -> 1 October 2026; ValueError for anything else."""
+    """'2026-10' -> 1 October 2026; ValueError (with the message to show) for anything else,
+    including a month outside the months the service takes (audits/validation.py)."""
     if not isinstance(value, str) or not re.fullmatch(MONTH_PATTERN, value.strip()):
         raise ValueError(MONTH_MESSAGE)
     year, month = value.strip().split("-")
-    if int(year) < 1900:
-        raise ValueError(MONTH_MESSAGE)
-    return dt.date(int(year), int(month), 1)
+    parsed = dt.date(int(year), int(month), 1)
+    out_of_range = month_bounds_error(parsed)
+    if out_of_range:
+        raise ValueError(out_of_range)
+    return parsed
 
 
 def format_month(day: dt.date) -> str:
@@ -57,10 +61,12 @@ class MonthFormField(forms.Field):
         if value in self.empty_values:
             return None
         if isinstance(value, dt.date):
-            return value.replace(day=1)
+            value = format_month(value)
         try:
             return parse_month(value)
-        except ValueError:
+        except ValueError as error:
+            if str(error) == MONTH_RANGE_MESSAGE:
+                raise forms.ValidationError(MONTH_RANGE_MESSAGE, code="out_of_range") from None
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def prepare_value(self, value):

@@ -7,8 +7,30 @@ from django import forms
 from .limits import show_limits
 from .models import Audit, Domain, DomainGradeChoice, Grade
 from .services import NARRATIVE_FIELDS, AuditContent
+from .validation import CASE_REFERENCE_MAX_LENGTH, validate_case_reference
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d-%m-%Y"]
+
+
+class CaseReferenceField(forms.CharField):
+    """A case reference, checked against the one pattern (audits/validation.py) as typed: not
+    stripped, so a space or line break gets the pattern's message rather than being kept."""
+
+    default_validators = [validate_case_reference]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Case reference")
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "spellcheck": "false",
+                    "autocomplete": "off",
+                    "maxlength": CASE_REFERENCE_MAX_LENGTH,
+                }
+            ),
+        )
+        super().__init__(strip=False, **kwargs)
 
 
 class AuditForm(forms.Form):

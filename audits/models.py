@@ -19,6 +19,7 @@ from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
 
 from .errors import DomainError
+from .validation import CASE_REFERENCE_MAX_LENGTH, validate_case_reference
 
 
 class Role(models.TextChoices):
@@ -126,8 +127,9 @@ class Case(models.Model):
         OTHER = "other", "Other"
 
     reference = models.CharField(
-        max_length=40,
+        max_length=CASE_REFERENCE_MAX_LENGTH,
         unique=True,
+        validators=[validate_case_reference],
         help_text="The case reference in the case-management system. Never a name.",
     )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
@@ -420,11 +422,19 @@ class AuditRead(models.Model):
         PAGE = "page", "Web page"
         API = "api", "API"
 
-    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="reads")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audit_reads")
+    # Blank for an export, which reads many audits: its scope says which.
+    audit = models.ForeignKey(
+        Audit, null=True, blank=True, on_delete=models.PROTECT, related_name="reads"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_reads"
+    )
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="audit_reads")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     what = models.CharField(max_length=40, help_text="Which view of the audit was read.")
+    scope = models.JSONField(
+        default=dict, blank=True, help_text="An export's filters (never the content exported)."
+    )
     read_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -432,6 +442,8 @@ class AuditRead(models.Model):
         indexes = [models.Index(fields=["case", "-read_at"])]
 
     def __str__(self):
+        if self.audit_id is None:
+            return f"{self.user} exported {self.what}"
         return f"{self.user} read audit {self.audit_id} ({self.what})"
 
 

@@ -5,8 +5,9 @@ import datetime as dt
 from django import forms
 
 from .filters import MonthFormField
-from .forms import DATE_FORMATS
+from .forms import DATE_FORMATS, CaseReferenceField
 from .models import AuditTool, ServiceArea, User
+from .validation import TARGET_MAX
 
 # GOV.UK asks for numbers in a text input: type="number" rounds, spins and hides errors.
 NUMBER_WIDGET = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"})
@@ -50,9 +51,11 @@ class ProgrammeEditForm(forms.Form):
         help_text="Optional. For example, Section 47 enquiries.",
         error_messages={"max_length": "The theme must be 200 characters or fewer."},
     )
-    audit_target = _whole_number("Target number of audits")
+    audit_target = _whole_number("Target number of audits", max_value=TARGET_MAX)
     moderation_target = _whole_number(
-        "Moderation target", help_text="How many of the returned audits to moderate."
+        "Moderation target",
+        max_value=TARGET_MAX,
+        help_text="How many of the returned audits to moderate.",
     )
     due_date = forms.DateField(
         label="Due date",
@@ -165,12 +168,9 @@ class SampleForm(forms.Form):
 class AddCaseForm(forms.Form):
     """Assign one case, found by its reference, to an auditor."""
 
-    reference = forms.CharField(
-        label="Case reference",
-        max_length=40,
+    reference = CaseReferenceField(
         help_text="The reference in the case-management system, for example LCS-100123.",
         error_messages={"required": "Enter the case reference."},
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     auditor = AuditorChoiceField(
         label="Auditor",

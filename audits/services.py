@@ -1,6 +1,7 @@
 """Every write to audits, cases, tools and programmes. Pages, API, import and seed call these."""
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -24,6 +25,7 @@ from .models import (
     Team,
     User,
 )
+from .validation import case_reference_error, month_bounds_error
 
 NARRATIVE_FIELDS = ("working_well", "worried_about", "needs_to_happen", "family_feedback")
 RESAMPLE_WINDOW_MONTHS = 12
@@ -83,6 +85,25 @@ def recently_audited(*, case: Case, month: dt.date, exclude_pk: int | None = Non
     return audits.exists()
 
 
+def _check_ad_hoc_limits(
+    *, actor: User, month: dt.date, due_date: dt.date | None, today: dt.date
+) -> None:
+    """An auditor's own audit counts towards this month or a later one and is not due in the
+    past, so a closed month's figures cannot change. QA leads own the programmes and may still
+    put a missed case into a past month (recorded in the history like every change)."""
+    if actor.is_qa_lead:
+        return
+    errors = {}
+    if month < first_of_month(today):
+        errors["programme"] = [
+            "An auditor can only add an audit to this month's programme or a later one."
+        ]
+    if due_date is not None and due_date < today:
+        errors["due_date"] = ["The due date cannot be in the past."]
+    if errors:
+        raise DomainError("This audit cannot be started.", field_errors=errors)
+
+
 @transaction.atomic
 def audit_create(
     *,
@@ -102,7 +123,10 @@ def audit_create(
             "The tool must be the programme's tool.",
             field_errors={"tool": ["Use the programme's tool."]},
         )
-    month = programme.month if programme else first_of_month(timezone.localdate())
+    today = timezone.localdate()
+    month = programme.month if programme else first_of_month(today)
+    due_date = due_date or (programme.due_date if programme else None)
+    _check_ad_hoc_limits(actor=actor, month=month, due_date=due_date, today=today)
     if (
         re_audit_of is None
         and not resample_reason.strip()
@@ -129,7 +153,7 @@ def audit_create(
             programme=programme,
             month=month,
             kind=Audit.Kind.RE_AUDIT if re_audit_of else kind,
-            due_date=due_date or (programme.due_date if programme else None),
+            due_date=due_date,
             resample_reason=resample_reason.strip(),
             re_audit_of=re_audit_of,
         ),
@@ -391,7 +415,9 @@ def action_status_set(*, action: Action, actor: User, status: str) -> Action:
 @transaction.atomic
 def case_create(*, actor: User, reference: str, team: Team, case_type: str) -> Case:
     """Record a case by its reference in the case-management system."""
-    reference = reference.strip()
+    problem = case_reference_error(reference)
+    if problem:
+        raise DomainError(problem, field_errors={"reference": [problem]})
     if Case.objects.filter(reference__iexact=reference).exists():
         raise DomainError(
             "Case exists.", field_errors={"reference": ["This case reference already exists."]}
@@ -415,6 +441,9 @@ def programme_create(
 ) -> Programme:
     """Open a month's programme for a tool (blind moderation as the tool says, unless given)."""
     month = first_of_month(month)
+    out_of_range = month_bounds_error(month)
+    if out_of_range:
+        raise DomainError(out_of_range, field_errors={"month": [out_of_range]})
     if Programme.objects.filter(month=month, tool=tool).exists():
         raise DomainError(
             "Programme exists.",
@@ -523,8 +552,31 @@ def programme_assign(
     return audits
 
 
-def audit_read_record(*, user: User, audit: Audit, channel: str, what: str) -> AuditRead:
-    """Record that a user read an audit (who, which case, when, how): never personal data."""
-    return AuditRead.objects.create(
-        audit=audit, case_id=audit.case_id, user=user, channel=channel, what=what
-    )
+# An export's scope is its filters: short values, never what was exported.
+SCOPE_VALUE_MAX = 200
+
+
+def audit_read_record(
+    *,
+    user: User,
+    channel: str,
+    what: str,
+    audit: Audit | None = None,
+    audits: Iterable[Audit] = (),
+    scope: Mapping[str, object] | None = None,
+) -> list[AuditRead]:
+    """Record that a user read audits (who, which case, when, how), or exported the audits in
+    a scope (who, which filters, when): never personal data and never the content read."""
+    if audit is not None:
+        audits = [audit, *audits]
+    rows = [
+        AuditRead(audit=a, case_id=a.case_id, user=user, channel=channel, what=what) for a in audits
+    ]
+    if scope is not None:
+        cleaned = {
+            str(key)[:50]: str(value)[:SCOPE_VALUE_MAX]
+            for key, value in scope.items()
+            if value not in (None, "", [])
+        }
+        rows.append(AuditRead(user=user, channel=channel, what=what, scope=cleaned))
+    return AuditRead.objects.bulk_create(rows)

@@ -1,4 +1,31 @@
+import logging
 import time
+
+from django.db import OperationalError
+from django.shortcuts import render
+
+from audits.errors import DATABASE_BUSY, is_database_busy
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseBusyMiddleware:
+    """A page whose write found the database locked (SQLite: one writer at a time) answers
+    503 "try again", as the API does (audits/api_errors.py), instead of a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not (isinstance(exception, OperationalError) and is_database_busy(exception)):
+            return None
+        logger.warning("Database busy: %s %s", request.method, request.path)
+        response = render(request, "database_busy.html", {"message": DATABASE_BUSY}, status=503)
+        response["Retry-After"] = "2"
+        return response
 
 
 class NoStoreMiddleware:

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
+    "config.middleware.DatabaseBusyMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the "locked" page.
     "axes.middleware.AxesMiddleware",
@@ -134,6 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite with a flush that the history tables' append-only triggers let through, as
     # PostgreSQL's TRUNCATE is (audits/history_guard.py).
     DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
+    # SQLite is for one person trying the service. Still, two requests writing at once
+    # should queue, not fail: IMMEDIATE takes the write lock when a transaction starts (a
+    # reader upgrading to a writer would be refused at once, whatever the timeout), and the
+    # timeout is how long a writer waits for it. A wait past that answers 503 "try again"
+    # (config.middleware.DatabaseBusyMiddleware, audits/api_errors.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "audits.User"
 
@@ -285,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-unsent-notifications": {
         "task": "moderation.tasks.send_unsent_notifications",
+        "schedule": crontab(minute="*/10"),
+    },
+    # E-mails the mail server refused or was down for: kept in the outbox, tried again.
+    "send-outbox": {
+        "task": "moderation.tasks.send_outbox",
         "schedule": crontab(minute="*/10"),
     },
 }

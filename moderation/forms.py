@@ -2,6 +2,7 @@
 
 from django import forms
 
+from audits.forms import CaseReferenceField
 from audits.limits import show_limits
 from audits.models import DomainGradeChoice, Programme, ServiceArea
 from audits.programme_forms import NUMBER_WIDGET
@@ -227,12 +228,9 @@ class SampleDrawForm(forms.Form):
 
 
 class AddToSampleForm(forms.Form):
-    reference = forms.CharField(
-        label="Case reference",
-        max_length=40,
+    reference = CaseReferenceField(
         help_text="A case with a submitted audit in this programme, for example LCS-100123.",
         error_messages={"required": "Enter the case reference."},
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     reason = forms.CharField(
         label="Why add this audit?",

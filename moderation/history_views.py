@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from audits.permissions import audit_for_user
+from audits.services import audit_read_record
 
 from . import permissions
 from .history import grade_changes_for_audit
@@ -11,6 +12,7 @@ from .history import grade_changes_for_audit
 def audit_history(request, audit_id: int):
     audit = audit_for_user(user=request.user, audit_id=audit_id)
     permissions.require_history(request.user)
+    audit_read_record(user=request.user, audit=audit, channel="page", what="history")
     return render(
         request,
         "moderation/audit_history.html",

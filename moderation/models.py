@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from audits.errors import DomainError
@@ -264,13 +265,25 @@ class Escalation(models.Model):
         return self.status == self.Status.OPEN and self.due_date < today
 
 
-class SentNotification(models.Model):
-    """One e-mail sent: the unique key makes every notification task safe to run twice."""
+class OutboxEmail(models.Model):
+    """One e-mail to send, and whether it went. The unique key queues each notification once
+    (a task run twice finds the row); sent_at is set only after the mail server took the
+    message, so a failed send stays here and the beat task send_outbox tries it again."""
 
     kind = models.CharField(max_length=40)
     object_id = models.PositiveBigIntegerField()
     period = models.DateField(help_text="The due date or day the e-mail was about.")
-    sent_at = models.DateTimeField(auto_now_add=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(
+        max_length=100, blank=True, help_text="The error's class only: never an address or text."
+    )
+    # A sender holds the row until then, so two workers never send it at the same moment.
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -278,6 +291,7 @@ class SentNotification(models.Model):
                 fields=["kind", "object_id", "period"], name="notification_sent_once"
             )
         ]
+        indexes = [models.Index(fields=["sent_at", "attempts"], name="outbox_unsent")]
 
     def __str__(self):
         return f"{self.kind} {self.object_id} {self.period}"

@@ -5,37 +5,106 @@ details, grades or evidence, which stay behind sign-in.
 """
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Action, Audit, Role, User
 
-from .models import Escalation, Moderation, SentNotification
+from .models import Escalation, Moderation, OutboxEmail
+
+logger = logging.getLogger(__name__)
 
 
 def _link(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _first_time(kind: str, object_id: int, period: dt.date) -> bool:
-    """Record that this e-mail is being sent; False if it already was (a task ran twice)."""
+# After this many failed sends (8 hours of the 10-minute beat, or a message the server will
+# never take) the outbox stops trying; the row stays, with its error class, for a person.
+MAX_ATTEMPTS = 48
+# How long one sender holds a row: far longer than an SMTP conversation takes.
+SEND_LEASE = dt.timedelta(minutes=5)
+
+
+def _queue(
+    kind: str, object_id: int, period: dt.date, *, subject: str, body: str, recipients: list[str]
+) -> OutboxEmail | None:
+    """Put this e-mail in the outbox; None if it already is (a task ran twice)."""
+    recipients = sorted({r for r in recipients if r})
+    # A reference stored before references were checked may hold a line break: a header
+    # cannot, so the subject is one line (the mail library would refuse it on every retry).
+    subject = " ".join(subject.split())[:300]
     try:
         with transaction.atomic():
-            SentNotification.objects.create(kind=kind, object_id=object_id, period=period)
+            return OutboxEmail.objects.create(
+                kind=kind,
+                object_id=object_id,
+                period=period,
+                subject=subject,
+                body=body,
+                recipients=recipients,
+                # Nobody to tell: nothing to send, and nothing to retry.
+                sent_at=None if recipients else timezone.now(),
+            )
     except IntegrityError:
-        return False
-    return True
+        return None
 
 
-def _send(subject: str, body: str, recipients: list[str]) -> int:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
+def _deliver(row: OutboxEmail | None) -> int:
+    """Send one outbox e-mail and mark it sent; 1 if it went now, else 0.
+
+    The row is marked sent only after the mail server took the message, so a crash in between
+    sends it again later (at least once), and a held row is never sent by two workers at once.
+    A failed send is recorded (its error class and the attempt) and left for send_outbox.
+    """
+    if row is None or row.sent_at is not None:
         return 0
-    return send_mail(subject, body, None, recipients)
+    now = timezone.now()
+    claimed = (
+        OutboxEmail.objects.filter(pk=row.pk, sent_at__isnull=True)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(locked_until=now + SEND_LEASE)
+    )
+    if claimed != 1:
+        return 0
+    try:
+        send_mail(row.subject, row.body, None, row.recipients)
+    except Exception as error:  # noqa: BLE001 - any failure leaves the e-mail to retry
+        OutboxEmail.objects.filter(pk=row.pk).update(
+            attempts=F("attempts") + 1, last_error=type(error).__name__[:100], locked_until=None
+        )
+        # The class only: the message of an SMTP error can echo addresses back.
+        logger.warning("E-mail %s (%s) not sent: %s", row.pk, row.kind, type(error).__name__)
+        return 0
+    OutboxEmail.objects.filter(pk=row.pk).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="", locked_until=None
+    )
+    return 1
+
+
+def _queued(kind: str, object_id: int, period: dt.date) -> bool:
+    """Whether this e-mail is already in the outbox (sent, or waiting for send_outbox)."""
+    return OutboxEmail.objects.filter(kind=kind, object_id=object_id, period=period).exists()
+
+
+def _notify(
+    kind: str, object_id: int, period: dt.date, *, subject: str, body: str, recipients: list[str]
+) -> int:
+    """Queue the e-mail once and try to send it now."""
+    row = _queue(kind, object_id, period, subject=subject, body=body, recipients=recipients)
+    return _deliver(row)
+
+
+def outbox_send() -> int:
+    """Celery beat: send again every e-mail whose send failed (the mail server was down)."""
+    unsent = OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    return sum(_deliver(row) for row in unsent.order_by("pk"))
 
 
 def _heads_of_service(audit: Audit) -> list[str]:
@@ -51,17 +120,19 @@ def moderation_completed_send(*, moderation_id: int) -> int:
     moderation = Moderation.objects.select_related(
         "audit__case", "audit__auditor__line_manager"
     ).get(pk=moderation_id)
-    if not _first_time("moderation_completed", moderation.pk, moderation.completed_at.date()):
+    key = ("moderation_completed", moderation.pk, moderation.completed_at.date())
+    if _queued(*key):
         return 0
     auditor = moderation.audit.auditor
     manager = auditor.line_manager
-    return _send(
-        f"Moderation complete: case {moderation.audit.case.reference}",
-        "The moderation of your audit of case "
+    return _notify(
+        *key,
+        subject=f"Moderation complete: case {moderation.audit.case.reference}",
+        body="The moderation of your audit of case "
         f"{moderation.audit.case.reference} is complete.\n\n"
         "Read the moderated grades and the moderator's summary, then acknowledge them:\n"
         f"{_link(reverse('moderation:feedback'))}\n",
-        [auditor.email, manager.email if manager and manager.is_active else ""],
+        recipients=[auditor.email, manager.email if manager and manager.is_active else ""],
     )
 
 
@@ -71,29 +142,34 @@ def returned_for_rework_send(*, moderation_id: int, revision_id: int) -> int:
         pk=moderation_id
     )
     revision = Audit.objects.get(pk=revision_id)
-    if not _first_time("returned_for_rework", revision.pk, revision.created_at.date()):
+    key = ("returned_for_rework", revision.pk, revision.created_at.date())
+    if _queued(*key):
         return 0
-    return _send(
-        f"Audit returned for rework: case {moderation.audit.case.reference}",
-        f"A moderator has returned your audit of case {moderation.audit.case.reference} "
+    return _notify(
+        *key,
+        subject=f"Audit returned for rework: case {moderation.audit.case.reference}",
+        body=f"A moderator has returned your audit of case {moderation.audit.case.reference} "
         "for rework. Their comment and your audit are here:\n"
         f"{_link(reverse('audit_edit', args=[revision_id]))}\n",
-        [moderation.audit.auditor.email],
+        recipients=[moderation.audit.auditor.email],
     )
 
 
 def escalation_raised_send(*, escalation_id: int) -> int:
     """Ask the service area's heads of service for a management response."""
     escalation = Escalation.objects.select_related("audit__case__team").get(pk=escalation_id)
-    if not _first_time("escalation_raised", escalation.pk, escalation.created_at.date()):
+    key = ("escalation_raised", escalation.pk, escalation.created_at.date())
+    if _queued(*key):
         return 0
-    return _send(
-        f"Escalation: management response needed for case {escalation.audit.case.reference}",
+    return _notify(
+        *key,
+        subject="Escalation: management response needed for case "
+        f"{escalation.audit.case.reference}",
         # The e-mail never says how the case was graded: grades stay behind sign-in.
-        f"Case {escalation.audit.case.reference} has been escalated to you. "
+        body=f"Case {escalation.audit.case.reference} has been escalated to you. "
         f"Please record a management response by {escalation.due_date:%-d %B %Y}:\n"
         f"{_link(escalation.get_absolute_url())}\n",
-        _heads_of_service(escalation.audit),
+        recipients=_heads_of_service(escalation.audit),
     )
 
 
@@ -103,11 +179,11 @@ UNSENT_WINDOW = dt.timedelta(days=7)
 
 def unsent_send(*, now: dt.datetime | None = None) -> int:
     """Send the event e-mails whose task was lost (the broker was down when the change was
-    committed): every recent event with no SentNotification yet. Safe to run any time."""
+    committed): every recent event with no outbox e-mail yet. Safe to run any time."""
     since = (now or timezone.now()) - UNSENT_WINDOW
 
     def sent(kind: str):
-        return SentNotification.objects.filter(kind=kind).values("object_id")
+        return OutboxEmail.objects.filter(kind=kind).values("object_id")
 
     count = 0
     completed = Moderation.objects.filter(
@@ -148,12 +224,14 @@ def audits_due_soon_send(*, today: dt.date | None = None) -> int:
     sent = 0
     for audit in due:
         # Once per audit and due date: a second run (or a second worker) finds the record.
-        if _first_time("audit_due_soon", audit.pk, audit.due_date):
-            sent += _send(
-                f"Audit due {audit.due_date:%-d %B}: case {audit.case.reference}",
-                f"Your audit of case {audit.case.reference} is due on "
+        key = ("audit_due_soon", audit.pk, audit.due_date)
+        if not _queued(*key):
+            sent += _notify(
+                *key,
+                subject=f"Audit due {audit.due_date:%-d %B}: case {audit.case.reference}",
+                body=f"Your audit of case {audit.case.reference} is due on "
                 f"{audit.due_date:%-d %B %Y}:\n{_link(reverse('audit_edit', args=[audit.pk]))}\n",
-                [audit.auditor.email],
+                recipients=[audit.auditor.email],
             )
     return sent
 
@@ -166,13 +244,16 @@ def escalation_responses_due_send(*, today: dt.date | None = None) -> int:
     sent = 0
     for escalation in due.select_related("audit__case__team"):
         # Once a day per escalation, however often the task runs.
-        if _first_time("escalation_response_due", escalation.pk, today):
+        key = ("escalation_response_due", escalation.pk, today)
+        if not _queued(*key):
             late = "overdue" if escalation.due_date < today else "due"
-            sent += _send(
-                f"Escalation response {late}: case {escalation.audit.case.reference}",
-                f"The management response for case {escalation.audit.case.reference} is {late} "
-                f"({escalation.due_date:%-d %B %Y}):\n{_link(escalation.get_absolute_url())}\n",
-                _heads_of_service(escalation.audit),
+            sent += _notify(
+                *key,
+                subject=f"Escalation response {late}: case {escalation.audit.case.reference}",
+                body=f"The management response for case {escalation.audit.case.reference} is "
+                f"{late} ({escalation.due_date:%-d %B %Y}):\n"
+                f"{_link(escalation.get_absolute_url())}\n",
+                recipients=_heads_of_service(escalation.audit),
             )
     return sent
 
@@ -198,16 +279,18 @@ def actions_overdue_send(*, today: dt.date | None = None) -> int:
     link = _link(reverse("action_list") + "?overdue=true")
     sent = 0
     for auditor_id, actions in by_auditor.items():
-        if not _first_time("actions_overdue", auditor_id, week):
+        key = ("actions_overdue", auditor_id, week)
+        if _queued(*key):
             continue
         lines = "".join(
             f"- case {a.audit.case.reference}, due {a.due_date:%-d %B %Y}\n" for a in actions
         )
         count = len(actions)
-        sent += _send(
-            f"{count} overdue action{'s' if count != 1 else ''} on your audits",
-            f"These actions on your audits are past their due date:\n{lines}\n"
+        sent += _notify(
+            *key,
+            subject=f"{count} overdue action{'s' if count != 1 else ''} on your audits",
+            body=f"These actions on your audits are past their due date:\n{lines}\n"
             f"Follow them up, and mark them done when they are:\n{link}\n",
-            [actions[0].audit.auditor.email],
+            recipients=[actions[0].audit.auditor.email],
         )
     return sent

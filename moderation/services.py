@@ -73,7 +73,7 @@ def _send_task(task, *args) -> None:
         task.delay(*args)
     except BrokerUnavailable as error:
         # The change is committed; the e-mail is not lost: the beat task
-        # send_unsent_notifications sends what has no SentNotification yet.
+        # send_unsent_notifications sends what has no OutboxEmail yet.
         logger.warning("Task %s%r not queued (broker unavailable): %s", task.name, args, error)
 
 

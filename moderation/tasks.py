@@ -29,6 +29,12 @@ def send_unsent_notifications() -> int:
 
 
 @shared_task
+def send_outbox() -> int:
+    """Celery beat: the e-mails the mail server refused or was down for, tried again."""
+    return notifications.outbox_send()
+
+
+@shared_task
 def remind_audits_due_soon() -> int:
     return notifications.audits_due_soon_send()
 

@@ -299,6 +299,9 @@ def _feedback_page(request, *, error_form=None, status: int = 200):
     )
     for row in rows:
         row.outcomes = _outcomes(row)
+    audit_services.audit_read_record(
+        user=user, audits=[row.audit for row in rows], channel="page", what="feedback"
+    )
     mine = sorted(
         (r for r in rows if r.audit.auditor_id == user.pk),
         key=lambda r: r.acknowledged_at is not None,
@@ -521,6 +524,7 @@ def escalation_detail(request, pk: int):
     elif can_respond:
         form = EscalationResponseForm()
     audit: Audit = escalation.audit
+    audit_services.audit_read_record(user=user, audit=audit, channel="page", what="escalation")
     return render(
         request,
         "moderation/escalation_detail.html",

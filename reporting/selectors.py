@@ -592,13 +592,25 @@ def blind_summary_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
         .annotate(n=Count("pk"))
     )
     rows = [
-        {"month": r["month"], "team_id": r["team_id"], "domain_id": None, "grade": r["overall"],
-         "escalated": r["escalated"], "n": -r["n"]}
+        {
+            "month": r["month"],
+            "team_id": r["team_id"],
+            "domain_id": None,
+            "grade": r["overall"],
+            "escalated": r["escalated"],
+            "n": -r["n"],
+        }
         for r in overall
     ]
     rows += [
-        {"month": r["month"], "team_id": r["team_id"], "domain_id": r["domain_id"],
-         "grade": r["grade"], "escalated": False, "n": -r["n"]}
+        {
+            "month": r["month"],
+            "team_id": r["team_id"],
+            "domain_id": r["domain_id"],
+            "grade": r["grade"],
+            "escalated": False,
+            "n": -r["n"],
+        }
         for r in domains
     ]
     for row in rows:

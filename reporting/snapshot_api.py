@@ -22,6 +22,7 @@ from audits.api.common import (
     validated,
 )
 from audits.filters import format_month
+from audits.services import audit_read_record
 
 from . import permissions, services
 from .models import ReportSnapshot
@@ -135,6 +136,12 @@ class SnapshotViewSet(ApiViewSet):
         if snapshot.status != ReportSnapshot.Status.PUBLISHED:
             raise Http404("This report snapshot has not been published.")
         filename = f"qa-report-{format_month(snapshot.month)}-v{snapshot.version}.xlsx"
+        audit_read_record(
+            user=request.user,
+            channel="api",
+            what="export:snapshot-xlsx",
+            scope={"snapshot": snapshot.pk, "month": format_month(snapshot.month)},
+        )
         response = HttpResponse(snapshot.xlsx_bytes(), content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

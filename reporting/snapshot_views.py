@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audits.errors import DomainError, add_service_errors
 from audits.filters import MonthFormField, format_month
-from audits.services import months_before
+from audits.services import audit_read_record, months_before
 
 from . import exports, permissions, selectors, services
 from .filters import ReportFilter
@@ -56,6 +56,15 @@ def _kept_table(name: str | None) -> str:
     return name if name in exports.TABLE_NAMES else "all"
 
 
+REPORT_SCOPE = ("month", "service_area", "team", "tool", "table")
+
+
+def _record_export(request, what: str) -> None:
+    """Who downloaded which report: its filters, never its figures."""
+    scope = {name: request.GET.get(name) for name in REPORT_SCOPE}
+    audit_read_record(user=request.user, channel="page", what=what, scope=scope)
+
+
 def _report_or_error(request):
     try:
         return selectors.monthly_report_for_user(user=request.user, filters=request.GET), None
@@ -69,6 +78,7 @@ def download_xlsx(request):
     report, error = _report_or_error(request)
     if error is not None:
         return _bad_download(request, error.message)
+    _record_export(request, "export:report-xlsx")
     labels = exports.filter_labels(report["filters"])
     content = exports.to_xlsx(report, labels)
     return _attachment(content, f"{exports.file_stem(report)}.xlsx", XLSX_TYPE)
@@ -87,6 +97,7 @@ def download_csv(request):
             exports.TABLE_NAMES
         )
         return _bad_download(request, message, bad_table=True)
+    _record_export(request, f"export:report-csv-{table}"[:40])
     labels = exports.filter_labels(report["filters"])
     stem = exports.file_stem(report)
     if table == "all":
@@ -199,4 +210,10 @@ def snapshot_download(request, pk: int):
     if snapshot.status != ReportSnapshot.Status.PUBLISHED:
         raise Http404("This report snapshot has not been published.")
     filename = f"qa-report-{format_month(snapshot.month)}-v{snapshot.version}.xlsx"
+    audit_read_record(
+        user=request.user,
+        channel="page",
+        what="export:snapshot-xlsx",
+        scope={"snapshot": snapshot.pk, "month": format_month(snapshot.month)},
+    )
     return _attachment(snapshot.xlsx_bytes(), filename, XLSX_TYPE)

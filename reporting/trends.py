@@ -48,6 +48,7 @@ from audits.errors import DomainError
 from audits.filters import MonthFilter, format_month
 from audits.models import GRADE_RANK, Audit, DomainGrade, Programme, User
 from audits.services import months_before
+from audits.validation import FIRST_MONTH
 from moderation.models import Moderation
 
 from . import permissions
@@ -99,7 +100,7 @@ def range_filters(filters: Mapping | None) -> dict:
         raise DomainError("Some filters are not valid.", field_errors=errors)
     cleaned = dict(filterset.form.cleaned_data)
     last = cleaned.get("month_to") or cleaned.get("month") or timezone.localdate().replace(day=1)
-    first = cleaned.get("month_from") or months_before(last, DEFAULT_MONTHS - 1)
+    first = cleaned.get("month_from") or max(months_before(last, DEFAULT_MONTHS - 1), FIRST_MONTH)
     if first > last:
         raise DomainError(
             "Some filters are not valid.",

@@ -22,6 +22,7 @@ from audits.errors import DomainError
 from audits.filters import format_month, parse_month, tool_code_choices
 from audits.models import Audit, Programme, ServiceArea
 from audits.services import months_before
+from audits.validation import FIRST_MONTH
 
 from . import charts, permissions, selectors, trends
 from .exports import GRADE_NAMES
@@ -337,7 +338,8 @@ def monthly(request):
         "form": form,
         "report": report,
         "month_date": month_date,
-        "previous_date": parse_month(previous["month"]),
+        # The month before, worked out: 2000-01's is outside what parse_month takes.
+        "previous_date": months_before(month_date, 1),
         "headline": [
             {"current": row, "previous": previous_headline[i] if previous_headline else None}
             for i, row in enumerate(headline)
@@ -414,7 +416,7 @@ def _range_filters(request):
         except ValueError:
             pass  # the filter reports the bad month
         else:
-            data["month_from"] = format_month(months_before(last, 11))
+            data["month_from"] = format_month(max(months_before(last, 11), FIRST_MONTH))
     form = trends.RangeReportFilter(data=data, queryset=Audit.objects.none()).form
     del form.fields["month"]  # the range says it all on this page
     form.fields["month_from"].label = "From month"

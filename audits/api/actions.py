@@ -53,6 +53,9 @@ class ActionViewSet(ApiViewSet):
     @extend_schema(responses={200: ActionOutput, **error_responses(404)})
     def retrieve(self, request, pk: int):
         action = permissions.action_for_user(user=request.user, action_id=pk)
+        services.audit_read_record(
+            user=request.user, audit=action.audit, channel="api", what="action"
+        )
         return Response(ActionOutput(action).data)
 
     @extend_schema(

@@ -20,6 +20,7 @@ from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Gra
 from .actions import ActionOutput
 from .common import (
     ApiViewSet,
+    CaseReferenceField,
     GradesField,
     MonthField,
     StrictInput,
@@ -149,7 +150,7 @@ class AuditContentInput(StrictInput):
 
 
 class AuditCreateInput(StrictInput):
-    case = serializers.CharField(max_length=40, help_text="The case reference.")
+    case = CaseReferenceField(help_text="The case reference.")
     auditor = serializers.CharField(
         max_length=150, required=False, help_text="Username; leave out to audit the case yourself."
     )

@@ -7,8 +7,10 @@ from rest_framework.response import Response
 from .. import permissions, selectors, services
 from ..filters import CaseFilter, ProgrammeFilter, TeamFilter
 from ..models import AuditTool, Case, Domain, Programme, ServiceArea, Team
+from ..validation import TARGET_MAX
 from .common import (
     ApiViewSet,
+    CaseReferenceField,
     MonthField,
     StrictInput,
     error_responses,
@@ -119,8 +121,8 @@ class CaseOutput(serializers.ModelSerializer):
 
 
 class CaseCreateInput(StrictInput):
-    reference = serializers.CharField(
-        max_length=40, help_text="The reference in the case-management system. Never a name."
+    reference = CaseReferenceField(
+        help_text="The reference in the case-management system. Never a name."
     )
     team = serializers.IntegerField(min_value=1, help_text="Team id.")
     case_type = serializers.ChoiceField(choices=Case.CaseType.choices)
@@ -176,8 +178,8 @@ BLIND_HELP = (
 
 class ProgrammeUpdateInput(StrictInput):
     theme = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    audit_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
-    moderation_target = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    audit_target = serializers.IntegerField(min_value=0, max_value=TARGET_MAX, required=False)
+    moderation_target = serializers.IntegerField(min_value=0, max_value=TARGET_MAX, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
     blind_moderation = serializers.BooleanField(required=False, help_text=BLIND_HELP)
 

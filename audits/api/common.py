@@ -10,6 +10,12 @@ from rest_framework.permissions import BasePermission
 
 from .. import permissions
 from ..filters import MONTH_MESSAGE, MONTH_SCHEMA, format_month, parse_month
+from ..validation import (
+    CASE_REFERENCE_JSON_PATTERN,
+    CASE_REFERENCE_MAX_LENGTH,
+    MONTH_RANGE_MESSAGE,
+    case_reference_error,
+)
 from .authentication import ApiTokenAuthentication
 
 
@@ -154,6 +160,30 @@ class GradesField(serializers.DictField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": CASE_REFERENCE_JSON_PATTERN,
+        "maxLength": CASE_REFERENCE_MAX_LENGTH,
+        "example": "LCS-100123",
+    }
+)
+class CaseReferenceField(serializers.CharField):
+    """A case reference, checked against the one pattern (audits/validation.py) as sent:
+    not trimmed, so a space or line break is refused rather than quietly kept or dropped."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", None)
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        problem = case_reference_error(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
 @extend_schema_field(MONTH_SCHEMA)
 class MonthField(serializers.Field):
     """A month as "YYYY-MM"; stored as its first day."""
@@ -163,7 +193,9 @@ class MonthField(serializers.Field):
     def to_internal_value(self, data):
         try:
             return parse_month(data)
-        except ValueError:
+        except ValueError as error:
+            if str(error) == MONTH_RANGE_MESSAGE:
+                raise ValidationError(MONTH_RANGE_MESSAGE) from None
             self.fail("invalid")
 
     def to_representation(self, value):

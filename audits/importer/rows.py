@@ -10,6 +10,12 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from audits.models import AuditTool, Case, Domain, Programme
+from audits.validation import (
+    CASE_REFERENCE_MESSAGE,
+    MONTH_RANGE_MESSAGE,
+    case_reference_error,
+    month_bounds_error,
+)
 
 from .results import RowError
 
@@ -187,9 +193,12 @@ class Checker:
         for column in ("case_reference", "service_area", "team", "auditor"):
             if not value.get(column) and (number, column) not in self.flagged:
                 self.error(number, column, "Enter a value: this column is required.")
-        for column, limit in [("case_reference", 40), ("service_area", 120), ("team", 120)]:
+        for column, limit in [("service_area", 120), ("team", 120)]:
             if len(value.get(column, "")) > limit:
                 self.error(number, column, f"At most {limit} characters.")
+        reference = value.get("case_reference", "")
+        if reference and case_reference_error(reference):
+            self.error(number, "case_reference", CASE_REFERENCE_MESSAGE)
         for column in ("auditor", "moderator"):
             problem = value.get(column) and _person_error(value[column])
             if problem:
@@ -231,6 +240,9 @@ class Checker:
         month = _month(text)
         if month is None:
             self.error(number, "month", f"'{text}' is not a month: use YYYY-MM, such as 2025-03.")
+        elif month_bounds_error(month):
+            self.error(number, "month", MONTH_RANGE_MESSAGE)
+            return None
         elif month > self.today.replace(day=1):
             self.error(number, "month", f"{month:%B %Y} has not started yet.")
             return None

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audits import limits
+from audits.services import audit_read_record
 
 from .. import permissions, selectors, services
 from ..filters import EscalationFilter
@@ -64,8 +65,7 @@ class EscalationViewSet(ApiViewSet):
 
     @extend_schema(responses={200: EscalationOutput, **error_responses(404)})
     def retrieve(self, request, pk: int):
-        escalation = permissions.escalation_for_user(user=request.user, escalation_id=pk)
-        return Response(EscalationOutput(escalation).data)
+        return escalation_response(request, pk)
 
     @extend_schema(
         request=RespondInput,
@@ -77,5 +77,11 @@ class EscalationViewSet(ApiViewSet):
         escalation = permissions.escalation_for_user(user=request.user, escalation_id=pk)
         data = validated(RespondInput, request)
         services.escalation_respond(actor=request.user, escalation=escalation, **data)
-        escalation = permissions.escalation_for_user(user=request.user, escalation_id=pk)
-        return Response(EscalationOutput(escalation).data)
+        return escalation_response(request, pk)
+
+
+def escalation_response(request, pk: int) -> Response:
+    """The escalation (with its case and reason) as JSON: a read of the audit, recorded."""
+    escalation = permissions.escalation_for_user(user=request.user, escalation_id=pk)
+    audit_read_record(user=request.user, audit=escalation.audit, channel="api", what="escalation")
+    return Response(EscalationOutput(escalation).data)

@@ -288,6 +288,11 @@ def detail_response(request, moderation_id: int, code: int = status.HTTP_200_OK)
     moderation = selectors.moderation_detail_for_user(
         user=request.user, moderation_id=moderation_id
     )
+    # Every answer after a claim, save, reveal, completion or return carries the audit's
+    # content: each is a read, recorded like GET.
+    audit_services.audit_read_record(
+        user=request.user, audit=moderation.audit, channel="api", what="moderation"
+    )
     return moderation_response(request, moderation, code)
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 # The page: session, user, two-factor device, roles, count, counts, areas, teams, rows.
 QUERIES_PAGE = 9
-QUERIES_CSV = 5  # session, user, two-factor device, roles, rows
+QUERIES_CSV = 6  # session, user, two-factor device, roles, the access-log record, rows
 FORMULA_OWNER = '=HYPERLINK("http://example.org","Click")'
 
 # The default order for someone who reads every action: open ones by due date (the overdue

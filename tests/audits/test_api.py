@@ -115,7 +115,10 @@ def test_cases_are_listed_within_scope_and_filtered(api_client, auditor, team, o
 
 def test_qa_lead_records_a_case(api_client, qa_lead, team):
     client = login(api_client, qa_lead)
-    body = {"reference": " LCS-900 ", "team": team.pk, "case_type": "cin"}
+    body = {"reference": "LCS-900", "team": team.pk, "case_type": "cin"}
+    # Sent with spaces around it, the reference is refused, not quietly trimmed.
+    padded = client.post("/api/cases/", {**body, "reference": " LCS-900 "}, format="json")
+    assert padded.status_code == 400 and "reference" in padded.json()
     response = client.post("/api/cases/", body, format="json")
     assert response.status_code == 201
     assert Case.objects.get(pk=response.json()["id"]).reference == "LCS-900"

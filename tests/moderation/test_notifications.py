@@ -295,6 +295,7 @@ def test_every_beat_schedule_entry_names_a_registered_task():
         "moderation.tasks.remind_actions_overdue",
         "moderation.tasks.remind_audits_due_soon",
         "moderation.tasks.remind_escalation_responses_due",
+        "moderation.tasks.send_outbox",
         "moderation.tasks.send_unsent_notifications",
         "reporting.tasks.publish_previous_month",
         "reporting.tasks.resend_unsent_snapshots",

@@ -14,7 +14,7 @@ from django.core import mail
 from django.urls import reverse
 
 from audits.models import Audit
-from moderation.models import Escalation, Moderation, SentNotification
+from moderation.models import Escalation, Moderation, OutboxEmail
 from moderation.services import moderation_claim
 from moderation.tasks import send_unsent_notifications
 from reporting.models import ReportSnapshot
@@ -88,14 +88,13 @@ def test_pages_and_api_keep_working_and_an_escalation_email_is_sent_later(
     # Nothing went anywhere, and nothing was recorded as sent.
     assert broker.count() == 0
     assert mail.outbox == []
-    assert not SentNotification.objects.filter(kind="escalation_raised").exists()
+    assert not OutboxEmail.objects.filter(kind="escalation_raised").exists()
 
     # The broker is back: the beat task finds the escalation nobody was told about.
     broker.up()
     assert send_unsent_notifications() == 1
     assert (
-        SentNotification.objects.filter(kind="escalation_raised", object_id=escalation.pk).count()
-        == 1
+        OutboxEmail.objects.filter(kind="escalation_raised", object_id=escalation.pk).count() == 1
     )
     assert [m.subject for m in mail.outbox] == [
         f"Escalation: management response needed for case {draft.case.reference}"

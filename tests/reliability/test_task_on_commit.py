@@ -18,7 +18,7 @@ from django.utils import timezone
 from audits.errors import DomainError
 from audits.models import Audit
 from audits.services import audit_submit
-from moderation.models import Escalation, Moderation, SentNotification
+from moderation.models import Escalation, Moderation, OutboxEmail
 from moderation.services import moderation_claim, moderation_complete
 from reporting.models import ReportSnapshot
 from reporting.services import LOST_AFTER, snapshot_request, snapshot_resend_unsent
@@ -199,7 +199,7 @@ def test_a_worker_sends_the_committed_email_exactly_once(broker, claimed, modera
     assert name == MODERATION_DONE
 
     worker = broker.start_worker()
-    sent = SentNotification.objects.filter(kind="moderation_completed", object_id=claimed.pk)
+    sent = OutboxEmail.objects.filter(kind="moderation_completed", object_id=claimed.pk)
     deadline = time.monotonic() + 20
     while "succeeded" not in worker.output() and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -29,8 +29,8 @@ What is asserted of every response body (HTML, JSON, CSV, and each XLSX/zip memb
     page, are allowed);
   * tables (CSV, each XLSX sheet, and a report page's HTML tables): no non-zero count or
     percentage in a column or row labelled Outstanding / O (the labels are on every report).
-Reports and published snapshots are finding 2 (the lead's): their routes are walked here too
-and marked xfail(strict=True) where they fail, so the lead's fix flips them.
+Reports and published snapshots (finding 2) are walked by their own test: a moderator's
+reports leave blind-pending audits out, and a snapshot counting one is refused to them.
 """
 
 import csv
@@ -289,7 +289,9 @@ def api_routes(w: BlindWorld) -> list[tuple[str, str, dict]]:
 # ------------------------------------------------------------------ what a leak looks like
 
 HTML_GRADE = re.compile(r"<(td|dd|strong|p|li|span)\b[^>]*>\s*Outstanding\b")
-JUDGEMENT_WORDS = ("judged it", "escalated this case", "moderated audits were downgraded")
+# The "Widened" note as the draw writes it ("2 of this auditor's last 3 moderated audits were
+# downgraded"), not the schema's description of the rule, which names no one's audits.
+JUDGEMENT_WORDS = ("judged it", "escalated this case", "of this auditor's last")
 
 
 # The scale every tool offers (value "O", label "Outstanding") is not anyone's grade.
@@ -490,18 +492,7 @@ def test_no_page_or_api_read_tells_a_moderator_the_hidden_grades(blind_world, wa
     assert not leaks, "\n".join(f"{route}: {found}" for route, found in leaks.items())
 
 
-@pytest.mark.parametrize(
-    "walker",
-    [
-        pytest.param(
-            walker,
-            marks=pytest.mark.xfail(
-                strict=True, reason="finding 2 (the lead's): reports count blind-pending audits"
-            ),
-        )
-        for walker in WALKERS
-    ],
-)
+@pytest.mark.parametrize("walker", WALKERS)
 def test_no_report_or_snapshot_tells_a_moderator_the_hidden_grades(blind_world, walker):
     leaks = walk(blind_world, walker, reports=True)
     assert not leaks, "\n".join(f"{route}: {found}" for route, found in leaks.items())

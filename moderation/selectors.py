@@ -72,6 +72,11 @@ class SelectionReason:
     label: str
     note: str
 
+    @property
+    def detail(self) -> str:
+        """The note, unless it only repeats the label (the neutral reason): pages show both."""
+        return "" if self.note.rstrip(".") == self.label else self.note
+
 
 def grades_hidden_from(*, user: User | None, moderation: Moderation) -> bool:
     """Whether this reader must not learn the auditor's judgement from this moderation's row:

@@ -86,7 +86,9 @@ class ModerationListOutput(serializers.ModelSerializer):
     def get_selection(self, moderation: Moderation) -> str:
         return self._reason(moderation).selection
 
-    @extend_schema_field(serializers.CharField(max_length=300))
+    @extend_schema_field(
+        {"type": "string", "maxLength": Moderation._meta.get_field("selection_note").max_length}
+    )
     def get_selection_note(self, moderation: Moderation) -> str:
         return self._reason(moderation).note
 

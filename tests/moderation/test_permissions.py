@@ -115,16 +115,18 @@ ENDPOINTS = [
     Endpoint("escalations", "get", lambda w: "/api/escalations/",
              S(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
              kind="escalation", rows={
-                 "owner": {"escalation"}, "same_team": {"escalation"},
+                 # Both escalations are the moderator's: read with the moderation, so a
+                 # colleague in the same team, who may not read it, does not see it.
+                 "owner": {"escalation"}, "same_team": set(),
                  "other_team": {"other_escalation"}, "line_manager": {"escalation"},
                  "moderator": BOTH_ESCALATIONS, "claimant": BOTH_ESCALATIONS,
                  "viewer": {"escalation"}, "other_viewer": {"other_escalation"},
                  "qa_lead": BOTH_ESCALATIONS,
              }),
     Endpoint("escalation", "get", lambda w: f"/api/escalations/{w.escalation.pk}/",
-             S(401, 200, 200, 404, 200, 200, 200, 200, 404, 200, 403)),
+             S(401, 200, 404, 404, 200, 200, 200, 200, 404, 200, 403)),
     Endpoint("respond", "post", lambda w: f"/api/escalations/{w.escalation.pk}/respond/",
-             S(401, 403, 403, 404, 403, 403, 403, 200, 404, 200, 403),
+             S(401, 403, 404, 404, 403, 403, 403, 200, 404, 200, 403),
              body=lambda w: {"response": "Visit arranged for Monday."}),
 ]
 # fmt: on

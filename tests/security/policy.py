@@ -143,6 +143,8 @@ EVERY_ROLE = {"anonymous": 401, **{r: 200 for r in ROLES[1:-1]}, "no_role": 403}
 QA_LEAD_ONLY = {"anonymous": 401, **{r: 403 for r in ROLES[1:]}, "qa_lead": 200}
 QA_LEAD_CREATES = {**QA_LEAD_ONLY, "qa_lead": 201}
 MODERATORS_AND_QA = {**QA_LEAD_ONLY, "moderator": 200, "other_moderator": 200}
+# A snapshot counting an audit that waits for blind moderation: 403 to those who may moderate.
+SNAPSHOT_WHILE_BLIND = QA_LEAD_ONLY
 # Reports: QA leads and moderators read the whole authority; a head of service their own
 # areas (asking for another area is refused, not answered with an empty report); no one else.
 REPORT_READ = {
@@ -390,10 +392,12 @@ API: dict[str, Rule] = {
     "reports_trends": Rule("reports", REPORT_FILTERS, REPORT_READ),
     "reports_reaudits": Rule("reports", REPORT_FILTERS, REPORT_READ),
     "reports_calibration": Rule("reports", REPORT_FILTERS, QA_LEAD_ONLY),
-    # Published snapshots are authority-wide: QA leads and moderators only.
+    # Published snapshots are authority-wide: QA leads and moderators only. The world's
+    # snapshot (October) counts September's blind-pending audit as its previous month, so it
+    # stays closed to those who may moderate until that audit is moderated.
     "reports_snapshots_list": Rule("-", NONE, MODERATORS_AND_QA),
-    "reports_snapshots_retrieve": Rule("-", NONE, MODERATORS_AND_QA),
-    "reports_snapshots_xlsx": Rule("-", NONE, MODERATORS_AND_QA),
+    "reports_snapshots_retrieve": Rule("-", NONE, SNAPSHOT_WHILE_BLIND),
+    "reports_snapshots_xlsx": Rule("-", NONE, SNAPSHOT_WHILE_BLIND),
     "reports_snapshots_publish": Rule("-", NONE, QA_LEAD_CREATES),
 }
 
@@ -664,8 +668,8 @@ PAGES: dict[str, Rule] = {
     "reports:download_csv GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:snapshots GET": Rule("-", NONE, PAGE_MODERATORS_AND_QA),
     "reports:snapshot_publish POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
-    "reports:snapshot GET": Rule("-", NONE, PAGE_MODERATORS_AND_QA),
-    "reports:snapshot_download GET": Rule("-", NONE, PAGE_MODERATORS_AND_QA),
+    "reports:snapshot GET": Rule("-", NONE, page(SNAPSHOT_WHILE_BLIND)),
+    "reports:snapshot_download GET": Rule("-", NONE, page(SNAPSHOT_WHILE_BLIND)),
 }
 
 

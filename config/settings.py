@@ -242,7 +242,7 @@ SPECTACULAR_SETTINGS = {
     # anonymous gets 401 with WWW-Authenticate). The reference page (/api/docs/,
     # config/api_docs.py) is drawn from it on the server, so no Swagger UI is served.
     "SERVE_AUTHENTICATION": [
-        "rest_framework.authentication.TokenAuthentication",
+        "audits.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "SERVE_PERMISSIONS": ["audits.api.common.HasRole"],

@@ -10,9 +10,14 @@ import re
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from tests.factories import AuditFactory, UserFactory, sampled_moderation, submitted_audit
+from tests.factories import (
+    AuditFactory,
+    UserFactory,
+    api_token_for,
+    sampled_moderation,
+    submitted_audit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +42,8 @@ def test_the_api_schema_is_refused_to_a_person_without_a_role(api_client, no_rol
 
 
 def test_the_api_schema_is_served_to_a_role_by_session_or_token(api_client, auditor):
-    token = Token.objects.create(user=auditor)
-    by_token = api_client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_for(auditor)
+    by_token = api_client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token}")
     assert by_token.status_code == 200
     assert b"/api/audits/" in by_token.content
     api_client.credentials()

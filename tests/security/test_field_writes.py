@@ -305,10 +305,9 @@ ATTEMPTS = [
                 "description", "owner", "audit_id", "due_date", "created_at").get(), 200),
     Attempt("QA lead edits a programme's month and tool",
             "qa_lead", "patch", lambda w: api(f"programmes/{w.programme.pk}/"),
-            lambda w: {"audit_target": 11, "month": "2020-01", "tool": "other-tool",
-                       "blind_moderation": True},
+            lambda w: {"audit_target": 11, "month": "2020-01", "tool": "other-tool"},
             lambda w: Programme.objects.filter(pk=w.programme.pk).values(
-                "month", "tool_id", "blind_moderation").get(), 200),
+                "month", "tool_id").get(), 200),
     Attempt("head of service answers an escalation a second time",
             "viewer", "post", lambda w: api(f"escalations/{w.escalations['own'].pk}/respond/"),
             lambda w: {"response": "A different answer.", "status": "open"},

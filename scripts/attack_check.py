@@ -11,6 +11,7 @@ one line per check with what the server answered; the tests named in each line h
 promise in the suite. It changes the demo data: run it on a copy.
 """
 
+import base64
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from django.contrib.auth.models import Group  # noqa: E402
 from django_otp.oath import TOTP  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
@@ -143,6 +145,26 @@ check(
     moderator.get(f"{BASE}/audits/{hidden.pk}/").status_code,
 )
 
+colleague = (
+    User.objects.filter(team=hidden.auditor.team_id, groups__name="auditor", is_active=True)
+    .exclude(pk=hidden.auditor_id)
+    .first()
+)
+if colleague is not None:
+    colleague.groups.add(Group.objects.get(name="moderator"))  # as an administrator would
+    colleague.set_password(PASSWORD)
+    colleague.save()
+    both = sign_in(colleague.username)
+    answers = (
+        both.get(f"{BASE}/audits/{hidden.pk}/").status_code,
+        both.get(f"{BASE}/api/audits/{hidden.pk}/").status_code,
+    )
+    check(
+        "4  a team colleague who also moderates opens no blind-pending audit",
+        answers == (404, 404),
+        answers,
+    )
+
 # ------------------------------------------------------------------ 3, 14, 5
 qr = "/account/two-factor/setup/qr.svg"
 fresh = sign_in("demo.qalead")
@@ -150,6 +172,18 @@ check(
     "3  password-only session reads no QR",
     fresh.get(BASE + qr).status_code == 404,
     fresh.get(BASE + qr).status_code,
+)
+person = colleague.username if colleague is not None else "demo.moderator"
+here, elsewhere = sign_in(person, "192.0.2.1"), sign_in(person, "192.0.2.2")
+setup = here.get(BASE + "/account/two-factor/setup/")
+key = re.search(r'<code id="secret-key">([A-Z2-7 ]+)</code>', setup.text).group(1)
+key = base64.b32decode(key.replace(" ", "") + "=" * (-len(key.replace(" ", "")) % 8))
+form_post(here, "/account/two-factor/setup/", {"code": code(key)})
+after = elsewhere.get(BASE + "/audits/", allow_redirects=False)
+check(
+    "14 turning two-factor on signs the person's other sessions out",
+    after.status_code == 302 and "/accounts/login/" in after.headers.get("Location", ""),
+    f"{after.status_code} {after.headers.get('Location')}",
 )
 ApiToken_before = ApiToken.objects.count()
 plain = requests.post(

@@ -690,12 +690,16 @@ def test_reaudit_of_a_draft_is_409_and_bad_programme_is_400(api_client, auditor,
 
 def test_reaudit_into_a_programme(api_client, auditor, submitted):
     # An auditor's own audits go into this month's programme or a later one, due in future.
-    programme = ProgrammeFactory(month=dt.date(2027, 3, 1), due_date=dt.date(2027, 3, 31))
+    month = (timezone.localdate().replace(day=1) + dt.timedelta(days=95)).replace(day=1)
+    programme = ProgrammeFactory(month=month, due_date=month + dt.timedelta(days=27))
     response = login(api_client, auditor).post(
         f"/api/audits/{submitted.pk}/reaudit/", {"programme": programme.pk}, format="json"
     )
     assert response.status_code == 201, response.json()
-    assert (response.json()["programme"], response.json()["month"]) == (programme.pk, "2027-03")
+    assert (response.json()["programme"], response.json()["month"]) == (
+        programme.pk,
+        month.strftime("%Y-%m"),
+    )
 
 
 # ---------------------------------------------------------------- actions

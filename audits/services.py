@@ -253,14 +253,17 @@ def _apply(audit: Audit, content: AuditContent, actor: User) -> None:
             _stamp(row, actor).save()
 
 
-def _apply_content(locked: Audit, content: AuditContent, actor: User) -> None:
+ESCALATION_NOT_INADEQUATE = "Escalation is only for an Inadequate audit."
+
+
+def _apply_content(locked: Audit, content: AuditContent, actor: User) -> dict[str, list[str]]:
+    """Apply the content; the escalation error, if an escalation was asked for an audit not
+    judged Inadequate (the caller raises it, with whatever else is wrong)."""
     escalation_wanted = bool(content.escalated)
     _apply(locked, content, actor)
     if escalation_wanted and not locked.escalated:
-        raise DomainError(
-            "Escalation is only for an Inadequate audit.",
-            field_errors={"escalated": ["Choose Inadequate as the overall judgement to escalate."]},
-        )
+        return {"escalated": ["Choose Inadequate as the overall judgement to escalate."]}
+    return {}
 
 
 @transaction.atomic
@@ -269,7 +272,8 @@ def audit_save_draft(
 ) -> Audit:
     """Save the auditor's work in progress; refuses to overwrite a newer version."""
     locked = _lock(audit, version)
-    _apply_content(locked, content, actor)
+    if errors := _apply_content(locked, content, actor):
+        raise DomainError(ESCALATION_NOT_INADEQUATE, field_errors=errors)
     locked.version += 1
     if locked.status == Audit.Status.ASSIGNED:
         locked.status = Audit.Status.IN_PROGRESS
@@ -304,16 +308,20 @@ def audit_submit(
 ) -> Audit:
     """Submit the audit (saving the last changes first); its grades are then fixed for good."""
     locked = _lock(audit, version)
+    escalation_errors: dict[str, list[str]] = {}
     if content is not None:
         # In the same save as the submission: one change, so one history event for the audit.
         # The version still counts the draft and the submission, as clients have seen it do.
-        _apply_content(locked, content, actor)
+        escalation_errors = _apply_content(locked, content, actor)
         locked.version += 1
     if not locked.can_transition(Audit.Status.SUBMITTED):
         raise TransitionNotAllowed("This audit cannot be submitted from its current state.")
-    errors = submission_errors(locked)
+    # Every error at once: an escalation on an audit not judged Inadequate beside what is
+    # missing, so the auditor does not meet the missing evidence only on the next try.
+    errors = {**submission_errors(locked), **escalation_errors}
     if errors:
-        raise DomainError("The audit is not complete.", field_errors=errors)
+        message = ESCALATION_NOT_INADEQUATE if errors == escalation_errors else None
+        raise DomainError(message or "The audit is not complete.", field_errors=errors)
     locked.status = Audit.Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.version += 1

@@ -13,6 +13,7 @@ return) is prefixed with an apostrophe: names come from users (a team called
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ def _headline_rows(month: Mapping) -> list[list]:
         for g, c in ((g, moderations["after"][g]) for g in GRADES)
     ]
     rows += [
+        row("Escalations after moderation", "", moderations["escalations_after"], None),
         row("Audits rated RI or better", "", None, kpi["ri_or_better_pct"]),
         row(
             "Moderated audits rated RI or better after moderation",
@@ -443,4 +445,14 @@ def to_csv_zip(report: Mapping, labels: Mapping[str, str] | None = None) -> byte
 
 
 def file_stem(report: Mapping) -> str:
-    return f"qa-report-{report['month']}"
+    """The download's name: the month, then each filter (ids and the tool code), so that a
+    filtered download never takes the whole authority's name."""
+    filters = report.get("filters") or {}
+    parts = [f"qa-report-{report['month']}"]
+    if filters.get("service_areas") is not None:
+        parts.append("area-" + "-".join(str(pk) for pk in filters["service_areas"]))
+    if filters.get("team") is not None:
+        parts.append(f"team-{filters['team']}")
+    if filters.get("tool"):
+        parts.append(re.sub(r"[^A-Za-z0-9_.-]", "", filters["tool"]))
+    return "-".join(parts)

@@ -181,3 +181,19 @@ def test_audit_list_with_a_bad_filter_shows_an_error_summary(client, qa_lead, au
     assert "Select a valid choice" in html
     fine = client.get("/audits/", {"reaudit": "no"}).content.decode()
     assert "There is a problem" not in fine and "<title>All audits" in fine
+
+
+def test_submit_shows_every_error_at_once_escalation_and_missing_evidence(client, auditor, audit):
+    """Issue 12, snag 12: an escalation ticked on a Good audit used to hide the missing
+    evidence, which appeared only on the next submit."""
+    client.force_login(auditor)
+    data = form_data(audit, intent="submit", evidence=False)
+    data.update(escalated="on", escalation_reason="Needs a response.")
+    response = client.post(reverse("audit_edit", args=[audit.pk]), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_escalated"' in html
+    for domain in audit.tool.domains.all():
+        assert f'href="#id_evidence_{domain.code}"' in html
+    audit.refresh_from_db()
+    assert audit.status != Audit.Status.SUBMITTED

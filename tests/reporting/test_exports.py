@@ -261,3 +261,28 @@ def test_command_writes_xlsx_and_csv(data, db, tmp_path, capsys):
         call_command("qa_report", "--month", "2019-03", "--format", "xlsx")
     with pytest.raises(CommandError, match="--table"):
         call_command("qa_report", "--month", "2019-03", "--table", "headline")
+
+
+def test_the_headline_export_has_every_figure_of_the_page_headline(report):
+    """Issue 12, snag 18: the page's headline shows "Escalations after moderation"; the XLSX
+    and CSV headline lost it. One row per figure of the page, in the page's order."""
+    book = load_workbook(io.BytesIO(exports.to_xlsx(report, exports.filter_labels({}))))
+    rows = [(r[2], r[3] or "", r[4]) for r in rows_of(book["Headline"])[1:]]
+    measures = [measure for measure, _grade, _n in rows]
+    assert len(rows) == 16  # the page: 2 + 4 + 1 + 2 + 4 + 1 + 2
+    after = measures.index("Escalations after moderation")
+    assert measures[after - 1] == "Overall judgement after moderation"
+    assert rows[after][2] == report["moderations"]["escalations_after"]
+    headline = list(csv.reader(io.StringIO(exports.table_csv(report, "headline"))))
+    assert [r[2] for r in headline[1:]] == measures
+
+
+def test_a_filtered_download_is_named_after_its_filters(report):
+    """Issue 12, snag 18: filtered and unfiltered downloads had the same file name, so a
+    second download overwrote (or sat as "(1)" beside) the first."""
+    whole = exports.file_stem(report)
+    assert whole == "qa-report-2019-03"
+    filtered = {**report, "filters": {**report["filters"], "service_areas": [3], "team": 7}}
+    assert exports.file_stem(filtered) == "qa-report-2019-03-area-3-team-7"
+    tool = {**report, "filters": {**report["filters"], "tool": "case-file"}}
+    assert exports.file_stem(tool) == "qa-report-2019-03-case-file"

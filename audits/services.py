@@ -452,6 +452,12 @@ def programme_create(
     out_of_range = month_bounds_error(month)
     if out_of_range:
         raise DomainError(out_of_range, field_errors={"month": [out_of_range]})
+    _check_programme(
+        month=month,
+        audit_target=audit_target,
+        moderation_target=moderation_target,
+        due_date=due_date,
+    )
     if Programme.objects.filter(month=month, tool=tool).exists():
         raise DomainError(
             "Programme exists.",
@@ -485,8 +491,32 @@ def programme_update(*, programme: Programme, actor: User, **changes) -> Program
     locked = Programme.objects.select_for_update().get(pk=programme.pk)
     for name, value in changes.items():
         setattr(locked, name, value)
+    _check_programme(
+        month=locked.month,
+        audit_target=locked.audit_target,
+        moderation_target=locked.moderation_target,
+        due_date=locked.due_date,
+    )
     _stamp(locked, actor).save()
     return locked
+
+
+def _check_programme(
+    *, month: dt.date, audit_target: int, moderation_target: int, due_date: dt.date | None
+) -> None:
+    """Targets and a due date that make sense together, every error at once."""
+    errors: dict[str, list[str]] = {}
+    if audit_target and moderation_target > audit_target:
+        errors["moderation_target"] = [
+            f"The moderation target cannot be more than the audit target ({audit_target}): "
+            "moderators sample the audits returned."
+        ]
+    if due_date is not None and due_date < month:
+        errors["due_date"] = [
+            f"The due date cannot be before the programme's month ({month:%B %Y})."
+        ]
+    if errors:
+        raise DomainError("Some answers are not valid.", field_errors=errors)
 
 
 @transaction.atomic

@@ -531,3 +531,35 @@ def test_navigation_links_to_programmes_for_every_role(client, viewer):
     client.force_login(viewer)
     html = client.get(reverse("programme_list")).content.decode()
     assert f'href="{reverse("programme_list")}"' in html
+
+
+def test_a_programme_refuses_more_moderations_than_audits_and_a_due_date_before_its_month(
+    client, api_client, qa_lead, programme
+):
+    """Issue 12, snag 15: a moderation target above the audit target (moderators sample the
+    audits returned) and a due date before the programme's month were taken."""
+    before = (programme.moderation_target, programme.due_date)
+    client.force_login(qa_lead)
+    response = client.post(
+        reverse("programme_create"),
+        programme_data(audit_target="20", moderation_target="21", due_date="31/10/2026"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_moderation_target"' in html and 'href="#id_due_date"' in html
+    assert "cannot be more than the audit target (20)" in html
+    assert "cannot be before the programme&#x27;s month" in html
+    assert not Programme.objects.exclude(pk=programme.pk).exists()
+    edit = client.post(
+        reverse("programme_edit", args=[programme.pk]),
+        {"theme": "", "audit_target": "10", "moderation_target": "11", "due_date": "30/9/2026"},
+    )
+    assert edit.status_code == 400
+    api_client.force_authenticate(qa_lead)
+    answer = api_client.patch(
+        f"/api/programmes/{programme.pk}/", {"moderation_target": 11}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "moderation_target" in answer.json()
+    programme.refresh_from_db()
+    assert (programme.moderation_target, programme.due_date) == before

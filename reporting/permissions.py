@@ -39,12 +39,19 @@ def report_areas_for_user(
     return own
 
 
-def check_snapshots_readable(user: User) -> None:
+def snapshots_readable(user: User) -> bool:
     """Published snapshots are authority-wide, so only those who read every area may read
     them: QA leads and moderators. A head of service reads their own areas' live report."""
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_qa_lead or user.is_moderator)
+    )
+
+
+def check_snapshots_readable(user: User) -> None:
+    """snapshots_readable, raising: 403 with the reason."""
     if not (user and user.is_authenticated and user.is_active):
         raise PermissionDenied("Sign in to read reports.")
-    if not (user.is_qa_lead or user.is_moderator):
+    if not snapshots_readable(user):
         raise PermissionDenied(
             "Published reports cover the whole authority: QA leads and moderators only."
         )

@@ -6,7 +6,10 @@ filters to correct. Snapshots are authority-wide: QA leads and moderators read t
 publish them (reporting.services.snapshot_request; the figures are computed by a Celery task).
 """
 
+import datetime as dt
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -113,6 +116,21 @@ class PublishForm(forms.Form):
     month = MonthFormField(label="Month", help_text="As YYYY-MM, for example 2019-03.")
 
 
+# Celery beat's entry (config/settings.py) that publishes the previous month's report.
+SCHEDULED_PUBLICATION = "publish-previous-month-report"
+
+
+def next_scheduled_publication(now: dt.datetime) -> dict:
+    """When Celery beat next publishes the previous month's report (its schedule in
+    settings.CELERY_BEAT_SCHEDULE), and which month that is."""
+    schedule = settings.CELERY_BEAT_SCHEDULE[SCHEDULED_PUBLICATION]["schedule"]
+    day, at = min(schedule.day_of_month), dt.time(min(schedule.hour), min(schedule.minute))
+    on = now.date().replace(day=day)
+    if (on, at) <= (now.date(), now.time()):
+        on = (on.replace(day=28) + dt.timedelta(days=8)).replace(day=day)
+    return {"on": on, "at": at, "month": months_before(on.replace(day=1), 1)}
+
+
 def _snapshot_list_page(request, *, form: PublishForm | None = None, status: int = 200):
     snapshots = permissions.snapshots_for_user(user=request.user)
     page = Paginator(snapshots, 50).get_page(request.GET.get("page"))
@@ -123,7 +141,12 @@ def _snapshot_list_page(request, *, form: PublishForm | None = None, status: int
     return render(
         request,
         "reporting/snapshots.html",
-        {"page_obj": page, "form": form, "can_publish": can_publish},
+        {
+            "page_obj": page,
+            "form": form,
+            "can_publish": can_publish,
+            "scheduled": next_scheduled_publication(timezone.localtime()),
+        },
         status=status,
     )
 

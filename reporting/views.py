@@ -337,6 +337,7 @@ def monthly(request):
     context = {
         "form": form,
         "report": report,
+        "can_read_snapshots": permissions.snapshots_readable(request.user),
         "month_date": month_date,
         # The month before, worked out: 2000-01's is outside what parse_month takes.
         "previous_date": months_before(month_date, 1),

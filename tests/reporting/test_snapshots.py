@@ -8,6 +8,7 @@ from celery.signals import task_prerun
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from audits.errors import TransitionNotAllowed
 from reporting import services
@@ -276,3 +277,27 @@ def test_list_queries_do_not_grow(
 
 
 QUERIES_API_LIST = 3  # groups (role check), count, the page
+
+
+def test_published_reports_are_linked_from_the_report_and_say_when_the_next_one_comes(
+    client, qa_lead, moderator, viewer
+):
+    """Issue 12, snag 16: the published reports page was linked from nowhere and the
+    scheduled publication was not shown anywhere."""
+    snapshots = reverse("reports:snapshots")
+    for user, linked in ((qa_lead, True), (moderator, True), (viewer, False)):
+        client.force_login(user)
+        page = client.get(reverse("reports:monthly"), {"month": "2026-10"}).content.decode()
+        assert (f'href="{snapshots}"' in page) is linked, user.username
+    client.force_login(qa_lead)
+    now = timezone.localtime()
+    today = now.date()
+    on = today.replace(day=5)
+    if (today.day, now.hour) >= (5, 6):
+        on = (on.replace(day=28) + dt.timedelta(days=8)).replace(day=5)
+    month = (on.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    text = client.get(snapshots).content.decode()
+    expected = (
+        f"The report for {month:%B %Y} is published automatically on {on.day} {on:%B %Y} at 06:00"
+    )
+    assert expected in text

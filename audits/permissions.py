@@ -19,7 +19,7 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
     audits = Audit.objects.all()
     if not _is_staff_member(user):
         return audits.none()
-    visible = Q() if user.is_qa_lead else _visible_by_role(user)
+    visible = _visible_by_role(user)
     hidden = blind_hidden_from(user)
     if hidden is not None:
         # After every branch: a moderator who is also an auditor, a line manager, a head of
@@ -29,6 +29,9 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
 
 
 def _visible_by_role(user: User) -> Q:
+    """What the user's roles let them read, before the blind rule."""
+    if user.is_qa_lead:
+        return Q()
     submitted = Q(status__in=Audit.LOCKED_STATUSES)
     # A line manager follows the submitted audits (and their moderation) of their managers.
     visible = submitted & Q(auditor__line_manager=user)
@@ -122,6 +125,12 @@ def audit_write_allowed(*, user: User, audit: Audit) -> bool:
     return _is_staff_member(user) and audit.auditor_id == user.pk
 
 
+BLIND_HIDDEN = (
+    "This audit is hidden from you while it waits for blind moderation: you may moderate, so "
+    "you can read it once its moderator has graded it."
+)
+
+
 def audit_for_user(*, user: User, audit_id: int, write: bool = False) -> Audit:
     """The audit if the user may read it (404 otherwise); with write, 403 unless they may edit."""
     audit = (
@@ -131,6 +140,12 @@ def audit_for_user(*, user: User, audit_id: int, write: bool = False) -> Audit:
         .first()
     )
     if audit is None:
+        hidden = blind_hidden_from(user)
+        if hidden is not None and (
+            Audit.objects.filter(hidden, _visible_by_role(user), pk=audit_id).exists()
+        ):
+            # Only the blind rule hides it, from someone who can see it is in the sample.
+            raise Http404(BLIND_HIDDEN)
         raise Http404("No such audit.")
     if write and not audit_write_allowed(user=user, audit=audit):
         raise PermissionDenied("Only the audit's auditor can change it.")

@@ -48,3 +48,26 @@ def test_the_api_still_answers_in_json(client, db):
     response = client.get("/api/no-such-collection/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_moderator_opening_a_blind_audit_is_told_why_it_is_hidden(client, api_client, db):
+    """Issue 12, snag 13: "No such audit." for an audit in the moderator's own queue."""
+    from moderation.services import moderation_claim
+    from tests.factories import ProgrammeFactory, sampled_moderation, submitted_audit
+
+    blind = ProgrammeFactory(blind_moderation=True)
+    audit = submitted_audit(programme=blind)
+    moderator = UserFactory(username="qa_officer", roles=["moderator"])
+    moderation_claim(actor=moderator, moderation=sampled_moderation(audit))
+    client.force_login(moderator)
+    page = client.get(f"/audits/{audit.pk}/")
+    assert page.status_code == 404
+    assert "hidden from you while it waits for blind moderation" in page.content.decode()
+    api_client.force_authenticate(moderator)
+    answer = api_client.get(f"/api/audits/{audit.pk}/")
+    assert answer.status_code == 404
+    assert "blind moderation" in answer.json()["detail"]
+    # Someone who could not read it anyway is told nothing more than before.
+    outsider = UserFactory(username="other_manager", roles=["auditor"])
+    client.force_login(outsider)
+    assert "No such audit." in client.get(f"/audits/{audit.pk}/").content.decode()

@@ -78,6 +78,12 @@ class ModerationForm(forms.Form):
         tool = moderation.audit.tool
         grades = tool.grade_choices()
         self.fields["overall"].choices = grades
+        rationale_hint = (
+            "Needed where your grade differs from the auditor's: you will see theirs once you "
+            "have graded and shown them."
+            if moderation.auditor_grades_hidden()
+            else "Needed when your grade differs from the auditor's."
+        )
         names = []
         for domain in domains:
             na = [("NA", DomainGradeChoice.NOT_APPLICABLE.label)] if domain.na_allowed else []
@@ -90,7 +96,7 @@ class ModerationForm(forms.Form):
             )
             self.fields[f"rationale_{domain.code}"] = forms.CharField(
                 label=f"Rationale for your {domain.title} grade",
-                help_text="Needed when your grade differs from the auditor's.",
+                help_text=rationale_hint,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 required=False,
             )

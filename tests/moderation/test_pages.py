@@ -319,6 +319,9 @@ def test_blind_moderation_hides_the_auditors_grades_until_revealed(
     assert "Auditor's grade" not in html and "overall judgement: " not in html
     assert "Show the auditor's grades" in html
     assert 'value="complete"' not in html
+    # Issue 12, snag 22: the hint under a hidden grade does not ask to compare with it.
+    assert "you will see theirs once you have graded and shown them" in html
+    assert "Needed when your grade differs" not in html
     # Nor anywhere else a moderator could look.
     queue = html_of(client.get(reverse("moderation:queue")))
     assert "Hidden: blind moderation" not in queue  # claimed: not in the waiting list

@@ -74,8 +74,8 @@ class SelectionReason:
 
     @property
     def detail(self) -> str:
-        """The note, unless it only repeats the label (the neutral reason): pages show both."""
-        return "" if self.note.rstrip(".") == self.label else self.note
+        """The note beside the label on pages; the neutral reason's note only repeats it."""
+        return "" if self.selection == Moderation.Selection.SAMPLE else self.note
 
 
 def grades_hidden_from(*, user: User | None, moderation: Moderation) -> bool:

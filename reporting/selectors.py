@@ -81,7 +81,7 @@ from django.db.models import Count, F, Q
 from audits.errors import DomainError
 from audits.filters import format_month
 from audits.models import GRADE_RANK, Audit, Domain, DomainGrade, Programme, Team, User
-from audits.permissions import blind_hidden_from, blind_hidden_from_moderator
+from audits.permissions import blind_applies_to, blind_hidden_from_moderator
 from audits.selectors import percent
 from audits.services import months_before
 from moderation.models import Moderation
@@ -546,7 +546,7 @@ def report_scope(
     leaving out the audits blind moderation hides from `user` (None: a report for no one
     in particular, such as a published snapshot)."""
     area, team = cleaned.get("service_area"), cleaned.get("team")
-    hides = user is not None and blind_hidden_from(user) is not None
+    hides = user is not None and blind_applies_to(user)
     return ReportScope(
         month=cleaned["month"],
         service_area_ids=(area.pk,) if area is not None else areas,

@@ -27,6 +27,7 @@ from .common import (
     error_responses,
     list_errors,
     validated,
+    validated_content,
 )
 
 logger = logging.getLogger(__name__)
@@ -374,7 +375,7 @@ class AuditViewSet(ApiViewSet):
     )
     def partial_update(self, request, pk: int):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
-        data = validated(AuditContentInput, request, domain_count=audit.tool.domains.count())
+        data = validated_content(AuditContentInput, request, tool=audit.tool)
         version = version_from(request, data)
         with database_unavailable_as_503(), grade_errors_nested():
             services.audit_save_draft(
@@ -392,7 +393,7 @@ class AuditViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk: int):
         audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
-        data = validated(AuditContentInput, request, domain_count=audit.tool.domains.count())
+        data = validated_content(AuditContentInput, request, tool=audit.tool)
         version = version_from(request, data)
         content = content_from(data) if set(data) - {"version"} else None
         with database_unavailable_as_503(), grade_errors_nested():

@@ -145,10 +145,15 @@ def validated(serializer_class, request, **context) -> dict:
     return serializer.validated_data
 
 
+def validated_content(serializer_class, request, *, tool) -> dict:
+    """validated() for a body with a GradesField: it may hold one entry per domain of `tool`."""
+    return validated(serializer_class, request, domain_count=tool.domains.count())
+
+
 class GradesField(serializers.DictField):
     """Grades keyed by domain code: no more entries than the tool has domains (the view puts
-    domain_count in the context), counted before any entry is validated, so a body of
-    200,000 keys is refused at once instead of tying up a worker."""
+    domain_count in the context: validated_content), counted before any entry is validated,
+    so a body of 200,000 keys is refused at once instead of tying up a worker."""
 
     def to_internal_value(self, data):
         limit = self.context.get("domain_count")

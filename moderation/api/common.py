@@ -13,6 +13,7 @@ from audits.api.common import (
     error_responses,
     list_errors,
     validated,
+    validated_content,
 )
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "etag",
     "list_errors",
     "validated",
+    "validated_content",
     "version_from",
 ]
 

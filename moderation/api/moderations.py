@@ -29,6 +29,7 @@ from .common import (
     etag,
     list_errors,
     validated,
+    validated_content,
     version_from,
 )
 from .escalations import EscalationOutput
@@ -77,10 +78,11 @@ class ModerationListOutput(serializers.ModelSerializer):
         fields += ["acknowledged_at"]
 
     def _reason(self, moderation: Moderation) -> selectors.SelectionReason:
-        request = self.context.get("request")
-        return selectors.selection_reason(
-            user=request.user if request else None, moderation=moderation
-        )
+        # Once per row for both fields (selectors.for_reader keeps it on the row).
+        if not hasattr(moderation, "reason"):
+            request = self.context.get("request")
+            selectors.for_reader([moderation], user=request.user if request else None)
+        return moderation.reason
 
     @extend_schema_field(serializers.ChoiceField(choices=Moderation.Selection.choices))
     def get_selection(self, moderation: Moderation) -> str:
@@ -392,9 +394,7 @@ class ModerationViewSet(ApiViewSet):
     )
     def partial_update(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(
-            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
-        )
+        data = validated_content(ModerationContentInput, request, tool=moderation.audit.tool)
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_save_draft(
@@ -441,9 +441,7 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(
-            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
-        )
+        data = validated_content(ModerationContentInput, request, tool=moderation.audit.tool)
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_reveal(
@@ -464,9 +462,7 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk: int):
         moderation = _read(request, pk)
-        data = validated(
-            ModerationContentInput, request, domain_count=moderation.audit.tool.domains.count()
-        )
+        data = validated_content(ModerationContentInput, request, tool=moderation.audit.tool)
         version = version_from(request, data)
         with grade_errors_nested():
             services.moderation_complete(

@@ -5,9 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from . import selectors
-from .forms import CaseReferenceField
-from .permissions import require_configure
+from audits import selectors
+from core.forms import CaseReferenceField
+from core.permissions import require_configure
 
 
 class CaseAccessForm(forms.Form):

@@ -1,6 +1,6 @@
 """The Actions page: every action on the audits you may read, to chase until it is done.
 
-What is listed comes from selectors (which ask permissions.audits_visible_to); the filters
+What is listed comes from selectors (which ask moderation.access.audits_visible_to); the filters
 are ActionFilter's, the same as the API's. Bad filters are a 400 page with an error summary
 and the form to correct them, never a list that quietly ignored one. The counts above the
 table are of the filtered actions, and each links to the list filtered to exactly those.
@@ -20,12 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from reporting.exports import neutralise
-
-from . import selectors
-from .filters import ActionFilter
-from .models import Action, ServiceArea, Team, User
-from .services import audit_read_record
+from audits import selectors
+from audits.filters import ActionFilter
+from core.models import Action, ServiceArea, Team, User
+from core.services import audit_read_record
+from core.spreadsheets import neutralise
 
 PAGE_SIZE = 50
 OVERDUE_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]

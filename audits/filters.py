@@ -4,7 +4,6 @@ Each FilterSet works from a plain Django view too: bind it to request.GET, rende
 read `.qs` (see selectors.audit_filter_for_user).
 """
 
-import datetime as dt
 import re
 from functools import cached_property
 
@@ -15,143 +14,31 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import (
+from core.filters import (
+    ID_MAX,
+    IntegerFilter,
+    MonthFilter,
+    PeopleInScope,
+    PersonFilter,
+    StrictBooleanFilter,
+    tool_code_choices,
+)
+from core.grades import SCALE, DomainGradeChoice, Grade, steps
+from core.models import (
     Action,
     Audit,
-    AuditTool,
     Case,
     DomainGrade,
-    DomainGradeChoice,
-    Grade,
     Programme,
     ServiceArea,
     Team,
-    User,
 )
-from .validation import MONTH_RANGE_MESSAGE, month_bounds_error
-
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-MONTH_MESSAGE = "Enter a month as YYYY-MM, for example 2026-10."
-MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-10"}
-
-
-def parse_month(value: str) -> dt.date:
-    """'2026-10' -> 1 October 2026; ValueError (with the message to show) for anything else,
-    including a month outside the months the service takes (audits/validation.py)."""
-    if not isinstance(value, str) or not re.fullmatch(MONTH_PATTERN, value.strip()):
-        raise ValueError(MONTH_MESSAGE)
-    year, month = value.strip().split("-")
-    parsed = dt.date(int(year), int(month), 1)
-    out_of_range = month_bounds_error(parsed)
-    if out_of_range:
-        raise ValueError(out_of_range)
-    return parsed
-
-
-def format_month(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-class MonthFormField(forms.Field):
-    """A month typed as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
-
-    default_error_messages = {"invalid": MONTH_MESSAGE}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, dt.date):
-            value = format_month(value)
-        try:
-            return parse_month(value)
-        except ValueError as error:
-            if str(error) == MONTH_RANGE_MESSAGE:
-                raise forms.ValidationError(MONTH_RANGE_MESSAGE, code="out_of_range") from None
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-    def prepare_value(self, value):
-        return format_month(value) if isinstance(value, dt.date) else value
-
-
-@extend_schema_field(MONTH_SCHEMA)
-class MonthFilter(django_filters.Filter):
-    field_class = MonthFormField
-
-
-ID_MAX = 2**63 - 1  # BigAutoField: a larger number would overflow the query, not match nothing
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
-class IntegerFilter(django_filters.Filter):
-    """An id: django-filter's NumberFilter would accept (and truncate) 1.5."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(*args, **kwargs)
-
-
-class StrictBooleanSelect(forms.NullBooleanSelect):
-    def value_from_datadict(self, data, files, name):
-        # The raw value: NullBooleanSelect would turn "perhaps" into "either" without a word.
-        return data.get(name)
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """true / false (or blank for either); anything else is an error, not silently ignored."""
-
-    widget = StrictBooleanSelect
-
-    def to_python(self, value):
-        if value in self.empty_values or value == "unknown":  # "unknown": NullBooleanSelect
-            return None
-        result = super().to_python(value)
-        if result is None:
-            raise forms.ValidationError("Enter true or false.", code="invalid")
-        return result
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-def tool_code_choices() -> list[tuple[str, str]]:
-    """One choice per tool code, named after its latest version."""
-    names: dict[str, str] = {}
-    for code, name in AuditTool.objects.order_by("code", "-version").values_list("code", "name"):
-        names.setdefault(code, name)
-    return list(names.items())
-
-
-class PersonFilter(django_filters.ModelChoiceFilter):
-    """A person by username, among the people named (in `field_name`) on the rows the FilterSet
-    is bound to: the rows the requester may read (FilterSet: PeopleInScope). A username nobody
-    has and one the requester may not know get the same message, so the filter tells no one
-    who works here; the page's select offers only the people the requester may know."""
-
-    def __init__(self, *, field_name: str, message: str, **kwargs):
-        super().__init__(
-            field_name=field_name,
-            to_field_name="username",
-            queryset=User.objects.none(),
-            error_messages={"invalid_choice": message},
-            **kwargs,
-        )
-
-
-class PeopleInScope:
-    """A FilterSet whose PersonFilters offer the people named on its own rows."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for person in self.filters.values():
-            if isinstance(person, PersonFilter):
-                # Exists rather than a join, which would repeat a person per row.
-                named = self.queryset.filter(**{person.field_name: OuterRef("pk")})
-                person.queryset = User.objects.filter(Exists(named)).order_by("username")
-
+from core.months import (
+    MONTH_SCHEMA,
+)
+from core.tools import canonical_domains, domain_catalogue
+from moderation.models import Moderation
+from moderation.permissions import moderations_visible_to
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 MODERATION_CHANGES = [
@@ -171,34 +58,27 @@ def yes_no_filter(method: str, label: str, help_text: str = "") -> django_filter
 
 def _change_condition(value: str, before: str, after: str) -> Q:
     """Pairs of grades (field names) that the moderator kept, raised or lowered."""
-    from .models import GRADE_RANK
-
     if value == "same":
         return Q(**{before: F(after)}) & ~Q(**{before: ""})
     condition = Q(pk__in=[])
-    for b, b_rank in GRADE_RANK.items():
-        moved = [
-            a
-            for a, a_rank in GRADE_RANK.items()
-            if (a_rank > b_rank) == (value == "upgraded") and a_rank != b_rank
-        ]
+    direction = 1 if value == "upgraded" else -1
+    for b in SCALE:
+        moved = [a for a in SCALE if (steps(b, a) or 0) * direction > 0]
         if moved:
             condition |= Q(**{before: b, f"{after}__in": moved})
     return condition
 
 
-def _canonical_domains() -> tuple[dict[int, dict], dict[int, dict]]:
-    # The reports' own mapping of tool versions' domains (Domain.maps_to), so that a
-    # drill-down counts exactly what the report counted.
-    from reporting.selectors import _canonical_domains, _domain_catalogue
-
-    catalogue = _domain_catalogue()
-    return catalogue, _canonical_domains(catalogue)
+def _domain_lineage() -> tuple[dict[int, dict], dict[int, dict]]:
+    # The reports' own mapping of tool versions' domains (core.tools), so that a drill-down
+    # counts exactly what the report counted.
+    catalogue = domain_catalogue()
+    return catalogue, canonical_domains(catalogue)
 
 
 def domain_choices() -> list[tuple[str, str]]:
     """One choice per reported domain, "tool:code", named after the newest version."""
-    catalogue, canonical = _canonical_domains()
+    catalogue, canonical = _domain_lineage()
     newest = {row["pk"]: row for row in canonical.values()}
     ordered = sorted(newest.values(), key=lambda d: (d["tool__code"], d["position"]))
     return [
@@ -209,7 +89,7 @@ def domain_choices() -> list[tuple[str, str]]:
 def domain_ids(key: str) -> list[int]:
     """Every domain id (any tool version) reported under "tool:code"."""
     tool, _, code = key.partition(":")
-    catalogue, canonical = _canonical_domains()
+    catalogue, canonical = _domain_lineage()
     return [
         pk
         for pk, newest in canonical.items()
@@ -354,12 +234,10 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
     def _readable_moderations(self):
         """Only moderations the user may read: a filter over the others would tell a team
         auditor a colleague's moderation outcome (the moderation itself is 404 to them)."""
-        from moderation.permissions import moderations_visible_to  # moderation builds on audits
 
         return moderations_visible_to(self.user)
 
     def _completed(self):
-        from moderation.models import Moderation
 
         return self._readable_moderations().filter(
             audit=OuterRef("pk"), status=Moderation.Status.COMPLETED
@@ -391,7 +269,6 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         return queryset.filter(Exists(grades))
 
     def filter_sampled(self, queryset, name, value):
-        from moderation.models import Moderation
 
         live = self._readable_moderations().filter(
             audit=OuterRef("pk"), status__in=Moderation.LIVE_STATUSES
@@ -420,7 +297,6 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         return queryset.filter(re_audit_of__isnull=value != "yes")
 
     def filter_moderation_change(self, queryset, name, value):
-        from moderation.models import Moderation
 
         ids = self._domain_ids
         if ids is None:

@@ -4,33 +4,12 @@ import datetime as dt
 
 from django import forms
 
-from .limits import show_limits
-from .models import Audit, Domain, DomainGradeChoice, Grade
-from .services import NARRATIVE_FIELDS, AuditContent
-from .validation import CASE_REFERENCE_MAX_LENGTH, validate_case_reference
+from core.grades import Grade, grade_choices
+from core.limits import show_limits
+from core.models import Audit, Domain
+from core.services import NARRATIVE_FIELDS, AuditContent
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d-%m-%Y"]
-
-
-class CaseReferenceField(forms.CharField):
-    """A case reference, checked against the one pattern (audits/validation.py) as typed: not
-    stripped, so a space or line break gets the pattern's message rather than being kept."""
-
-    default_validators = [validate_case_reference]
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Case reference")
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "spellcheck": "false",
-                    "autocomplete": "off",
-                    "maxlength": CASE_REFERENCE_MAX_LENGTH,
-                }
-            ),
-        )
-        super().__init__(strip=False, **kwargs)
 
 
 class AuditForm(forms.Form):
@@ -78,8 +57,8 @@ class AuditForm(forms.Form):
         grades = audit.tool.grade_choices()
         self.fields["overall"].choices = grades
         for domain in domains:
-            choices = grades + (
-                [("NA", DomainGradeChoice.NOT_APPLICABLE.label)] if domain.na_allowed else []
+            choices = grade_choices(
+                offers_outstanding=audit.tool.offers_outstanding, na_allowed=domain.na_allowed
             )
             self.fields[f"grade_{domain.code}"] = forms.ChoiceField(
                 label=domain.title,

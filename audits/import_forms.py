@@ -3,7 +3,7 @@
 from django import forms
 from django.core.validators import FileExtensionValidator
 
-from .importer.files import MAX_FILE_MB, MAX_ROWS
+from flows.importer.files import MAX_FILE_MB, MAX_ROWS
 
 
 class ImportForm(forms.Form):

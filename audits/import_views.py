@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from .import_forms import ImportForm
-from .importer import ImportFailed, audits_import, read_table
-from .permissions import require_configure
+from audits.import_forms import ImportForm
+from core.permissions import require_configure
+from flows.importer import ImportFailed, audits_import, read_table
 
 # A file with thousands of problems is usually one mistake repeated: the first page is enough.
 ERRORS_SHOWN = 200

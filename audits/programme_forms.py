@@ -4,13 +4,13 @@ import datetime as dt
 
 from django import forms
 
-from .filters import MonthFormField
-from .forms import DATE_FORMATS, CaseReferenceField
-from .models import AuditTool, ServiceArea, User
-from .validation import TARGET_MAX
+from audits.forms import DATE_FORMATS
+from core.filters import MonthFormField
+from core.forms import NUMBER_WIDGET, CaseReferenceField
+from core.models import AuditTool, ServiceArea, User
+from core.validation import TARGET_MAX
 
 # GOV.UK asks for numbers in a text input: type="number" rounds, spins and hides errors.
-NUMBER_WIDGET = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"})
 MAX_SAMPLE = 200
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import programme_views as views
+from audits import programme_views as views
 
 urlpatterns = [
     path("", views.programme_list, name="programme_list"),

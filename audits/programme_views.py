@@ -13,17 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import sampling, selectors, services
-from .errors import DomainError, add_service_errors
-from .models import Programme
-from .permissions import (
-    audits_visible_to,
-    configure_allowed,
-    has_any_role,
-    programme_for_user,
-    require_configure,
-)
-from .programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
+from audits import sampling, selectors
+from audits.programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
+from core import services
+from core.errors import DomainError, add_service_errors
+from core.models import Programme
+from core.permissions import configure_allowed, has_any_role, programme_for_user, require_configure
+from moderation.access import audits_visible_to
 
 SEED_LIMIT = 1_000_000
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Audit, Case, Programme, ServiceArea, User
-from .selectors import auditor_choices
-from .services import audits_in_resample_window
+from audits.selectors import auditor_choices
+from core.models import Audit, Case, Programme, ServiceArea, User
+from core.services import audits_in_resample_window
 
 FOSTER_CARER_TOOL = "foster-carer"
 

@@ -25,9 +25,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from . import permissions
-from .errors import DomainError
-from .filters import (
+from audits.filters import (
     ActionFilter,
     AuditFilter,
     CaseFilter,
@@ -35,7 +33,9 @@ from .filters import (
     TeamFilter,
     action_overdue,
 )
-from .models import (
+from core import permissions
+from core.errors import DomainError
+from core.models import (
     Action,
     Audit,
     AuditRead,
@@ -49,6 +49,7 @@ from .models import (
     Team,
     User,
 )
+from moderation import access
 
 
 def _filtered(
@@ -78,20 +79,20 @@ def audit_filter_for_user(*, user: User, data: Mapping | None) -> AuditFilter:
     With invalid input, `.qs` applies only the valid filters and `.form.errors` says why.
     """
     return AuditFilter(
-        data=data or None, queryset=_audit_rows(permissions.audits_visible_to(user)), user=user
+        data=data or None, queryset=_audit_rows(access.audits_visible_to(user)), user=user
     )
 
 
 def audit_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Audit]:
     """The audits the user may read, filtered by AuditFilter fields (month_from, month_to,
     service_area, team, tool, auditor, status, overall); DomainError on invalid filters."""
-    rows = _audit_rows(permissions.audits_visible_to(user))
+    rows = _audit_rows(access.audits_visible_to(user))
     return _filtered(AuditFilter, filters, rows, user=user)
 
 
 def audit_detail_for_user(*, user: User, audit_id: int) -> Audit:
     """One audit with its grades (in domain order) and actions; 404 if the user may not read it."""
-    audit = permissions.audit_for_user(user=user, audit_id=audit_id)
+    audit = access.audit_for_user(user=user, audit_id=audit_id)
     prefetch_related_objects(
         [audit],
         Prefetch(
@@ -179,7 +180,7 @@ ACTION_ORDER = (
 
 
 def _action_rows(user: User) -> QuerySet[Action]:
-    actions = Action.objects.filter(audit__in=permissions.audits_visible_to(user))
+    actions = Action.objects.filter(audit__in=access.audits_visible_to(user))
     return actions.select_related("audit__case__team__service_area").order_by(*ACTION_ORDER)
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import access_views, action_views, views
+from audits import access_views, action_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -11,22 +11,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audits import selectors
+from audits.forms import ActionForm, AuditForm
+from audits.import_views import import_audits  # noqa: F401  (the QA lead's upload page)
+from core import services
+from core.errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
+from core.models import Audit
+from core.permissions import action_create_allowed, audit_reaudit_allowed, audit_write_allowed
+from flows import audits as audit_flows
+from moderation.access import action_for_user, audit_for_user, audits_visible_to
 from moderation.permissions import moderations_visible_to
 from moderation.selectors import rework_request
-
-from . import selectors, services
-from .errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
-from .forms import ActionForm, AuditForm
-from .import_views import import_audits  # noqa: F401  (the QA lead's upload page)
-from .models import Audit
-from .permissions import (
-    action_create_allowed,
-    action_for_user,
-    audit_for_user,
-    audit_reaudit_allowed,
-    audit_write_allowed,
-    audits_visible_to,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +112,7 @@ def audit_edit(request, audit_id: int):
         submitting = request.POST.get("intent") == "submit"
         try:
             if submitting:
-                services.audit_submit(
+                audit_flows.audit_submit(
                     audit=audit,
                     actor=request.user,
                     version=form.cleaned_data["version"],

@@ -19,8 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from drf_spectacular.generators import SchemaGenerator
 
-from audits.api.common import HasRole
-from audits.permissions import has_any_role
+from core.api import HasRole
+from core.permissions import has_any_role
 
 METHODS = ("get", "post", "put", "patch", "delete")
 REF_PREFIX = "#/components/schemas/"

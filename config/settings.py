@@ -54,9 +54,12 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "audits",
+    "core",
+    "accounts",
     "moderation",
     "reporting",
+    "flows",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -69,9 +72,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "config.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     # After the timeout: a session that has just ended needs no code.
-    "config.middleware.TwoFactorMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -119,7 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "audits.context_processors.navigation",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -214,16 +217,17 @@ CACHES = cache_settings(os.environ.get("CACHE_URL", ""))
 
 REST_FRAMEWORK = {
     "NUM_PROXIES": PROXY_COUNT,
+    # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token", not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "audits.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "audits.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
 # API tokens (django-rest-knox, audits/api_tokens.py): kept as digests, valid this many hours.
 API_TOKEN_TTL = int(os.environ.get("API_TOKEN_TTL", "24"))
@@ -242,20 +246,20 @@ SPECTACULAR_SETTINGS = {
     # anonymous gets 401 with WWW-Authenticate). The reference page (/api/docs/,
     # config/api_docs.py) is drawn from it on the server, so no Swagger UI is served.
     "SERVE_AUTHENTICATION": [
-        "audits.api.authentication.ApiTokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "SERVE_PERMISSIONS": ["audits.api.common.HasRole"],
+    "SERVE_PERMISSIONS": ["core.api.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a Status; name each enum after its model, not "StatusEb7Enum".
     "ENUM_NAME_OVERRIDES": {
-        "AuditStatusEnum": "audits.models.Audit.Status",
-        "ActionStatusEnum": "audits.models.Action.Status",
+        "AuditStatusEnum": "core.models.Audit.Status",
+        "ActionStatusEnum": "core.models.Action.Status",
         "ModerationStatusEnum": "moderation.models.Moderation.Status",
         "EscalationStatusEnum": "moderation.models.Escalation.Status",
         "ReportSnapshotStatusEnum": "reporting.models.ReportSnapshot.Status",
         # An overall judgement (the auditor's, the moderator's, before and after the reveal).
-        "OverallEnum": "audits.models.Grade",
+        "OverallEnum": "core.models.Grade",
     },
 }
 

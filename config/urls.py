@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import views as two_factor
 from config import api_docs
-from config import two_factor_views as two_factor
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -34,11 +34,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", api_docs.api_reference, name="api_docs"),
     path("api/reports/", include("reporting.api_urls")),
-    path("api/", include("audits.api_urls")),
+    path("api/", include("config.api_urls")),
     path("reports/", include("reporting.urls")),
     path("", include("moderation.urls")),
     path("", include("audits.urls")),
 ]
 
 # JSON for a URL under /api/ that matches no route; the usual page everywhere else.
-handler404 = "audits.api_errors.not_found"
+handler404 = "core.api_errors.not_found"

@@ -9,11 +9,10 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from audits.filters import MonthFilter, PeopleInScope, PersonFilter, StrictBooleanFilter
-from audits.models import Programme, ServiceArea, User
-from audits.permissions import blind_hidden_from
-
-from .models import Escalation, Moderation
+from core.filters import MonthFilter, PeopleInScope, PersonFilter, StrictBooleanFilter
+from core.models import Programme, ServiceArea, User
+from moderation.blind import blind_hidden_from
+from moderation.models import Escalation, Moderation
 
 
 class ModerationFilter(PeopleInScope, django_filters.FilterSet):

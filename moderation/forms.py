@@ -2,14 +2,13 @@
 
 from django import forms
 
-from audits.forms import CaseReferenceField
-from audits.limits import show_limits
-from audits.models import DomainGradeChoice, Programme, ServiceArea
-from audits.programme_forms import NUMBER_WIDGET
-
-from .models import Moderation
-from .sampling import SampleRules
-from .services import ModerationContent
+from core.forms import NUMBER_WIDGET, CaseReferenceField
+from core.grades import grade_choices
+from core.limits import show_limits
+from core.models import Programme, ServiceArea
+from moderation.models import Moderation
+from moderation.sampling import SampleRules
+from moderation.services import ModerationContent
 
 
 class ProgrammeChoiceField(forms.ModelChoiceField):
@@ -86,10 +85,13 @@ class ModerationForm(forms.Form):
         )
         names = []
         for domain in domains:
-            na = [("NA", DomainGradeChoice.NOT_APPLICABLE.label)] if domain.na_allowed else []
+            choices = grade_choices(
+                offers_outstanding=moderation.audit.tool.offers_outstanding,
+                na_allowed=domain.na_allowed,
+            )
             self.fields[f"grade_{domain.code}"] = forms.ChoiceField(
                 label=domain.title,
-                choices=grades + na,
+                choices=choices,
                 widget=forms.RadioSelect,
                 required=False,
                 help_text=domain.guidance,

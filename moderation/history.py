@@ -7,9 +7,8 @@ The rows come from django-simple-history's tables; this module only reads them.
 from dataclasses import dataclass
 from datetime import datetime
 
-from audits.models import Audit, DomainGrade
-
-from .models import ModeratedGrade, Moderation
+from core.models import Audit, DomainGrade
+from moderation.models import ModeratedGrade, Moderation
 
 
 @dataclass(frozen=True)

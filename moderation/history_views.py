@@ -1,11 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from audits.permissions import audit_for_user
-from audits.services import audit_read_record
-
-from . import permissions
-from .history import grade_changes_for_audit
+from core.services import audit_read_record
+from moderation import permissions
+from moderation.access import audit_for_user
+from moderation.history import grade_changes_for_audit
 
 
 @login_required

@@ -6,13 +6,14 @@ grades, so the two can be compared for ever.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from audits.errors import DomainError
-from audits.models import GRADE_RANK, Audit, Domain, DomainGradeChoice, Grade, Programme
+from core.errors import DomainError
+from core.grades import DomainGradeChoice, Grade
+from core.models import Audit, Domain, Programme
 
 
 class SampleDraw(models.Model):
@@ -159,14 +160,12 @@ class Moderation(models.Model):
         return self.status in (self.Status.SAMPLED, self.Status.CLAIMED)
 
     def auditor_grades_hidden(self) -> bool:
-        """The blind rule (audits.permissions.blind_pending_audits) for this moderation's
+        """The blind rule (blind_pending_audits, below) for this moderation's
         audit: its auditor's grades stay hidden. Lists annotate it as `grades_hidden`
         (moderation/selectors.py), so a page of rows asks once; otherwise one query."""
         annotated = getattr(self, "grades_hidden", None)
         if annotated is not None:
             return annotated
-        from audits.permissions import audit_grades_hidden
-
         return audit_grades_hidden(self.audit_id)
 
 
@@ -297,11 +296,45 @@ class OutboxEmail(models.Model):
         return f"{self.kind} {self.object_id} {self.period}"
 
 
-def grade_shift(before: str, after: str) -> tuple[str, int]:
-    """How a moderator's grade moved from the auditor's: agreed, upgraded or downgraded, by n."""
-    if before not in GRADE_RANK or after not in GRADE_RANK:
-        return ("agreed" if before == after else "changed", 0)
-    steps = GRADE_RANK[after] - GRADE_RANK[before]
-    if steps == 0:
-        return ("agreed", 0)
-    return ("upgraded" if steps > 0 else "downgraded", abs(steps))
+# The blind rule, written once (moderation/blind.py applies it to people).
+
+
+def blind_pending_moderations(prefix: str = "") -> Q:
+    """The moderations (reached through `prefix`) that keep their audit's grades hidden.
+
+    Blind is decided when a moderator claims: a claimed moderation is blind if it was claimed
+    blind (Moderation.blind, from the tool or programme at that moment); a waiting one is
+    blind if its tool or programme asks now, so switching a programme's blind moderation on
+    or off applies to the moderations nobody has claimed yet. Pending until the moderator
+    has graded and revealed (revealed_at).
+    """
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    waiting_blind = q(status="sampled") & (
+        q(audit__tool__blind_moderation=True) | q(audit__programme__blind_moderation=True)
+    )
+    claimed_blind = q(status="claimed", blind=True)
+    return (waiting_blind | claimed_blind) & q(revealed_at__isnull=True)
+
+
+def blind_pending_audits() -> QuerySet[Audit]:
+    """Audits whose auditor's grades no moderator may read yet: the blind rule, written once.
+
+    An audit is pending while one of its moderations is (blind_pending_moderations). Every
+    audit of the same case in the same month is pending with it: a submission returned for
+    rework (revision 1) carries the same grades as the revision being moderated.
+    """
+    pending = Moderation.objects.filter(
+        blind_pending_moderations(),
+        audit__case_id=OuterRef("case_id"),
+        audit__month=OuterRef("month"),
+    )
+    return Audit.objects.filter(Exists(pending))
+
+
+def audit_grades_hidden(audit_id: int) -> bool:
+    """The blind rule for one audit: its auditor's grades are hidden (from everyone's view
+    of the moderation; from moderators' view of the audit itself, blind_hidden_from)."""
+    return blind_pending_audits().filter(pk=audit_id).exists()

@@ -14,9 +14,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import Action, Audit, Role, User
-
-from .models import Escalation, Moderation, OutboxEmail
+from core.models import Action, Audit, Role, User
+from moderation.models import Escalation, Moderation, OutboxEmail
 
 logger = logging.getLogger(__name__)
 

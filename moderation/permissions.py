@@ -9,16 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from audits.models import Audit, Programme, User
-from audits.permissions import _is_staff_member, audits_visible_to, has_any_role
-
-from .models import Escalation, Moderation
+from core.models import Audit, Programme, User
+from core.permissions import has_any_role, signed_in_and_active
+from moderation.access import audits_visible_to
+from moderation.models import Escalation, Moderation
 
 
 def moderations_visible_to(user: User) -> QuerySet[Moderation]:
     """Every moderation the user may read."""
     moderations = Moderation.objects.all()
-    if not _is_staff_member(user):
+    if not signed_in_and_active(user):
         return moderations.none()
     if user.is_qa_lead or user.is_moderator:
         return moderations
@@ -59,17 +59,19 @@ def _deny(message: str):
 
 def require_sample_manage(user: User) -> None:
     """Drawing the sample and adding or removing audits by hand is the QA lead's."""
-    if not (_is_staff_member(user) and user.is_qa_lead):
+    if not (signed_in_and_active(user) and user.is_qa_lead):
         _deny("Only a QA lead can change the moderation sample.")
 
 
 def claim_allowed(*, user: User, moderation: Moderation) -> bool:
     """A moderator claims any waiting audit except one they wrote."""
-    return _is_staff_member(user) and user.is_moderator and moderation.audit.auditor_id != user.pk
+    return (
+        signed_in_and_active(user) and user.is_moderator and moderation.audit.auditor_id != user.pk
+    )
 
 
 def require_claim(*, user: User, moderation: Moderation) -> None:
-    if not (_is_staff_member(user) and user.is_moderator):
+    if not (signed_in_and_active(user) and user.is_moderator):
         _deny("Only a moderator can claim an audit.")
     if moderation.audit.auditor_id == user.pk:
         _deny("You wrote this audit, so someone else must moderate it.")
@@ -77,7 +79,7 @@ def require_claim(*, user: User, moderation: Moderation) -> None:
 
 def moderate_allowed(*, user: User, moderation: Moderation) -> bool:
     """Only the moderator who claimed it grades, reveals, completes or returns it."""
-    return _is_staff_member(user) and moderation.moderator_id == user.pk
+    return signed_in_and_active(user) and moderation.moderator_id == user.pk
 
 
 def require_moderate(*, user: User, moderation: Moderation) -> None:
@@ -92,7 +94,7 @@ def require_release(*, user: User, moderation: Moderation) -> None:
 
 
 def acknowledge_allowed(*, user: User, moderation: Moderation) -> bool:
-    return _is_staff_member(user) and moderation.audit.auditor_id == user.pk
+    return signed_in_and_active(user) and moderation.audit.auditor_id == user.pk
 
 
 def require_acknowledge(*, user: User, moderation: Moderation) -> None:
@@ -101,7 +103,7 @@ def require_acknowledge(*, user: User, moderation: Moderation) -> None:
 
 
 def moderation_add_allowed(*, user: User, audit: Audit) -> bool:
-    return _is_staff_member(user) and user.is_qa_lead
+    return signed_in_and_active(user) and user.is_qa_lead
 
 
 def escalations_visible_to(user: User) -> QuerySet[Escalation]:
@@ -110,7 +112,7 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     moderator's with its moderation (moderations_visible_to, so a team colleague who may
     not read the moderation does not learn its outcome from the escalation)."""
     escalations = Escalation.objects.all()
-    if not _is_staff_member(user):
+    if not signed_in_and_active(user):
         return escalations.none()
     by_auditor = Q(raised_by_role=Escalation.RaisedBy.AUDITOR, audit__in=audits_visible_to(user))
     by_moderator = Q(
@@ -140,7 +142,7 @@ def escalation_for_user(*, user: User, escalation_id: int) -> Escalation:
 
 def respond_allowed(*, user: User, escalation: Escalation) -> bool:
     """The head of service for the case's area responds; a QA lead may record it for them."""
-    if not _is_staff_member(user):
+    if not signed_in_and_active(user):
         return False
     if user.is_qa_lead:
         return True
@@ -154,22 +156,22 @@ def require_respond(*, user: User, escalation: Escalation) -> None:
 
 
 def programme_sample_visible(*, user: User, programme: Programme) -> bool:
-    return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator)
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator)
 
 
 def require_history(user: User) -> None:
     """The full change history of an audit is for QA leads: investigations and requests."""
-    if not (_is_staff_member(user) and user.is_qa_lead):
+    if not (signed_in_and_active(user) and user.is_qa_lead):
         _deny("Only a QA lead can read the change history.")
 
 
 def queue_visible(user: User) -> bool:
     """The moderation queue is the moderators' and QA leads' working list."""
-    return _is_staff_member(user) and (user.is_qa_lead or user.is_moderator)
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator)
 
 
 def sample_manage_allowed(user: User) -> bool:
-    return _is_staff_member(user) and user.is_qa_lead
+    return signed_in_and_active(user) and user.is_qa_lead
 
 
 def escalation_list_visible(user: User) -> bool:

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 
-from audits.errors import DomainError
-from audits.models import GRADE_RANK, Audit, Programme, User
-
-from . import permissions
-from .models import Moderation, SampleDraw
-from .services import moderation_remove, moderation_sample
+from core.errors import DomainError
+from core.grades import RANK
+from core.models import Audit, Programme, User
+from moderation import permissions
+from moderation.models import Moderation, SampleDraw
+from moderation.services import moderation_remove, moderation_sample
 
 DRAWN_SELECTIONS = (
     Moderation.Selection.RULE_GOOD,
@@ -100,7 +100,7 @@ def widened_auditors(*, auditor_ids: set[int], rules: SampleRules) -> dict[int, 
         if seen[auditor_id] >= rules.widen_window:
             continue
         seen[auditor_id] += 1
-        if GRADE_RANK.get(after, 0) < GRADE_RANK.get(before, 0):
+        if RANK.get(after, 0) < RANK.get(before, 0):
             downgrades[auditor_id] += 1
     return {a: n for a, n in downgrades.items() if n >= rules.widen_downgrades}
 

@@ -23,13 +23,13 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from audits.errors import DomainError
-from audits.models import Audit, DomainGrade, Programme, User
-from audits.permissions import blind_applies_to, grades_hidden_annotation
-
-from . import permissions
-from .filters import EscalationFilter, ModerationFilter
-from .models import Escalation, ModeratedGrade, Moderation, SampleDraw, grade_shift
+from core.errors import DomainError
+from core.grades import grade_shift
+from core.models import Audit, DomainGrade, Programme, User
+from moderation import permissions
+from moderation.blind import blind_applies_to, grades_hidden_annotation
+from moderation.filters import EscalationFilter, ModerationFilter
+from moderation.models import Escalation, ModeratedGrade, Moderation, SampleDraw
 
 
 def _filtered(

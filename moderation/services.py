@@ -15,14 +15,13 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from simple_history.utils import bulk_create_with_history
 
-from audits import services as audit_services
-from audits.errors import DomainError, StaleVersion, TransitionNotAllowed
-from audits.limits import length_errors, too_long
-from audits.models import Audit, DomainGradeChoice, Grade, User
-from reporting import summary as report_summary
-
-from . import permissions, tasks
-from .models import Escalation, ModeratedGrade, Moderation
+from core import services as audit_services
+from core.errors import DomainError, StaleVersion, TransitionNotAllowed
+from core.grades import Grade, grade_value_errors
+from core.limits import length_errors, too_long
+from core.models import Audit, User
+from moderation import permissions, tasks
+from moderation.models import Escalation, ModeratedGrade, Moderation
 
 
 @dataclass
@@ -217,20 +216,8 @@ def _check_values(locked: Moderation, content: ModerationContent) -> None:
     tool = locked.audit.tool
     domains = {d.code: d for d in tool.domains.all()}
     errors: dict[str, list[str]] = _content_length_errors(domains, content)
-    for code, (grade, _rationale, _reason) in content.grades.items():
-        domain = domains.get(code)
-        if domain is None:
-            errors[f"grade_{code}"] = [f"'{code}' is not a domain of {tool}."]
-        elif grade and grade not in DomainGradeChoice.values:
-            errors[f"grade_{code}"] = [f"'{grade}' is not a grade."]
-        elif grade == "NA" and not domain.na_allowed:
-            errors[f"grade_{code}"] = [f"{domain.title} cannot be N/A in this tool."]
-        elif grade == "O" and not tool.offers_outstanding:
-            errors[f"grade_{code}"] = ["This tool does not offer Outstanding."]
-    if content.overall and content.overall not in Grade.values:
-        errors["overall"] = [f"'{content.overall}' is not a grade."]
-    elif content.overall == "O" and not tool.offers_outstanding:
-        errors["overall"] = ["This tool does not offer Outstanding."]
+    given = {code: grade for code, (grade, _rationale, _reason) in content.grades.items()}
+    errors |= grade_value_errors(tool=tool, domains=domains, grades=given, overall=content.overall)
     if errors:
         raise DomainError("Some answers are not valid.", field_errors=errors)
 
@@ -372,7 +359,7 @@ def completion_errors(locked: Moderation) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def moderation_complete(
+def moderation_complete_record(
     *, actor: User, moderation: Moderation, version: int | None, content: ModerationContent | None
 ) -> Moderation:
     """Complete the moderation; its grades are then fixed for good and the auditor told."""
@@ -392,13 +379,12 @@ def moderation_complete(
     _stamp(locked, actor).save()
     if locked.escalated:
         _escalate_from_moderation(locked, actor)
-    report_summary.summary_refresh_audits(audit_ids=[locked.audit_id])
     _on_commit(tasks.notify_moderation_completed, locked.pk)
     return locked
 
 
 @transaction.atomic
-def moderation_return_for_rework(
+def moderation_return_record(
     *, actor: User, moderation: Moderation, version: int | None, comment: str
 ) -> Moderation:
     """Send a poorly evidenced audit back: the submission stays as it was, rework is new."""
@@ -417,7 +403,6 @@ def moderation_return_for_rework(
     locked.version += 1
     _stamp(locked, actor).save()
     revision = audit_services.audit_return_for_rework(audit=locked.audit, actor=actor)
-    report_summary.summary_refresh_audits(audit_ids=[locked.audit_id])
     _on_commit(tasks.notify_returned_for_rework, locked.pk, revision.pk)
     return locked
 
@@ -511,7 +496,6 @@ def moderation_record_imported(
         default_user=actor,
         default_change_reason="Imported",
     )
-    report_summary.summary_refresh_audit(audit=audit)
     return moderation
 
 

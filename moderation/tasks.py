@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import notifications
+from moderation import notifications
 
 
 @shared_task

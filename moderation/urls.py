@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, views
+from moderation import history_views, views
 
 app_name = "moderation"
 

@@ -16,14 +16,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audits import services as audit_services
-from audits.errors import DomainError, add_service_errors
-from audits.models import Audit, DomainGrade
-from audits.permissions import audits_visible_to, has_any_role, programme_for_user
-from audits.selectors import percent
-
-from . import permissions, sampling, selectors, services
-from .forms import (
+from core import services as audit_services
+from core.errors import DomainError, add_service_errors
+from core.grades import grade_shift, percent
+from core.models import Audit, DomainGrade
+from core.permissions import has_any_role, programme_for_user
+from flows import moderation as moderation_flows
+from moderation import permissions, sampling, selectors, services
+from moderation.access import audits_visible_to
+from moderation.forms import (
     AddToSampleForm,
     EscalationResponseForm,
     ModerationForm,
@@ -32,7 +33,7 @@ from .forms import (
     ReworkForm,
     SampleDrawForm,
 )
-from .models import Escalation, ModeratedGrade, Moderation, grade_shift
+from moderation.models import Escalation, ModeratedGrade, Moderation
 
 SEED_LIMIT = 1_000_000
 
@@ -168,7 +169,7 @@ def _moderate(request, moderation: Moderation, intent: str, version: int, conten
         )
         return redirect("moderation:detail", pk=moderation.pk)
     if intent == "complete":
-        services.moderation_complete(
+        moderation_flows.moderation_complete(
             actor=actor, moderation=moderation, version=version, content=content
         )
         messages.success(request, f"Moderation of case {case} completed. The auditor is told.")
@@ -210,7 +211,7 @@ def return_for_rework(request, pk: int):
     status = 400
     if rework_form.is_valid():
         try:
-            services.moderation_return_for_rework(
+            moderation_flows.moderation_return_for_rework(
                 actor=request.user,
                 moderation=moderation,
                 version=rework_form.cleaned_data["version"],

@@ -11,10 +11,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audits.api.common import ApiViewSet, EmptyQueryRefused, HasRole, error_responses
-from audits.filters import MONTH_SCHEMA
-
-from . import selectors, trends
+from core.api import EmptyQueryRefused, HasRole, error_responses
+from core.months import MONTH_SCHEMA
+from reporting import selectors, trends
 
 
 class ReportCountOutput(serializers.Serializer):
@@ -151,7 +150,6 @@ class MonthlyReportView(EmptyQueryRefused, APIView):
     previous month beside it. QA leads and moderators read every area; heads of service their
     own areas only."""
 
-    authentication_classes = ApiViewSet.authentication_classes
     permission_classes = [HasRole]
     query_parameters = ("month", "service_area", "team", "tool")
 
@@ -313,7 +311,6 @@ class ReauditOutput(ReportRangeFields):
 
 
 class _RangeReportView(EmptyQueryRefused, APIView):
-    authentication_classes = ApiViewSet.authentication_classes
     permission_classes = [HasRole]
     query_parameters = tuple(parameter.name for parameter in RANGE_PARAMETERS)
 

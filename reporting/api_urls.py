@@ -1,7 +1,12 @@
 from django.urls import path
 
-from .api import CalibrationReportView, MonthlyReportView, ReauditReportView, TrendReportView
-from .snapshot_api import XLSX_RENDERERS, SnapshotViewSet
+from reporting.api import (
+    CalibrationReportView,
+    MonthlyReportView,
+    ReauditReportView,
+    TrendReportView,
+)
+from reporting.snapshot_api import XLSX_RENDERERS, SnapshotViewSet
 
 app_name = "reports_api"
 

@@ -21,26 +21,12 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from audits.models import ServiceArea, Team
+from core.grades import SHORT_NAMES as GRADE_NAMES
+from core.models import ServiceArea, Team
+from core.spreadsheets import neutralise
+from reporting.selectors import DOMAIN_COLUMNS, GRADES
 
-from .selectors import DOMAIN_COLUMNS, GRADES
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PCT_FORMAT = "0.0"
-GRADE_NAMES = {
-    "O": "Outstanding",
-    "G": "Good",
-    "RI": "Requires improvement",
-    "I": "Inadequate",
-    "NA": "N/A",
-}
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would evaluate, made literal; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

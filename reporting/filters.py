@@ -9,8 +9,8 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from audits.filters import MonthFilter, tool_code_choices
-from audits.models import Audit, ServiceArea, Team
+from core.filters import MonthFilter, tool_code_choices
+from core.models import Audit, ServiceArea, Team
 
 
 class ReportFilter(django_filters.FilterSet):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.errors import TransitionNotAllowed
+from core.errors import TransitionNotAllowed
 
 
 class ReportSnapshotQuerySet(models.QuerySet):

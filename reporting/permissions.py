@@ -4,11 +4,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from audits.models import Audit, ServiceArea, Team, User
-from audits.permissions import blind_hidden_from
-from audits.services import months_before
-
-from .models import ReportSnapshot
+from core.models import Audit, ServiceArea, Team, User
+from core.months import months_before
+from moderation.blind import blind_hidden_from
+from reporting.models import ReportSnapshot
 
 
 def check_reports_readable(user: User) -> None:

@@ -72,95 +72,32 @@ only folds the small grouped rows the database returns.
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db.models import Count, F, Q
 
-from audits.errors import DomainError
-from audits.filters import format_month
-from audits.models import GRADE_RANK, Audit, Domain, DomainGrade, Programme, Team, User
-from audits.permissions import blind_applies_to, blind_hidden_from_moderator
-from audits.selectors import percent
-from audits.services import months_before
+from core.grades import NOT_APPLICABLE, RI_OR_BETTER, SCALE, percent, steps
+from core.models import Audit, DomainGrade, Programme, Team, User
+from core.months import format_month
+from core.tools import canonical_domains, domain_catalogue
 from moderation.models import Moderation
+from reporting import permissions
+from reporting.scope import ReportScope, blind_left_out, report_filters, report_scope
+from reporting.summary_rows import summary_report_rows
 
-from . import permissions
-from .filters import ReportFilter
-
-GRADES = ("O", "G", "RI", "I")  # best first, as on the scale
-DOMAIN_COLUMNS = (*GRADES, "NA")
-RI_OR_BETTER = ("O", "G", "RI")
-
-
-@dataclass(frozen=True)
-class ReportScope:
-    """Which audits a report counts: the month and the filters (ids and a tool code)."""
-
-    month: dt.date
-    service_area_ids: tuple[int, ...] | None = None  # None: every area
-    team_id: int | None = None
-    tool_code: str | None = None
-    # A person who may moderate reads no blind-pending audit (audits.permissions, the blind
-    # rule): their reports leave those audits out, as their audit lists do.
-    blind_moderator_id: int | None = None
-
-    @property
-    def authority_wide(self) -> bool:
-        """Programme targets apply only to the whole authority."""
-        return self.service_area_ids is None and self.team_id is None
-
-    @property
-    def previous_month(self) -> dt.date:
-        return months_before(self.month, 1)
-
-    def filters_out(self) -> dict:
-        """The filters as a report's JSON states them (ids; None for "every")."""
-        return {
-            "service_areas": list(self.service_area_ids)
-            if self.service_area_ids is not None
-            else None,
-            "team": self.team_id,
-            "tool": self.tool_code or None,
-        }
-
-    def audits(self, prefix: str = "") -> Q:
-        """The filters (not the month) as a condition on Audit, reached through `prefix`."""
-        condition = Q()
-        if self.service_area_ids is not None:
-            condition &= Q(**{f"{prefix}case__team__service_area__in": self.service_area_ids})
-        if self.team_id is not None:
-            condition &= Q(**{f"{prefix}case__team": self.team_id})
-        if self.tool_code:
-            condition &= Q(**{f"{prefix}tool__code": self.tool_code})
-        hidden = self.hidden(prefix)
-        if hidden is not None:
-            condition &= ~hidden
-        return condition
-
-    def hidden(self, prefix: str = "") -> Q | None:
-        """The audits this scope leaves out because of blind moderation, or None."""
-        if self.blind_moderator_id is None:
-            return None
-        return blind_hidden_from_moderator(self.blind_moderator_id, prefix)
-
-    def without_hidden(self) -> "ReportScope":
-        """The same filters with nothing left out: where the hidden audits are."""
-        return replace(self, blind_moderator_id=None)
+GRADES = SCALE  # best first, as on the scale
+DOMAIN_COLUMNS = (*GRADES, NOT_APPLICABLE)
 
 
 # ---------------------------------------------------------------- arithmetic
 
 
-def pct(part: int, whole: int) -> float | None:
-    """A percentage to one decimal place, half up (audits.selectors.percent), as a number."""
-    value = percent(part, whole)
-    return None if value is None else float(value)
-
-
 def distribution(counts: Mapping[str, int], keys: Iterable[str], whole: int) -> dict:
-    return {key: {"n": counts.get(key, 0), "pct": pct(counts.get(key, 0), whole)} for key in keys}
+    return {
+        key: {"n": counts.get(key, 0), "pct": percent(counts.get(key, 0), whole)} for key in keys
+    }
 
 
 def weighted_kappa(pairs: Mapping[tuple[str, str], int]) -> float | None:
@@ -195,29 +132,25 @@ def comparison(pairs: Mapping[tuple[str, str], int], order: tuple[str, ...]) -> 
     """Before against after over the same pairs: transitions, agreement, shifts and kappa."""
     total = sum(pairs.values())
     agreed = sum(n for (before, after), n in pairs.items() if before == after)
-    upgraded = downgraded = 0
-    for (before, after), n in pairs.items():
-        if before in GRADE_RANK and after in GRADE_RANK:
-            if GRADE_RANK[after] > GRADE_RANK[before]:
-                upgraded += n
-            elif GRADE_RANK[after] < GRADE_RANK[before]:
-                downgraded += n
+    moved = [(steps(before, after), n) for (before, after), n in pairs.items()]
+    upgraded = sum(n for step, n in moved if step is not None and step > 0)
+    downgraded = sum(n for step, n in moved if step is not None and step < 0)
     rank = {grade: i for i, grade in enumerate(order)}
     last = len(order)
     ordered = sorted(
         pairs.items(), key=lambda pair: (rank.get(pair[0][0], last), rank.get(pair[0][1], last))
     )
     transitions = [{"from": b, "to": a, "n": n} for (b, a), n in ordered if n]
-    kappa_pairs = sum(n for (b, a), n in pairs.items() if b in GRADE_RANK and a in GRADE_RANK)
+    kappa_pairs = sum(n for (b, a), n in pairs.items() if steps(b, a) is not None)
     return {
         "pairs": total,
         "transitions": transitions,
         "agreed": agreed,
-        "agreement_pct": pct(agreed, total),
+        "agreement_pct": percent(agreed, total),
         "upgraded": upgraded,
-        "upgraded_pct": pct(upgraded, total),
+        "upgraded_pct": percent(upgraded, total),
         "downgraded": downgraded,
-        "downgraded_pct": pct(downgraded, total),
+        "downgraded_pct": percent(downgraded, total),
         "weighted_kappa": weighted_kappa(pairs),
         "kappa_pairs": kappa_pairs,
     }
@@ -299,14 +232,6 @@ def _domain_pair_rows(scope: ReportScope) -> list[dict]:
     )
 
 
-def _domain_catalogue() -> dict[int, dict]:
-    # Every domain of every tool version: the catalogue, not the data, sets its size.
-    rows = Domain.objects.order_by().values(
-        "pk", "code", "title", "position", "maps_to_id", "tool_id", "tool__code", "tool__version"
-    )
-    return {row["pk"]: row for row in rows}
-
-
 # ---------------------------------------------------------------- blocks
 
 
@@ -324,7 +249,7 @@ def _audits_block(scope: ReportScope, rows: list[dict], target: int) -> dict:
         "target_source": "programme" if scope.authority_wide else "assigned",
         "assigned": assigned,
         "returned": returned,
-        "returned_pct": pct(returned, target),
+        "returned_pct": percent(returned, target),
         "overall": distribution(overall, GRADES, returned),
         "escalations": sum(r["n"] for r in submitted if r["escalated"]),
     }
@@ -350,7 +275,7 @@ def _moderations_block(scope: ReportScope, rows: list[dict], target: int) -> dic
         "target_source": "programme" if scope.authority_wide else "live_moderations",
         "live": live,
         "completed": completed,
-        "completed_pct": pct(completed, target),
+        "completed_pct": percent(completed, target),
         "before": distribution(before, GRADES, completed),
         "after": distribution(after, GRADES, completed),
         "escalations_before": sum(r["completed"] for r in rows if r["audit__escalated"]),
@@ -364,8 +289,8 @@ def _kpi(audits: dict, moderations: dict) -> dict:
         return sum(block[grade]["n"] for grade in RI_OR_BETTER)
 
     return {
-        "ri_or_better_pct": pct(better(audits["overall"]), audits["returned"]),
-        "ri_or_better_pct_after_moderation": pct(
+        "ri_or_better_pct": percent(better(audits["overall"]), audits["returned"]),
+        "ri_or_better_pct_after_moderation": percent(
             better(moderations["after"]), moderations["completed"]
         ),
     }
@@ -392,27 +317,8 @@ def _month_blocks(scope, month, programmes, audit_rows, moderation_rows) -> dict
     }
 
 
-def _canonical_domains(catalogue: dict[int, dict]) -> dict[int, dict]:
-    """Each domain id -> the newest version's domain it continues (through maps_to)."""
-    root: dict[int, int] = {}
-    for pk in catalogue:
-        current, seen = pk, {pk}
-        while catalogue[current]["maps_to_id"] in catalogue:
-            current = catalogue[current]["maps_to_id"]
-            if current in seen:  # a cycle would be a data error; stop rather than spin
-                break
-            seen.add(current)
-        root[pk] = current
-    newest: dict[int, dict] = {}
-    for pk, row in catalogue.items():
-        best = newest.get(root[pk])
-        if best is None or row["tool__version"] > best["tool__version"]:
-            newest[root[pk]] = row
-    return {pk: newest[root[pk]] for pk in catalogue}
-
-
 def _domains(scope, programmes, domain_rows, pair_rows, catalogue) -> list[dict]:
-    canonical = _canonical_domains(catalogue)
+    canonical = canonical_domains(catalogue)
     wanted = {p["tool_id"] for p in programmes if p["month"] == scope.month}
     keys = {canonical[pk]["pk"] for pk, row in catalogue.items() if row["tool_id"] in wanted}
     all_grades: dict[int, Counter[str]] = defaultdict(Counter)
@@ -455,14 +361,12 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     """The whole monthly report for a scope, with the previous month's headline beside it.
 
     source "summary" reads returned audits and completed moderations from the summary table
-    (reporting.trends.summary_report_rows: seven queries in all, fast at national scale);
+    (reporting.summary_rows.summary_report_rows: seven queries in all, fast at national scale);
     "raw" counts them from the audit tables (nine queries). The figures are the same.
     """
     months = [scope.month, scope.previous_month]
     programmes = _programme_rows(scope, months)
     if source == "summary":
-        from .trends import summary_report_rows  # trends builds on this module
-
         rows = summary_report_rows(scope, months)
         audit_rows, moderation_rows, domain_rows, pair_rows = rows[:4]
         team_audit_rows, team_moderation_rows = rows[4:]
@@ -474,7 +378,7 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
         team_moderation_rows = _moderation_rows(scope, [scope.month], by_team=True)
     current = _month_blocks(scope, scope.month, programmes, audit_rows, moderation_rows)
     previous = _month_blocks(scope, scope.previous_month, programmes, audit_rows, moderation_rows)
-    domains = _domains(scope, programmes, domain_rows, pair_rows, _domain_catalogue())
+    domains = _domains(scope, programmes, domain_rows, pair_rows, domain_catalogue())
     return {
         **current,
         "filters": {**scope.filters_out(), "blind_left_out": blind_left_out(scope, months)},
@@ -528,104 +432,6 @@ def _by_area(scope: ReportScope, audit_rows: list[dict], moderation_rows: list[d
 
 
 # ---------------------------------------------------------------- entry points
-
-
-def report_filters(filters: Mapping | None) -> dict:
-    """The cleaned filters (month, service_area, team, tool); DomainError per invalid field."""
-    filterset = ReportFilter(data=filters or {}, queryset=Audit.objects.none())
-    if not filterset.is_valid():
-        errors = {name: list(messages) for name, messages in filterset.errors.items()}
-        raise DomainError("Some filters are not valid.", field_errors=errors)
-    return filterset.form.cleaned_data
-
-
-def report_scope(
-    *, cleaned: Mapping, areas: tuple[int, ...] | None, user: User | None = None
-) -> ReportScope:
-    """The scope of cleaned filters, within `areas` (a viewer's limit; None: every area),
-    leaving out the audits blind moderation hides from `user` (None: a report for no one
-    in particular, such as a published snapshot)."""
-    area, team = cleaned.get("service_area"), cleaned.get("team")
-    hides = user is not None and blind_applies_to(user)
-    return ReportScope(
-        month=cleaned["month"],
-        service_area_ids=(area.pk,) if area is not None else areas,
-        team_id=team.pk if team is not None else None,
-        tool_code=cleaned.get("tool") or None,
-        blind_moderator_id=user.pk if hides else None,
-    )
-
-
-def blind_left_out(scope: ReportScope, months: list[dt.date]) -> int:
-    """How many audits of `months` in scope the report leaves out for blind moderation."""
-    hidden = scope.hidden()
-    if hidden is None:
-        return 0
-    return (
-        Audit.objects.filter(scope.without_hidden().audits(), hidden, month__in=months)
-        .order_by()
-        .count()
-    )
-
-
-def blind_summary_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
-    """What the hidden audits add to the summary (reporting.models.ReportSummary's shape),
-    with n negated, so that adding these rows to the summary's leaves them out (two
-    queries, for a moderator's report only; none otherwise).
-
-    Only submitted audits are in the summary. A hidden audit's moderation is open, never
-    completed, so none of these rows has a moderated grade.
-    """
-    hidden = scope.hidden()
-    if hidden is None:
-        return []
-    audits = Audit.objects.filter(
-        scope.without_hidden().audits(), hidden, month__in=months, status=Audit.Status.SUBMITTED
-    ).order_by()
-    overall = audits.values("month", "overall", "escalated", team_id=F("case__team")).annotate(
-        n=Count("pk")
-    )
-    domains = (
-        DomainGrade.objects.filter(audit__in=audits.values("pk"))
-        .order_by()
-        .values("domain_id", "grade", month=F("audit__month"), team_id=F("audit__case__team"))
-        .annotate(n=Count("pk"))
-    )
-    rows = [
-        {
-            "month": r["month"],
-            "team_id": r["team_id"],
-            "domain_id": None,
-            "grade": r["overall"],
-            "escalated": r["escalated"],
-            "n": -r["n"],
-        }
-        for r in overall
-    ]
-    rows += [
-        {
-            "month": r["month"],
-            "team_id": r["team_id"],
-            "domain_id": r["domain_id"],
-            "grade": r["grade"],
-            "escalated": False,
-            "n": -r["n"],
-        }
-        for r in domains
-    ]
-    for row in rows:
-        row.update(moderated_grade=None, moderated_escalated=None)
-    return rows
-
-
-def net_rows(rows: Iterable[dict], negatives: list[dict], keys: tuple[str, ...]) -> list[dict]:
-    """Summary rows grouped by `keys` with the negative rows taken off; rows left at 0 go."""
-    if not negatives:
-        return list(rows)
-    totals: Counter[tuple] = Counter()
-    for row in [*rows, *negatives]:
-        totals[tuple(row[k] for k in keys)] += row["n"]
-    return [dict(zip(keys, key, strict=True), n=n) for key, n in totals.items() if n]
 
 
 def monthly_report_for_user(*, user: User, filters: Mapping | None) -> dict:

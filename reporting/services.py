@@ -11,13 +11,13 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from audits.errors import DomainError
-from audits.models import User
-from audits.services import months_before
-
-from . import exports
-from .models import ReportSnapshot
-from .selectors import ReportScope, monthly_report
+from core.errors import DomainError
+from core.models import User
+from core.months import months_before
+from reporting import exports
+from reporting.models import ReportSnapshot
+from reporting.scope import ReportScope
+from reporting.selectors import monthly_report
 
 # ---------------------------------------------------------------- published snapshots
 
@@ -37,7 +37,7 @@ LOST_AFTER = dt.timedelta(minutes=10)
 
 def _queue_publish(snapshot_id: int, task_id: str) -> bool:
     """Send the publish task; with the broker down, note it on the snapshot (False)."""
-    from .tasks import publish_snapshot  # tasks import this module
+    from reporting.tasks import publish_snapshot  # tasks import this module
 
     try:
         publish_snapshot.apply_async(args=[snapshot_id], task_id=task_id)

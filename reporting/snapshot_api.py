@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from audits.api.common import (
+from core.api import (
     ApiViewSet,
     MonthField,
     StrictInput,
@@ -21,12 +21,11 @@ from audits.api.common import (
     list_errors,
     validated,
 )
-from audits.filters import format_month
-from audits.services import audit_read_record
-
-from . import permissions, services
-from .models import ReportSnapshot
-from .snapshot_views import XLSX_TYPE
+from core.months import format_month
+from core.services import audit_read_record
+from reporting import permissions, services
+from reporting.models import ReportSnapshot
+from reporting.snapshot_views import XLSX_TYPE
 
 
 class XlsxRenderer(BaseRenderer):

@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from audits.errors import DomainError, add_service_errors
-from audits.filters import MonthFormField, format_month
-from audits.services import audit_read_record, months_before
-
-from . import exports, permissions, selectors, services
-from .filters import ReportFilter
-from .models import ReportSnapshot
+from core.errors import DomainError, add_service_errors
+from core.filters import MonthFormField
+from core.months import format_month, months_before
+from core.services import audit_read_record
+from reporting import exports, permissions, selectors, services
+from reporting.filters import ReportFilter
+from reporting.models import ReportSnapshot
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -8,12 +8,12 @@ condition. Slice refreshes run inside the caller's transaction, so the summary c
 rolls back) with the change it reflects; the slice's Team rows are locked first so that two
 transactions refreshing the same slice cannot both insert it.
 
-Hooks (one line each): audits.services._after_submit, moderation.services
-moderation_complete / moderation_record_imported / moderation_return_for_rework, and the
-importer after its bulk insert of audits. A team moved to another service area needs nothing:
-the reports reach the area through Team when they read. Nothing in the product moves a case
-to another team; if one is moved by hand in the database, run
-`manage.py rebuild_report_summary`.
+Hooks (one line each), all in the flows: flows.audits.audit_submit,
+flows.moderation.moderation_complete / moderation_return_for_rework, and the importer
+(flows.importer) once after its bulk insert of audits and moderations. A team moved to
+another service area needs nothing: the reports reach the area through Team when they
+read. Nothing in the product moves a case to another team; if one is moved by hand in the
+database, run `manage.py rebuild_report_summary`.
 """
 
 from collections.abc import Iterable
@@ -21,10 +21,9 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Q
 
-from audits.models import Audit, AuditTool, Case, DomainGrade, Team
+from core.models import Audit, AuditTool, Case, DomainGrade, Team
 from moderation.models import ModeratedGrade, Moderation
-
-from .models import ReportSummary
+from reporting.models import ReportSummary
 
 Slice = tuple  # (month, tool_id, team_id)
 

@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import services
+from reporting import services
 
 logger = logging.getLogger(__name__)
 

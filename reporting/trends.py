@@ -44,31 +44,32 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from audits.errors import DomainError
-from audits.filters import MonthFilter, format_month
-from audits.models import GRADE_RANK, Audit, DomainGrade, Programme, User
-from audits.services import months_before
-from audits.validation import FIRST_MONTH
+from core.errors import DomainError
+from core.filters import MonthFilter
+from core.grades import RI_OR_BETTER, percent, steps
+from core.models import Audit, DomainGrade, Programme, User
+from core.months import (
+    FIRST_MONTH,
+    financial_quarter,
+    format_month,
+    month_range,
+    months_before,
+    quarter_label,
+)
+from core.tools import canonical_domains, domain_catalogue
 from moderation.models import Moderation
-
-from . import permissions
-from .filters import ReportFilter
-from .models import ReportSummary
-from .selectors import (
-    DOMAIN_COLUMNS,
-    GRADES,
-    RI_OR_BETTER,
+from reporting import permissions
+from reporting.filters import ReportFilter
+from reporting.models import ReportSummary
+from reporting.scope import (
     ReportScope,
-    _canonical_domains,
-    _domain_catalogue,
     blind_left_out,
     blind_summary_rows,
-    comparison,
-    distribution,
     net_rows,
-    pct,
     report_scope,
+    summary_scope,
 )
+from reporting.selectors import DOMAIN_COLUMNS, GRADES, comparison, distribution
 
 MAX_MONTHS = 60
 DEFAULT_MONTHS = 12
@@ -82,14 +83,6 @@ class RangeReportFilter(ReportFilter):
     )
     month_from = MonthFilter(field_name="month", lookup_expr="gte", help_text="YYYY-MM")
     month_to = MonthFilter(field_name="month", lookup_expr="lte", help_text="YYYY-MM")
-
-
-def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, current = [], first
-    while current <= last:
-        months.append(current)
-        current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return months
 
 
 def range_filters(filters: Mapping | None) -> dict:
@@ -135,159 +128,6 @@ def _filters_out(scope: ReportScope, months: list[dt.date]) -> dict:
 # ---------------------------------------------------------------- the summary
 
 
-def summary_scope(scope: ReportScope) -> Q:
-    """ReportScope's filters as a condition on ReportSummary."""
-    condition = Q()
-    if scope.service_area_ids is not None:
-        condition &= Q(team__service_area__in=scope.service_area_ids)
-    if scope.team_id is not None:
-        condition &= Q(team=scope.team_id)
-    if scope.tool_code:
-        condition &= Q(tool_code=scope.tool_code)
-    return condition
-
-
-def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
-    """The monthly report's domain rows and domain pair rows, from the summary (one query).
-
-    The same shapes as selectors._domain_rows and selectors._domain_pair_rows.
-    """
-    return _fold_domain_rows(
-        ReportSummary.objects.filter(summary_scope(scope), month=scope.month, domain__isnull=False)
-        .order_by()
-        .values("domain_id", "grade", "moderated_grade")
-        .annotate(n=Sum("n"))
-    )
-
-
-def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
-    """Summary rows of domains as selectors._domain_rows and selectors._domain_pair_rows."""
-    grades: Counter[tuple[int, str]] = Counter()
-    pairs: Counter[tuple[int, str, str]] = Counter()
-    for row in rows:
-        if row["grade"]:
-            grades[(row["domain_id"], row["grade"])] += row["n"]
-        if row["moderated_grade"] is not None:
-            pairs[(row["domain_id"], row["grade"], row["moderated_grade"])] += row["n"]
-    return (
-        [{"domain_id": d, "grade": g, "n": n} for (d, g), n in grades.items()],
-        [{"domain_id": d, "grade": g, "moderated": m, "n": n} for (d, g, m), n in pairs.items()],
-    )
-
-
-def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list, ...]:
-    """The monthly report's rows (five queries): audit, moderation, domain and domain pair rows
-    for `months`, then the audit and moderation rows of scope.month by team (each with a
-    "team"), for the report's by-area table.
-
-    Returned audits and completed moderations come from the summary; the few audits still
-    open (assigned, in progress) and moderations still open (sampled, claimed), which the
-    report counts as assigned and live, are counted from the raw tables by status and team,
-    once for both uses. The rows have the shapes of selectors._audit_rows, _moderation_rows,
-    _domain_rows and _domain_pair_rows, so the report's figures are computed by the same code
-    either way.
-    """
-    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months).order_by()
-    columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
-    # A moderator's report leaves out the blind-pending audits: what they add is taken off.
-    hidden = blind_summary_rows(scope, months)
-    by_month = net_rows(summary.values(*columns).annotate(n=Sum("n")), hidden, columns)
-    by_team = net_rows(
-        summary.filter(month=scope.month, domain__isnull=True)
-        .values(*columns, "team_id")
-        .annotate(n=Sum("n")),
-        [r for r in hidden if r["month"] == scope.month and r["domain_id"] is None],
-        (*columns, "team_id"),
-    )
-    open_audits = (
-        Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
-        .order_by()
-        .values("month", team=F("case__team"))
-        .annotate(n=Count("pk"))
-    )
-    open_moderations = (
-        Moderation.objects.filter(
-            scope.audits("audit__"),
-            audit__month__in=months,
-            status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
-        )
-        .order_by()
-        .values("audit__month", team=F("audit__case__team"))
-        .annotate(n=Count("pk"))
-    )
-    open_audit_rows = [
-        {
-            "month": r["month"],
-            "status": "assigned",
-            "overall": "",
-            "escalated": False,
-            "n": r["n"],
-            "team": r["team"],
-        }
-        for r in open_audits
-    ]
-    open_moderation_rows = [
-        {
-            "audit__month": r["audit__month"],
-            "audit__overall": "",
-            "overall": "",
-            "audit__escalated": False,
-            "escalated": False,
-            "live": r["n"],
-            "completed": 0,
-            "team": r["team"],
-        }
-        for r in open_moderations
-    ]
-    # The report's own rows: the team rows as they are (the team key is never read there).
-    audit_rows, moderation_rows = list(open_audit_rows), list(open_moderation_rows)
-    domain_rows = []
-    for row in by_month:
-        if row["domain_id"] is None:
-            _add_summary_row(row, audit_rows, moderation_rows)
-        elif row["month"] == scope.month:
-            domain_rows.append(row)
-    team_audit_rows = [r for r in open_audit_rows if r["month"] == scope.month]
-    team_moderation_rows = [r for r in open_moderation_rows if r["audit__month"] == scope.month]
-    for row in by_team:
-        _add_summary_row(row, team_audit_rows, team_moderation_rows, team=row["team_id"])
-    return (
-        audit_rows,
-        moderation_rows,
-        *_fold_domain_rows(domain_rows),
-        team_audit_rows,
-        team_moderation_rows,
-    )
-
-
-def _add_summary_row(row: dict, audit_rows: list, moderation_rows: list, **team) -> None:
-    """A summary row of overall judgements as a returned audit row (and a completed
-    moderation row when it was moderated)."""
-    audit_rows.append(
-        {
-            "month": row["month"],
-            "status": Audit.Status.SUBMITTED,
-            "overall": row["grade"],
-            "escalated": row["escalated"],
-            "n": row["n"],
-            **team,
-        }
-    )
-    if row["moderated_grade"] is not None:
-        moderation_rows.append(
-            {
-                "audit__month": row["month"],
-                "audit__overall": row["grade"],
-                "overall": row["moderated_grade"],
-                "audit__escalated": row["escalated"],
-                "escalated": bool(row["moderated_escalated"]),
-                "live": row["n"],
-                "completed": row["n"],
-                **team,
-            }
-        )
-
-
 # ---------------------------------------------------------------- trends
 
 
@@ -324,8 +164,8 @@ class _Tally:
             "before": distribution(self.before, GRADES, self.returned),
             "after": distribution(self.after, GRADES, self.moderated),
             "kpi": {
-                "ri_or_better_pct": pct(better, self.returned),
-                "ri_or_better_pct_after_moderation": pct(better_after, self.moderated),
+                "ri_or_better_pct": percent(better, self.returned),
+                "ri_or_better_pct_after_moderation": percent(better_after, self.moderated),
             },
             "domains": [
                 {
@@ -360,16 +200,6 @@ GAP = {
 }
 
 
-def financial_quarter(month: dt.date) -> tuple[int, int]:
-    """(the year the financial year starts, quarter 1-4): April-June 2019 is (2019, 1)."""
-    start = month.year if month.month >= 4 else month.year - 1
-    return start, ((month.month - 4) % 12) // 3 + 1
-
-
-def _quarter_label(start: int, quarter: int) -> str:
-    return f"{start}-{(start + 1) % 100:02d} Q{quarter}"
-
-
 def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
     """Month-by-month and quarter-by-quarter figures over `months` (three queries)."""
     programmes = Programme.objects.filter(month__in=months)
@@ -386,8 +216,8 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
         blind_summary_rows(scope, months),
         columns,
     )
-    catalogue = _domain_catalogue()
-    canonical = _canonical_domains(catalogue)
+    catalogue = domain_catalogue()
+    canonical = canonical_domains(catalogue)
     wanted = {row["tool_id"] for row in programme_rows}
     keys = {canonical[pk]["pk"] for pk, row in catalogue.items() if row["tool_id"] in wanted}
     keys |= {canonical[r["domain_id"]]["pk"] for r in rows if r["domain_id"] is not None}
@@ -424,7 +254,7 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
             )
         quarters.append(
             {
-                "quarter": _quarter_label(*key),
+                "quarter": quarter_label(*key),
                 "months": [format_month(m) for m in inside],
                 "complete": len(inside) == 3,
                 "has_programme": bool(programme_months),
@@ -469,25 +299,25 @@ class _Calibration:
         self.moderated += n
         if before == after:
             self.agreed += n
-        if before in GRADE_RANK and after in GRADE_RANK:
-            steps = GRADE_RANK[after] - GRADE_RANK[before]
-            self.shift += steps * n
+        moved = steps(before, after)
+        if moved is not None:
+            self.shift += moved * n
             self.shift_pairs += n
-            self.upgraded += n if steps > 0 else 0
-            self.downgraded += n if steps < 0 else 0
+            self.upgraded += n if moved > 0 else 0
+            self.downgraded += n if moved < 0 else 0
 
     def out(self) -> dict:
         return {
             **self.who,
             "moderated": self.moderated,
             "agreed": self.agreed,
-            "agreement_pct": pct(self.agreed, self.moderated),
+            "agreement_pct": percent(self.agreed, self.moderated),
             "mean_shift": _mean(self.shift, self.shift_pairs),
             "upgraded": self.upgraded,
             "downgraded": self.downgraded,
             "domain_pairs": self.domain_pairs,
             "domain_agreed": self.domain_agreed,
-            "domain_agreement_pct": pct(self.domain_agreed, self.domain_pairs),
+            "domain_agreement_pct": percent(self.domain_agreed, self.domain_pairs),
         }
 
 
@@ -597,11 +427,11 @@ def _reaudit_comparison(pairs: Counter, order: tuple[str, ...]) -> dict:
         "reaudit": distribution(again, order, total),
         "transitions": figures["transitions"],
         "improved": improved,
-        "improved_pct": pct(improved, total),
+        "improved_pct": percent(improved, total),
         "same": same,
-        "same_pct": pct(same, total),
+        "same_pct": percent(same, total),
         "worse": worse,
-        "worse_pct": pct(worse, total),
+        "worse_pct": percent(worse, total),
         "not_comparable": total - same - improved - worse,
     }
 
@@ -649,8 +479,8 @@ def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
     overall: Counter[tuple[str, str]] = Counter()
     for row in overall_rows:
         overall[(row["first"], row["overall"])] += row["n"]
-    catalogue = _domain_catalogue()
-    canonical = _canonical_domains(catalogue)
+    catalogue = domain_catalogue()
+    canonical = canonical_domains(catalogue)
     per_domain: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
     for row in domain_rows:
         if row["first_domain"] is None or not (row["grade"] and row["first"]):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import snapshot_views, views
+from reporting import snapshot_views, views
 
 app_name = "reports"
 

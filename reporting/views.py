@@ -18,20 +18,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audits.errors import DomainError
-from audits.filters import format_month, parse_month, tool_code_choices
-from audits.models import Audit, Programme, ServiceArea
-from audits.services import months_before
-from audits.validation import FIRST_MONTH
+from core.errors import DomainError
+from core.filters import tool_code_choices
+from core.grades import SCALE, SHORT_NAMES
+from core.models import Audit, Programme, ServiceArea
+from core.months import FIRST_MONTH, format_month, months_before, parse_month
+from reporting import charts, permissions, selectors, trends
+from reporting.filters import ReportFilter
+from reporting.selectors import DOMAIN_COLUMNS, GRADES
 
-from . import charts, permissions, selectors, trends
-from .exports import GRADE_NAMES
-from .filters import ReportFilter
-from .selectors import DOMAIN_COLUMNS, GRADES
-
-CHART_SERIES = [
-    charts.Series(key=g, label=GRADE_NAMES[g], css=g.lower()) for g in ("O", "G", "RI", "I")
-]
+CHART_SERIES = [charts.Series(key=g, label=SHORT_NAMES[g], css=g.lower()) for g in SCALE]
 KPI_SERIES = [
     charts.Series(key="ri_or_better_pct", label="Before moderation", css="kpi-before"),
     charts.Series(
@@ -105,7 +101,7 @@ def _headline(drill: Drill, month: Mapping) -> list[dict]:
         cell = audits["overall"][grade]
         rows.append(
             {
-                "label": f"{GRADE_NAMES[grade]} before moderation",
+                "label": f"{SHORT_NAMES[grade]} before moderation",
                 **drill.cell(cell["n"], cell["pct"], overall=grade, **SUBMITTED),
             }
         )
@@ -135,7 +131,7 @@ def _headline(drill: Drill, month: Mapping) -> list[dict]:
         cell = moderations["after"][grade]
         rows.append(
             {
-                "label": f"{GRADE_NAMES[grade]} after moderation",
+                "label": f"{SHORT_NAMES[grade]} after moderation",
                 **drill.cell(cell["n"], cell["pct"], moderated_overall=grade, **MODERATED),
             }
         )
@@ -360,7 +356,7 @@ def monthly(request):
         "before_after": [
             {
                 "grade": grade,
-                "name": GRADE_NAMES[grade],
+                "name": SHORT_NAMES[grade],
                 "before": drill.cell(
                     moderations["before"][grade]["n"],
                     moderations["before"][grade]["pct"],
@@ -393,7 +389,7 @@ def monthly(request):
         "agreement": _agreement(drill, moderations, **MODERATED),
         "tools": _domain_tables(drill, report["domains"], dict(tool_code_choices())),
         "by_area": _by_area_rows(drill, report["by_area"]),
-        "grade_names": GRADE_NAMES,
+        "grade_names": SHORT_NAMES,
         "grades": GRADES,
         "domain_columns": DOMAIN_COLUMNS,
         "downloads": _downloads(query),
@@ -555,7 +551,7 @@ def trend_page(request):
             "rows": _trend_rows(result, domain),
             "keys": GRADES if domain is None else DOMAIN_COLUMNS,
             "grades": GRADES,
-            "grade_names": GRADE_NAMES,
+            "grade_names": SHORT_NAMES,
             "bar_chart": bar_chart,
             "line_chart": line,
             "quarters": result["quarters"],
@@ -685,6 +681,6 @@ def reaudits_page(request):
             ),
             "changes": _changes(overall),
             "domains": _reaudit_domain_rows(drill, result),
-            "grade_names": GRADE_NAMES,
+            "grade_names": SHORT_NAMES,
         },
     )

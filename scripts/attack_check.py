@@ -30,7 +30,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django_otp.oath import TOTP  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from audits.models import ApiToken, Audit, AuditRead, Programme, User  # noqa: E402
+from core.models import ApiToken, Audit, AuditRead, Programme, User  # noqa: E402
 from moderation.models import Moderation  # noqa: E402
 
 BASE = os.environ.get("BASE", "http://127.0.0.1:8200").rstrip("/")

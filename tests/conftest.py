@@ -115,7 +115,7 @@ def _reference_data_after_flush(request):
     if marker is None or not marker.kwargs.get("transaction"):
         return
     request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("audits.migrations.0002_roles_and_tools")
+    migration = importlib.import_module("core.migrations.0002_roles_and_tools")
     migration.create(django_apps, None)
 
 
@@ -130,7 +130,7 @@ def _force_login_stands_for_password_and_code(monkeypatch):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from config.two_factor import two_factor_required
+    from core.permissions import two_factor_required
 
     force_login = Client.force_login
 

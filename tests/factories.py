@@ -3,7 +3,7 @@ import datetime as dt
 import factory
 from django.contrib.auth.models import Group
 
-from audits.models import Audit, AuditTool, Case, DomainGrade, Programme, ServiceArea, Team, User
+from core.models import Audit, AuditTool, Case, DomainGrade, Programme, ServiceArea, Team, User
 
 
 class ServiceAreaFactory(factory.django.DjangoModelFactory):
@@ -88,7 +88,7 @@ class AuditFactory(factory.django.DjangoModelFactory):
 
 def complete_content(tool: AuditTool, grade: str = "G", overall: str = "G"):
     """Content that passes submission: every domain graded with evidence."""
-    from audits.services import AuditContent
+    from core.services import AuditContent
 
     return AuditContent(
         overall=overall,
@@ -101,7 +101,7 @@ def complete_content(tool: AuditTool, grade: str = "G", overall: str = "G"):
 
 def submitted_audit(*, auditor=None, grade: str = "G", overall: str = "G", **audit_fields):
     """An audit submitted through the service, so its grades are locked as in real use."""
-    from audits.services import audit_submit
+    from flows.audits import audit_submit
 
     audit = AuditFactory(**({"auditor": auditor} if auditor else {}), **audit_fields)
     content = complete_content(audit.tool, grade=grade, overall=overall)
@@ -135,8 +135,9 @@ def api_token_for(user) -> str:
     role requires two-factor sign-in is given an authenticator app first."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from audits.api_tokens import api_token_issue
-    from config.two_factor import confirmed_device, two_factor_required
+    from accounts.tokens import api_token_issue
+    from accounts.two_factor import confirmed_device
+    from core.permissions import two_factor_required
 
     device = confirmed_device(user)
     if device is None and two_factor_required(user):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from audits.models import Role
+from core.models import Role
 from tests.test_two_factor import PASSWORD, SETUP, code, secret_on_page, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from audits.importer import ImportFailed, read_table
-from audits.importer.files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_XLSX_UNCOMPRESSED
+from flows.importer import ImportFailed, read_table
+from flows.importer.files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_XLSX_UNCOMPRESSED
 from moderation.services import moderation_claim
 from tests.audits.import_rows import audit_row, to_csv, to_xlsx
 from tests.audits.test_import_malformed import all_counts, refused  # noqa: F401
@@ -59,7 +59,7 @@ def test_the_import_page_still_takes_a_file_larger_than_2_mb(client, qa_lead):
 
 def test_a_full_audit_at_every_limit_fits_in_the_body_limit(client, auditor, audit):
     """The largest legitimate save: every text at its limit, in 3-byte characters."""
-    from audits import limits
+    from core import limits
 
     client.force_login(auditor)
     data = {"intent": "save", "version": 1, "overall": "I", "escalated": "on"}

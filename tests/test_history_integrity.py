@@ -16,24 +16,23 @@ from django.db.models import Max
 from django.db.models.signals import post_save
 from simple_history.models import registered_models
 
-from audits.models import Action, Audit, DomainGrade, Programme
-from audits.services import (
+from core.models import Action, Audit, DomainGrade, Programme
+from core.services import (
     AuditContent,
     action_create,
     action_status_set,
     audit_create,
     audit_save_draft,
-    audit_submit,
     programme_create,
 )
+from flows.audits import audit_submit
+from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from moderation.services import (
     ModerationContent,
     escalation_respond,
     moderation_acknowledge,
     moderation_claim,
-    moderation_complete,
-    moderation_return_for_rework,
     moderation_reveal,
     moderation_save_draft,
 )
@@ -638,7 +637,7 @@ def test_whole_database_flush_still_works_and_leaves_the_guard_on(auditor, team)
     call_command("flush", interactive=False, verbosity=0)
     assert not Audit.history.exists() and not Audit.objects.exists()
 
-    importlib.import_module("audits.migrations.0002_roles_and_tools").create(django_apps, None)
+    importlib.import_module("core.migrations.0002_roles_and_tools").create(django_apps, None)
     again = UserFactory(username="again", roles=["auditor"])
     audit = AuditFactory(auditor=again)
     audit_save_draft(audit=audit, actor=again, version=1, content=AuditContent(overall="G"))

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from audits import limits
-from audits.errors import DomainError
-from audits.models import Audit
+from core import limits
+from core.errors import DomainError
+from core.models import Audit
 from moderation.models import Escalation, Moderation
 from moderation.services import ImportedModeration, moderation_claim, moderation_record_imported
 from tests.factories import moderation_content
@@ -78,7 +78,7 @@ def test_the_audit_api_refuses_evidence_over_the_limit(api_client, auditor, audi
 
 
 def test_the_service_refuses_over_long_text_whatever_the_channel(audit, auditor):
-    from audits.services import AuditContent, audit_save_draft
+    from core.services import AuditContent, audit_save_draft
 
     content = AuditContent(
         family_feedback=over(limits.FAMILY_FEEDBACK),
@@ -150,7 +150,7 @@ def test_the_rework_page_refuses_a_comment_over_the_limit(client, moderator, mod
 def test_the_escalation_page_refuses_a_response_over_the_limit(
     client, moderation, moderator, viewer
 ):
-    from moderation.services import moderation_complete
+    from flows.moderation import moderation_complete
 
     claimed = moderation_claim(actor=moderator, moderation=moderation)
     content = moderation_content(

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audits.errors import DomainError
-from audits.models import RecoveryCode, RecoveryCodeDevice
-from config.two_factor import recovery_code_check, recovery_codes_replace, two_factor_token_check
+from accounts.two_factor import recovery_code_check, recovery_codes_replace, two_factor_token_check
+from core.errors import DomainError
+from core.models import RecoveryCode, RecoveryCodeDevice
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -330,7 +330,7 @@ def test_the_api_token_needs_the_code_once_two_factor_is_on(api_client, auditor,
 
 
 def test_events_are_logged_without_codes_or_passwords(client, auditor, caplog):
-    caplog.set_level(logging.INFO, logger="config.two_factor")
+    caplog.set_level(logging.INFO, logger="accounts.two_factor")
     device = confirmed_device(auditor)
     sign_in(client, auditor)
     bad, good = wrong_code(device.bin_key), code(device.bin_key)
@@ -338,7 +338,7 @@ def test_events_are_logged_without_codes_or_passwords(client, auditor, caplog):
     device.refresh_from_db()
     device.throttle_reset()
     client.post(VERIFY, {"code": good})
-    messages = [r.getMessage() for r in caplog.records if r.name == "config.two_factor"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "accounts.two_factor"]
     assert messages == [
         f"sign-in: password accepted, code needed user_id={auditor.pk}",
         f"two-factor: wrong or used code user_id={auditor.pk}",
@@ -646,7 +646,7 @@ def test_the_api_token_takes_no_recovery_code(api_client, auditor):
 
 
 def test_recovery_events_are_logged_without_codes(client, auditor, caplog):
-    caplog.set_level(logging.INFO, logger="config.two_factor")
+    caplog.set_level(logging.INFO, logger="accounts.two_factor")
     device, codes = with_recovery_codes(auditor)
     recovery = RecoveryCodeDevice.objects.get()
     wrong = "zzzzz-zzzzz" if "zzzzz-zzzzz" not in codes else "yyyyy-yyyyy"
@@ -657,7 +657,7 @@ def test_recovery_events_are_logged_without_codes(client, auditor, caplog):
     sign_out(client)
     sign_in(client, auditor)
     client.post(RECOVERY, {"code": codes[0]})
-    messages = [r.getMessage() for r in caplog.records if r.name == "config.two_factor"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "accounts.two_factor"]
     assert messages == [
         f"sign-in: password accepted, code needed user_id={auditor.pk}",
         f"two-factor: wrong recovery code user_id={auditor.pk}",

@@ -6,10 +6,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from .. import limits, permissions, selectors, services
-from ..filters import ActionFilter
-from ..models import Action
-from .common import ApiViewSet, StrictInput, error_responses, list_errors, validated
+from audits import selectors
+from audits.filters import ActionFilter
+from core import limits, permissions, services
+from core.api import ApiViewSet, StrictInput, error_responses, list_errors, validated
+from core.models import Action
+from moderation import access
 
 
 class ActionOutput(serializers.ModelSerializer):
@@ -52,7 +54,7 @@ class ActionViewSet(ApiViewSet):
 
     @extend_schema(responses={200: ActionOutput, **error_responses(404)})
     def retrieve(self, request, pk: int):
-        action = permissions.action_for_user(user=request.user, action_id=pk)
+        action = access.action_for_user(user=request.user, action_id=pk)
         services.audit_read_record(
             user=request.user, audit=action.audit, channel="api", what="action"
         )
@@ -64,7 +66,7 @@ class ActionViewSet(ApiViewSet):
     )
     def create(self, request):
         data = validated(ActionCreateInput, request)
-        audit = permissions.audit_for_user(user=request.user, audit_id=data.pop("audit"))
+        audit = access.audit_for_user(user=request.user, audit_id=data.pop("audit"))
         if not permissions.action_create_allowed(user=request.user, audit=audit):
             raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
         action = services.action_create(audit=audit, actor=request.user, **data)
@@ -75,7 +77,7 @@ class ActionViewSet(ApiViewSet):
         responses={200: ActionOutput, **error_responses(400, 403, 404)},
     )
     def partial_update(self, request, pk: int):
-        action = permissions.action_for_user(user=request.user, action_id=pk, write=True)
+        action = access.action_for_user(user=request.user, action_id=pk, write=True)
         data = validated(ActionStatusInput, request)
         action = services.action_status_set(action=action, actor=request.user, **data)
         return Response(ActionOutput(action).data)

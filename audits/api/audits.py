@@ -1,7 +1,6 @@
 """Audits: list, read, assign or start, save a draft, submit, re-audit."""
 
 import logging
-import re
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
@@ -13,12 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
-from .. import limits, permissions, selectors, services
-from ..errors import DATABASE_UNAVAILABLE, DomainError
-from ..filters import AuditFilter
-from ..models import Audit, AuditTool, Case, DomainGrade, DomainGradeChoice, Grade, Programme, User
-from .actions import ActionOutput
-from .common import (
+from audits import selectors
+from audits.api.actions import ActionOutput
+from audits.filters import AuditFilter
+from core import limits, permissions, services
+from core.api import (
+    IF_MATCH,
     ApiViewSet,
     CaseReferenceField,
     GradesField,
@@ -28,7 +27,13 @@ from .common import (
     list_errors,
     validated,
     validated_content,
+    version_from,
 )
+from core.errors import DATABASE_UNAVAILABLE, DomainError
+from core.grades import DomainGradeChoice, Grade
+from core.models import Audit, AuditTool, Case, DomainGrade, Programme, User
+from flows import audits as audit_flows
+from moderation import access
 
 logger = logging.getLogger(__name__)
 
@@ -265,23 +270,6 @@ def content_from(data: dict) -> services.AuditContent:
     return services.AuditContent(**{f: data[f] for f in fields if f in data}, grades=grades)
 
 
-def version_from(request, data: dict) -> int:
-    """The version the client read: from the body, or an If-Match header holding the ETag."""
-    header = request.headers.get("If-Match")
-    from_header = None
-    if header:
-        match = re.fullmatch(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*', header)
-        if match is None:
-            raise ValidationError({"version": ['If-Match must be the ETag you read, e.g. "3".']})
-        from_header = int(match.group(1))
-    if "version" in data and from_header is not None and data["version"] != from_header:
-        raise ValidationError({"version": ["The version and If-Match header disagree."]})
-    version = data.get("version", from_header)
-    if version is None:
-        raise ValidationError({"version": ["Send the version you read, or an If-Match header."]})
-    return version
-
-
 def detail_response(request, audit_id: int, code: int = status.HTTP_200_OK) -> Response:
     audit = selectors.audit_detail_for_user(user=request.user, audit_id=audit_id)
     return audit_response(audit, code)
@@ -301,15 +289,6 @@ def etag(*codes: int) -> OpenApiParameter:
         response=list(codes),
         description='The audit\'s version in quotes, e.g. "3": send it back as If-Match.',
     )
-
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The ETag you read, e.g. "3"; instead of `version` in the body.',
-)
 
 
 # ---------------------------------------------------------------- view
@@ -374,7 +353,7 @@ class AuditViewSet(ApiViewSet):
         description="Save a draft. Send only what changed, with the version you read.",
     )
     def partial_update(self, request, pk: int):
-        audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
+        audit = access.audit_for_user(user=request.user, audit_id=pk, write=True)
         data = validated_content(AuditContentInput, request, tool=audit.tool)
         version = version_from(request, data)
         with database_unavailable_as_503(), grade_errors_nested():
@@ -392,12 +371,14 @@ class AuditViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk: int):
-        audit = permissions.audit_for_user(user=request.user, audit_id=pk, write=True)
+        audit = access.audit_for_user(user=request.user, audit_id=pk, write=True)
         data = validated_content(AuditContentInput, request, tool=audit.tool)
         version = version_from(request, data)
         content = content_from(data) if set(data) - {"version"} else None
         with database_unavailable_as_503(), grade_errors_nested():
-            services.audit_submit(audit=audit, actor=request.user, version=version, content=content)
+            audit_flows.audit_submit(
+                audit=audit, actor=request.user, version=version, content=content
+            )
         return detail_response(request, audit.pk)
 
     @extend_schema(
@@ -408,7 +389,7 @@ class AuditViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def reaudit(self, request, pk: int):
-        original = permissions.audit_for_user(user=request.user, audit_id=pk)
+        original = access.audit_for_user(user=request.user, audit_id=pk)
         if not permissions.audit_reaudit_allowed(user=request.user, audit=original):
             raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
         data = validated(ReauditInput, request)

@@ -4,11 +4,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from .. import permissions, selectors, services
-from ..filters import CaseFilter, ProgrammeFilter, TeamFilter
-from ..models import AuditTool, Case, Domain, Programme, ServiceArea, Team
-from ..validation import TARGET_MAX
-from .common import (
+from audits import selectors
+from audits.filters import CaseFilter, ProgrammeFilter, TeamFilter
+from core import permissions, services
+from core.api import (
     ApiViewSet,
     CaseReferenceField,
     MonthField,
@@ -17,6 +16,8 @@ from .common import (
     list_errors,
     validated,
 )
+from core.models import AuditTool, Case, Domain, Programme, ServiceArea, Team
+from core.validation import TARGET_MAX
 
 # ---------------------------------------------------------------- tools
 

@@ -7,7 +7,7 @@ the triggers look for, inside the flush's own transaction, and lowers it again a
 
 from django.db.backends.sqlite3 import base, operations
 
-from audits.history_guard import FLAG_TABLE, flag_table_sql
+from core.history_guard import FLAG_TABLE, flag_table_sql
 
 
 class DatabaseOperations(operations.DatabaseOperations):

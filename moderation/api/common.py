@@ -3,8 +3,8 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from audits.api.audits import IF_MATCH, version_from
-from audits.api.common import (
+from core.api import (
+    IF_MATCH,
     ApiViewSet,
     EmptyQueryRefused,
     GradesField,
@@ -14,6 +14,7 @@ from audits.api.common import (
     list_errors,
     validated,
     validated_content,
+    version_from,
 )
 
 __all__ = [

@@ -6,13 +6,12 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from audits import limits
-from audits.services import audit_read_record
-
-from .. import permissions, selectors, services
-from ..filters import EscalationFilter
-from ..models import Escalation
-from .common import ApiViewSet, StrictInput, error_responses, list_errors, validated
+from core import limits
+from core.services import audit_read_record
+from moderation import permissions, selectors, services
+from moderation.api.common import ApiViewSet, StrictInput, error_responses, list_errors, validated
+from moderation.filters import EscalationFilter
+from moderation.models import Escalation
 
 
 class EscalationOutput(serializers.ModelSerializer):

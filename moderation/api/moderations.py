@@ -9,16 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from audits import limits
-from audits import permissions as audit_permissions
-from audits import services as audit_services
-from audits.errors import DomainError
-from audits.models import DomainGradeChoice, Grade
-
-from .. import permissions, selectors, services
-from ..filters import ModerationFilter
-from ..models import Moderation
-from .common import (
+from core import limits
+from core import services as audit_services
+from core.errors import DomainError
+from core.grades import DomainGradeChoice, Grade
+from flows import moderation as moderation_flows
+from moderation import permissions, selectors, services
+from moderation.access import audit_for_user
+from moderation.api.common import (
     IF_MATCH,
     ApiViewSet,
     EmptyInput,
@@ -32,7 +30,9 @@ from .common import (
     validated_content,
     version_from,
 )
-from .escalations import EscalationOutput
+from moderation.api.escalations import EscalationOutput
+from moderation.filters import ModerationFilter
+from moderation.models import Moderation
 
 # ---------------------------------------------------------------- output
 
@@ -369,7 +369,7 @@ class ModerationViewSet(ApiViewSet):
     )
     def create(self, request):
         data = validated(ModerationAddInput, request)
-        audit = audit_permissions.audit_for_user(user=request.user, audit_id=data["audit"])
+        audit = audit_for_user(user=request.user, audit_id=data["audit"])
         moderation = services.moderation_add(actor=request.user, audit=audit, reason=data["reason"])
         return detail_response(request, moderation.pk, status.HTTP_201_CREATED)
 
@@ -465,7 +465,7 @@ class ModerationViewSet(ApiViewSet):
         data = validated_content(ModerationContentInput, request, tool=moderation.audit.tool)
         version = version_from(request, data)
         with grade_errors_nested():
-            services.moderation_complete(
+            moderation_flows.moderation_complete(
                 actor=request.user,
                 moderation=moderation,
                 version=version,
@@ -485,7 +485,7 @@ class ModerationViewSet(ApiViewSet):
         moderation = _read(request, pk)
         data = validated(ModerationReturnInput, request)
         version = version_from(request, data)
-        services.moderation_return_for_rework(
+        moderation_flows.moderation_return_for_rework(
             actor=request.user, moderation=moderation, version=version, comment=data["comment"]
         )
         return detail_response(request, pk)

@@ -8,13 +8,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audits import permissions as audit_permissions
-from audits.models import Programme, User
-
-from .. import permissions, sampling, selectors
-from ..models import SampleDraw
-from .common import ApiViewSet, StrictInput, error_responses, validated
-from .moderations import ModerationListOutput
+from core import permissions as audit_permissions
+from core.models import Programme, User
+from moderation import permissions, sampling, selectors
+from moderation.api.common import ApiViewSet, StrictInput, error_responses, validated
+from moderation.api.moderations import ModerationListOutput
+from moderation.models import SampleDraw
 
 # PositiveIntegerField holds up to 2**31 - 1 on every database we run on.
 SEED_LIMIT = 2**31
@@ -83,7 +82,6 @@ class ProgrammeSampleView(APIView):
     """The moderation sample of one programme: why each audit is in it and how each service
     area is covered. Drawing again replaces the earlier draws' unclaimed picks."""
 
-    authentication_classes = ApiViewSet.authentication_classes
     permission_classes = ApiViewSet.permission_classes
     parser_classes = ApiViewSet.parser_classes
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from audits import history_guard
+from core import history_guard
 
 MODELS = (
     "moderation.HistoricalModeration",

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import template
 
-from audits.models import DomainGradeChoice
+from core.grades import DomainGradeChoice
 
 register = template.Library()
 

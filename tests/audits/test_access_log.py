@@ -2,7 +2,7 @@
 
 import pytest
 
-from audits.models import AuditRead
+from core.models import AuditRead
 from tests.factories import AuditFactory
 
 pytestmark = pytest.mark.django_db

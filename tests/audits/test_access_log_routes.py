@@ -4,10 +4,11 @@ how); exports record who exported which scope (the filters), never what was in t
 import pytest
 from django.utils import timezone
 
-from audits.models import AuditRead
-from audits.services import action_create
+from core.models import AuditRead
+from core.services import action_create
+from flows.moderation import moderation_complete
 from moderation.models import Escalation
-from moderation.services import moderation_claim, moderation_complete
+from moderation.services import moderation_claim
 from tests.factories import moderation_content
 
 pytestmark = pytest.mark.django_db

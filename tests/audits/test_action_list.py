@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits import selectors
-from audits.models import Action
-from audits.services import action_create, action_status_set
+from core.models import Action
+from core.services import action_create, action_status_set
 from tests.factories import AuditFactory, TeamFactory, UserFactory, submitted_audit
 
 pytestmark = pytest.mark.django_db

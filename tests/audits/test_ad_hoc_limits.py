@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from audits.models import Audit
-from audits.services import months_before
+from core.models import Audit
+from core.months import months_before
 from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db

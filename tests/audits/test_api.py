@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from audits.models import Action, ApiToken, Audit, AuditTool, Case, Programme
-from audits.services import audit_submit
+from core.models import Action, ApiToken, Audit, AuditTool, Case, Programme
+from flows.audits import audit_submit
 from tests.factories import (
     AuditFactory,
     CaseFactory,

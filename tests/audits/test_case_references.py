@@ -6,12 +6,12 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
-from audits import demo
-from audits.errors import DomainError
-from audits.importer import ImportFailed, audits_import, read_table
-from audits.models import Case
-from audits.services import case_create
-from audits.validation import CASE_REFERENCE_MESSAGE, is_case_reference
+from core.errors import DomainError
+from core.models import Case
+from core.services import case_create
+from core.validation import CASE_REFERENCE_MESSAGE, is_case_reference
+from demo import data as demo
+from flows.importer import ImportFailed, audits_import, read_table
 from tests.audits.import_rows import audit_row, to_csv
 from tests.factories import CaseFactory, ProgrammeFactory
 

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.importer import ImportFailed, audits_import, read_table
-from audits.models import Audit, Case, DomainGrade, Programme, ServiceArea, Team, User
+from core.models import Audit, Case, DomainGrade, Programme, ServiceArea, Team, User
+from flows.importer import ImportFailed, audits_import, read_table
 from moderation.models import Moderation
 from tests.audits.import_rows import (
     CASE_FILE_DOMAINS,

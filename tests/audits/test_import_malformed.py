@@ -22,9 +22,9 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook
 
-from audits.importer import ImportFailed, audits_import, read_table
-from audits.importer.files import MAX_FILE_BYTES, MAX_ROWS
-from audits.models import Audit, Case, DomainGrade, Programme, ServiceArea, Team, User
+from core.models import Audit, Case, DomainGrade, Programme, ServiceArea, Team, User
+from flows.importer import ImportFailed, audits_import, read_table
+from flows.importer.files import MAX_FILE_BYTES, MAX_ROWS
 from moderation.models import Moderation
 from reporting import exports
 from tests.audits.import_rows import audit_row, moderated, to_csv, to_xlsx

@@ -5,6 +5,7 @@ API show the same rows."""
 import pytest
 from rest_framework.test import APIClient
 
+from flows import moderation as moderation_flows
 from moderation import services
 from tests.factories import moderation_content, sampled_moderation, submitted_audit
 
@@ -27,7 +28,7 @@ def colleagues_moderated(same_team_auditor, team, qa_lead, moderator):
     content = moderation_content(
         audit.tool, grade="I", overall="I", escalated=True, escalation_reason="Drift for months."
     )
-    moderation = services.moderation_complete(
+    moderation = moderation_flows.moderation_complete(
         actor=moderator, moderation=moderation, version=moderation.version, content=content
     )
     return audit, moderation, audit.escalations.get()
@@ -77,7 +78,7 @@ def test_the_auditor_still_filters_their_own_moderated_audits(auditor, team, qa_
     moderation = services.moderation_claim(
         actor=moderator, moderation=sampled_moderation(own, qa_lead)
     )
-    services.moderation_complete(
+    moderation_flows.moderation_complete(
         actor=moderator,
         moderation=moderation,
         version=moderation.version,

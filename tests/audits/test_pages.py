@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from audits.models import Audit, DomainGrade
-from audits.services import audit_submit
+from core.models import Audit, DomainGrade
+from flows.audits import audit_submit
 from tests.factories import complete_content
 
 

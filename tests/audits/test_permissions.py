@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from audits.models import Action, Audit
+from core.models import Action, Audit
 from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory, UserFactory
 
 ROLES = (

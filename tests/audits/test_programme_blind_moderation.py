@@ -5,7 +5,7 @@ the programme page."""
 import pytest
 from rest_framework.test import APIClient
 
-from audits.models import AuditTool, Programme
+from core.models import AuditTool, Programme
 from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db

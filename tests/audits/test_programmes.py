@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from audits.errors import DomainError
-from audits.models import Audit, AuditTool, Case, Programme
 from audits.sampling import programme_case_sample
-from audits.services import programme_assign
+from core.errors import DomainError
+from core.models import Audit, AuditTool, Case, Programme
+from core.services import programme_assign
 from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory, TeamFactory, UserFactory
 
 CASE_TYPES = [Case.CaseType.CHILD_IN_NEED, Case.CaseType.CHILD_PROTECTION]

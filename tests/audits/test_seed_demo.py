@@ -9,7 +9,9 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from audits.demo import (
+from core.grades import RANK
+from core.models import Action, Audit, Case, Programme, ServiceArea, Team, User
+from demo.data import (
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
     DEMO_AUDITOR,
@@ -19,16 +21,6 @@ from audits.demo import (
     demo_seed,
     history_months,
     history_rows,
-)
-from audits.models import (
-    GRADE_RANK,
-    Action,
-    Audit,
-    Case,
-    Programme,
-    ServiceArea,
-    Team,
-    User,
 )
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from tests.factories import ServiceAreaFactory
@@ -70,7 +62,7 @@ def assert_moderation_is_realistic(months):
         before = auditor_grades[(audit_id, domain_id)]
         if grade == before:
             moves["agreed"] += 1
-        elif GRADE_RANK.get(grade, 0) < GRADE_RANK.get(before, 0):
+        elif RANK.get(grade, 0) < RANK.get(before, 0):
             moves["down"] += 1
         else:
             moves["up"] += 1
@@ -161,7 +153,7 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
         assert reaudit.status == Audit.Status.SUBMITTED and reaudit.month == this_month
         assert first.overall in ("RI", "I") and first.case_id == reaudit.case_id
         assert reaudit.auditor.team_id == reaudit.case.team_id
-        improved += GRADE_RANK[reaudit.overall] > GRADE_RANK[first.overall]
+        improved += RANK[reaudit.overall] > RANK[first.overall]
     assert improved > reaudits.count() / 2
 
     # Actions followed until done: most of the older ones done, some overdue in the demo head

@@ -1,8 +1,9 @@
 import pytest
 
-from audits.errors import DomainError, StaleVersion, TransitionNotAllowed
-from audits.models import Audit, DomainGrade
-from audits.services import AuditContent, audit_save_draft, audit_submit
+from core.errors import DomainError, StaleVersion, TransitionNotAllowed
+from core.models import Audit, DomainGrade
+from core.services import AuditContent, audit_save_draft
+from flows.audits import audit_submit
 from tests.factories import complete_content
 
 

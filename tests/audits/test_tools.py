@@ -3,15 +3,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from audits.errors import DomainError, TransitionNotAllowed
-from audits.models import Audit, AuditTool, Domain
-from audits.services import (
-    audit_create,
-    audit_submit,
-    months_before,
-    recently_audited,
-    tool_new_version,
-)
+from core.errors import DomainError, TransitionNotAllowed
+from core.models import Audit, AuditTool, Domain
+from core.months import months_before
+from core.services import audit_create, recently_audited, tool_new_version
+from flows.audits import audit_submit
 from tests.audits.import_rows import CASE_FILE_DOMAINS
 from tests.factories import CaseFactory, case_file_tool, complete_content
 

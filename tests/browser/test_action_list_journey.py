@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from audits.models import Action
-from audits.services import action_create, action_status_set
+from core.models import Action
+from core.services import action_create, action_status_set
 from tests.browser.test_moderator_journey import sign_in
 from tests.factories import ServiceAreaFactory, TeamFactory, UserFactory, submitted_audit
 

@@ -3,7 +3,7 @@ keyboard alone, see the error summary, submit, read it back. Every page passes a
 
 import pytest
 
-from audits.models import Audit, DomainGrade
+from core.models import Audit, DomainGrade
 from tests.factories import AuditFactory, UserFactory
 
 pytestmark = [

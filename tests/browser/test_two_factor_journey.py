@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audits.models import RecoveryCode
+from core.models import RecoveryCode
 from tests.browser.test_moderator_journey import current_code, sign_in, sign_out
 from tests.factories import UserFactory
 

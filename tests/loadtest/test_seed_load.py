@@ -15,9 +15,9 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audits.api_tokens import api_token_find
-from audits.demo import DEMO_QA_LEAD
-from audits.models import Audit, User
+from accounts.tokens import api_token_find
+from core.models import Audit, User
+from demo.data import DEMO_QA_LEAD
 from loadtest.pages import audit_form_fields, audit_form_read, audit_links
 from moderation.models import Moderation
 from tests.factories import CaseFactory, ProgrammeFactory, TeamFactory, UserFactory

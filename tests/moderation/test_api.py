@@ -11,9 +11,10 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.models import Audit
+from core.models import Audit
+from flows.moderation import moderation_complete
 from moderation.models import Escalation, Moderation
-from moderation.services import moderation_claim, moderation_complete
+from moderation.services import moderation_claim
 from tests.factories import (
     ProgrammeFactory,
     TeamFactory,

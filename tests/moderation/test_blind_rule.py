@@ -7,11 +7,12 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from audits import services as audit_services
-from audits.models import Audit
-from audits.permissions import blind_pending_audits, blind_pending_moderations
+from core import services as audit_services
+from core.models import Audit
+from flows import audits as audit_flows
+from flows import moderation as moderation_flows
 from moderation import services
-from moderation.models import Moderation
+from moderation.models import Moderation, blind_pending_audits, blind_pending_moderations
 from tests.factories import (
     AuditFactory,
     ProgrammeFactory,
@@ -47,11 +48,11 @@ def returned_and_resubmitted(auditor, team, qa_lead, moderator, blind_programme)
     moderation = services.moderation_claim(
         actor=moderator, moderation=sampled_moderation(first, qa_lead)
     )
-    services.moderation_return_for_rework(
+    moderation_flows.moderation_return_for_rework(
         actor=moderator, moderation=moderation, version=moderation.version, comment="No dates."
     )
     second = Audit.objects.get(revision_of=first)
-    second = audit_services.audit_submit(
+    second = audit_flows.audit_submit(
         audit=second,
         actor=auditor,
         version=second.version,
@@ -93,7 +94,7 @@ def colleague_blind(same_team_auditor, team, qa_lead, dual, blind_programme):
     )
     content = complete_content(audit.tool, grade="I", overall="I")
     content.escalated, content.escalation_reason = True, "Not seen for months."
-    audit = audit_services.audit_submit(
+    audit = audit_flows.audit_submit(
         audit=audit, actor=same_team_auditor, version=audit.version, content=content
     )
     action = audit_services.action_create(
@@ -185,7 +186,7 @@ def _states(auditor, team, qa_lead, moderator, blind_programme):
                 content=moderation_content(done.audit.tool),
             )
         made.append(
-            services.moderation_complete(
+            moderation_flows.moderation_complete(
                 actor=moderator,
                 moderation=done,
                 version=done.version,

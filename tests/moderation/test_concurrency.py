@@ -11,15 +11,11 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from audits.errors import StaleVersion, TransitionNotAllowed
-from audits.models import User
+from core.errors import StaleVersion, TransitionNotAllowed
+from core.models import User
+from flows.moderation import moderation_complete
 from moderation.models import Moderation
-from moderation.services import (
-    ModerationContent,
-    moderation_claim,
-    moderation_complete,
-    moderation_save_draft,
-)
+from moderation.services import ModerationContent, moderation_claim, moderation_save_draft
 from tests.factories import UserFactory, moderation_content, sampled_moderation, submitted_audit
 
 RUNS = 20

@@ -2,7 +2,8 @@
 
 import pytest
 
-from moderation.services import moderation_claim, moderation_complete
+from flows.moderation import moderation_complete
+from moderation.services import moderation_claim
 from tests.factories import moderation_content
 
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.importer import ImportFailed, audits_import
-from audits.models import Audit, DomainGrade, User
+from core.models import Audit, DomainGrade, User
+from flows.importer import ImportFailed, audits_import
 from moderation.models import ModeratedGrade, Moderation
 from moderation.permissions import moderations_visible_to
 from tests.audits.import_rows import CASE_FILE_DOMAINS, audit_row, many_rows, moderated, to_csv

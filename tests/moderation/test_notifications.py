@@ -7,16 +7,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audits.models import Grade
-from audits.services import audit_submit
+from core.grades import Grade
+from flows.audits import audit_submit
+from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation import notifications, tasks
 from moderation.models import Escalation
-from moderation.services import (
-    escalation_respond,
-    moderation_claim,
-    moderation_complete,
-    moderation_return_for_rework,
-)
+from moderation.services import escalation_respond, moderation_claim
 from tests.factories import (
     AuditFactory,
     UserFactory,
@@ -308,7 +304,7 @@ def test_every_beat_schedule_entry_names_a_registered_task():
 def test_auditors_are_reminded_weekly_of_their_overdue_actions(
     auditor, same_team_auditor, team, mailoutbox
 ):
-    from audits.services import action_create, action_status_set
+    from core.services import action_create, action_status_set
 
     monday = dt.date(2026, 11, 23)
     audit = submitted_audit(auditor=auditor, case__team=team)
@@ -345,7 +341,7 @@ def test_auditors_are_reminded_weekly_of_their_overdue_actions(
 
 
 def test_the_overdue_actions_beat_task_sends_once_however_often_it_runs(auditor, team, mailoutbox):
-    from audits.services import action_create
+    from core.services import action_create
 
     audit = submitted_audit(auditor=auditor, case__team=team)
     action_create(

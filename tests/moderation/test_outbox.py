@@ -6,7 +6,7 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from audits.services import audit_submit
+from flows.audits import audit_submit
 from moderation import tasks
 from moderation.models import Escalation, OutboxEmail
 from tests.audits.test_pages import form_data

@@ -7,13 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.models import Audit, AuditTool
+from core.models import Audit, AuditTool
+from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, Moderation
-from moderation.services import (
-    moderation_claim,
-    moderation_complete,
-    moderation_return_for_rework,
-)
+from moderation.services import moderation_claim
 from tests.factories import (
     ProgrammeFactory,
     UserFactory,

@@ -15,7 +15,8 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from moderation.services import moderation_claim, moderation_complete
+from flows.moderation import moderation_complete
+from moderation.services import moderation_claim
 from tests.factories import (
     ProgrammeFactory,
     UserFactory,
@@ -210,7 +211,7 @@ def test_every_endpoint_table_is_complete():
 def test_the_table_covers_every_moderation_route(world):
     from django.urls import resolve
 
-    from audits.api_urls import urlpatterns
+    from config.api_urls import urlpatterns
 
     ours = {
         f"api/{p.pattern}"
@@ -261,7 +262,7 @@ def test_a_pending_blind_moderation_hides_the_auditors_escalation_from_moderator
     """An escalation means Inadequate: showing it would unblind the moderator."""
     import dataclasses
 
-    from audits.services import audit_submit
+    from flows.audits import audit_submit
     from moderation.models import Escalation
     from moderation.permissions import escalations_visible_to
     from moderation.services import moderation_reveal

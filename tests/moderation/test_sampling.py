@@ -7,11 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from audits.errors import DomainError
-from audits.models import Audit
+from core.errors import DomainError
+from core.models import Audit
+from flows.moderation import moderation_complete
 from moderation.models import Moderation, SampleDraw
 from moderation.sampling import SampleRules, sample_draw, sample_plan
-from moderation.services import moderation_claim, moderation_complete
+from moderation.services import moderation_claim
 from tests.factories import (
     AuditFactory,
     ProgrammeFactory,

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from audits.errors import DomainError
+from core.errors import DomainError
 from moderation.models import Moderation
 from moderation.services import moderation_add
 from tests.factories import ProgrammeFactory, submitted_audit

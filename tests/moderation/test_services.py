@@ -5,10 +5,13 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from audits.errors import DomainError, StaleVersion, TransitionNotAllowed
-from audits.models import Audit, DomainGrade
-from audits.services import AuditContent, audit_save_draft, audit_submit
-from moderation.models import Escalation, ModeratedGrade, Moderation, grade_shift
+from core.errors import DomainError, StaleVersion, TransitionNotAllowed
+from core.grades import grade_shift
+from core.models import Audit, DomainGrade
+from core.services import AuditContent, audit_save_draft
+from flows.audits import audit_submit
+from flows.moderation import moderation_complete, moderation_return_for_rework
+from moderation.models import Escalation, ModeratedGrade, Moderation
 from moderation.services import (
     ImportedModeration,
     ModerationContent,
@@ -16,11 +19,9 @@ from moderation.services import (
     moderation_acknowledge,
     moderation_add,
     moderation_claim,
-    moderation_complete,
     moderation_record_imported,
     moderation_release,
     moderation_remove,
-    moderation_return_for_rework,
     moderation_reveal,
     moderation_save_draft,
 )
@@ -341,7 +342,7 @@ def test_imported_history_becomes_a_completed_moderation(submitted, qa_lead):
 def test_moderators_cannot_open_an_audit_waiting_for_blind_moderation(
     moderation, moderator, submitted, auditor
 ):
-    from audits.permissions import audits_visible_to
+    from moderation.access import audits_visible_to
 
     assert audits_visible_to(moderator).filter(pk=submitted.pk).exists()
     submitted.tool.blind_moderation = True

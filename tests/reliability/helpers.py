@@ -2,7 +2,7 @@
 
 from rest_framework.test import APIClient
 
-from audits.models import Audit
+from core.models import Audit
 
 ESCALATION_REASON = "No protection plan after a second referral."
 

@@ -12,13 +12,12 @@ import time
 import pytest
 from django.db import connection
 
-from audits.models import Audit
+from core.models import Audit
 from moderation.models import Moderation
 from moderation.services import moderation_claim
 from tests.factories import sampled_moderation, submitted_audit
-
-from .helpers import tab
-from .racing import Race
+from tests.reliability.helpers import tab
+from tests.reliability.racing import Race
 
 ROUNDS = 200
 REFUSED = {409, 412}

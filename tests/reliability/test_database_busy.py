@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import OperationalError, connection
 
-from audits.errors import DATABASE_BUSY
+from core.errors import DATABASE_BUSY
 from moderation.models import Moderation
 
 pytestmark = pytest.mark.django_db

@@ -15,13 +15,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from audits.errors import DATABASE_UNAVAILABLE
-from audits.models import Audit
-from audits.services import AuditContent, audit_save_draft
+from core.errors import DATABASE_UNAVAILABLE
+from core.models import Audit
+from core.services import AuditContent, audit_save_draft
 from moderation.models import Escalation
 from reporting.models import ReportSummary
-
-from .helpers import submit_body, submit_form, tab
+from tests.reliability.helpers import submit_body, submit_form, tab
 
 pytestmark = [
     pytest.mark.postgres,

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from audits.models import Audit
+from core.models import Audit
 from moderation.models import Escalation, Moderation, OutboxEmail
 from moderation.services import moderation_claim
 from moderation.tasks import send_unsent_notifications
@@ -21,8 +21,7 @@ from reporting.models import ReportSnapshot
 from reporting.services import NOT_SENT
 from reporting.tasks import resend_unsent_snapshots
 from tests.factories import AuditFactory, sampled_moderation, submitted_audit
-
-from .helpers import submit_body, submit_form, tab
+from tests.reliability.helpers import submit_body, submit_form, tab
 
 PUBLISH = "reporting.tasks.publish_snapshot"
 # With the broker down a request may try to send once and retry once; never hang a page.

@@ -15,11 +15,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from audits.errors import DomainError
-from audits.models import Audit
-from audits.services import audit_submit
+from core.errors import DomainError
+from core.models import Audit
+from flows.audits import audit_submit
+from flows.moderation import moderation_complete
 from moderation.models import Escalation, Moderation, OutboxEmail
-from moderation.services import moderation_claim, moderation_complete
+from moderation.services import moderation_claim
 from reporting.models import ReportSnapshot
 from reporting.services import LOST_AFTER, snapshot_request, snapshot_resend_unsent
 from tests.factories import (
@@ -29,8 +30,7 @@ from tests.factories import (
     sampled_moderation,
     submitted_audit,
 )
-
-from .helpers import tab
+from tests.reliability.helpers import tab
 
 MONTH = dt.date(2019, 3, 1)
 PUBLISH = "reporting.tasks.publish_snapshot"

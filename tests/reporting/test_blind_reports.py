@@ -17,9 +17,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from audits.models import AuditTool, DomainGrade
-from audits.permissions import audits_visible_to
-from moderation.services import moderation_claim, moderation_complete, moderation_reveal
+from core.models import AuditTool, DomainGrade
+from flows.moderation import moderation_complete
+from moderation.access import audits_visible_to
+from moderation.services import moderation_claim, moderation_reveal
 from reporting import exports, selectors
 from reporting import services as report_services
 from reporting.models import ReportSnapshot

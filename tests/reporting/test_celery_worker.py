@@ -13,7 +13,8 @@ import time
 import pytest
 
 from reporting.models import ReportSnapshot
-from reporting.selectors import ReportScope, monthly_report
+from reporting.scope import ReportScope
+from reporting.selectors import monthly_report
 from reporting.services import snapshot_request
 from tests.factories import ProgrammeFactory, UserFactory, submitted_audit
 

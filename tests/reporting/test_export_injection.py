@@ -23,11 +23,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audits.importer import audits_import
-from audits.models import Domain, ServiceArea, Team
+from core.models import Domain, ServiceArea, Team
+from flows.importer import audits_import
 from reporting import exports, services
 from reporting.models import ReportSnapshot
-from reporting.selectors import ReportScope, monthly_report
+from reporting.scope import ReportScope
+from reporting.selectors import monthly_report
 from tests.audits.import_rows import audit_row, moderated
 
 pytestmark = pytest.mark.django_db

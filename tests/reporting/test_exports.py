@@ -12,7 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from reporting import exports
-from reporting.selectors import ReportScope, monthly_report
+from reporting.scope import ReportScope
+from reporting.selectors import monthly_report
 from tests.factories import TeamFactory, UserFactory, submitted_audit
 from tests.reporting.test_monthly import MARCH, Builder, build
 

@@ -6,9 +6,10 @@ import io
 
 import pytest
 
-from audits.importer import ImportFailed, audits_import, read_table
-from audits.models import Programme
-from audits.validation import MONTH_RANGE_MESSAGE, TARGET_MAX
+from core.models import Programme
+from core.months import MONTH_RANGE_MESSAGE
+from core.validation import TARGET_MAX
+from flows.importer import ImportFailed, audits_import, read_table
 from tests.audits.import_rows import audit_row, to_csv
 from tests.factories import ProgrammeFactory
 

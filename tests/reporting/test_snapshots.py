@@ -10,10 +10,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.errors import TransitionNotAllowed
+from core.errors import TransitionNotAllowed
 from reporting import services
 from reporting.models import ReportSnapshot
-from reporting.selectors import ReportScope, monthly_report
+from reporting.scope import ReportScope
+from reporting.selectors import monthly_report
 from reporting.tasks import publish_previous_month, publish_snapshot
 from tests.factories import ProgrammeFactory, UserFactory, submitted_audit
 

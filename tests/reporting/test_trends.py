@@ -14,16 +14,12 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from audits.models import Audit, DomainGrade
-from audits.services import AuditContent, audit_submit
-from reporting.selectors import ReportScope
-from reporting.trends import (
-    calibration,
-    financial_quarter,
-    month_range,
-    reaudits,
-    trend,
-)
+from core.models import Audit, DomainGrade
+from core.months import financial_quarter, month_range
+from core.services import AuditContent
+from flows.audits import audit_submit
+from reporting.scope import ReportScope
+from reporting.trends import calibration, reaudits, trend
 from tests.factories import AuditFactory, ProgrammeFactory, UserFactory
 from tests.reporting.test_monthly import FEBRUARY, MARCH, Builder, build
 

@@ -1,7 +1,7 @@
 import pytest
 from django.db import transaction
 
-from .world import build_world
+from tests.security.world import build_world
 
 
 @pytest.fixture(scope="module")

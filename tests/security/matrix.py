@@ -3,8 +3,8 @@ run of one policy row (every role × object a request in a savepoint of its own)
 
 from collections import Counter
 
-from .policy import REFUSED, ROLES, SUCCESS, Rule, expected, expected_rows
-from .world import Clients, World, cell
+from tests.security.policy import REFUSED, ROLES, SUCCESS, Rule, expected, expected_rows
+from tests.security.world import Clients, World, cell
 
 
 def target(world: World, rule: Rule, obj: str):

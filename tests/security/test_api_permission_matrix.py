@@ -13,9 +13,9 @@ import pytest
 from django.core.cache import cache as django_cache
 from drf_spectacular.generators import SchemaGenerator
 
-from .matrix import run_row, target
-from .policy import API, ROLES, expected
-from .world import PASSWORD, Clients, reload
+from tests.security.matrix import run_row, target
+from tests.security.policy import API, ROLES, expected
+from tests.security.world import PASSWORD, Clients, reload
 
 pytestmark = pytest.mark.django_db
 

@@ -46,8 +46,10 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from audits import services as audit_services
-from audits.models import Audit, AuditTool
+from core import services as audit_services
+from core.models import Audit, AuditTool
+from flows import audits as audit_flows
+from flows import moderation as moderation_flows
 from moderation import sampling
 from moderation import services as moderation_services
 from reporting import services as report_services
@@ -62,9 +64,8 @@ from tests.factories import (
     sampled_moderation,
     submitted_audit,
 )
-
-from .test_api_permission_matrix import schema_operations
-from .test_page_permission_matrix import page_patterns
+from tests.security.test_api_permission_matrix import schema_operations
+from tests.security.test_page_permission_matrix import page_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def _build() -> BlindWorld:
     content.working_well = f"{MARKER} working well"
     content.worried_about = f"{MARKER} worried about"
     content.needs_to_happen = f"{MARKER} needs to happen"
-    first = audit_services.audit_submit(
+    first = audit_flows.audit_submit(
         audit=first, actor=w.auditor, version=first.version, content=content
     )
     moderator_a = w.users["moderator_a"]
@@ -124,11 +125,11 @@ def _build() -> BlindWorld:
     returned = first.moderations.get()
     assert "judged it Outstanding" in returned.selection_note
     returned = moderation_services.moderation_claim(actor=moderator_a, moderation=returned)
-    returned = moderation_services.moderation_return_for_rework(
+    returned = moderation_flows.moderation_return_for_rework(
         actor=moderator_a, moderation=returned, version=returned.version, comment="Dates, please."
     )
     second = Audit.objects.get(revision_of=first)
-    second = audit_services.audit_submit(audit=second, actor=w.auditor, version=second.version)
+    second = audit_flows.audit_submit(audit=second, actor=w.auditor, version=second.version)
     live = second.moderations.get(status="sampled")
     live = moderation_services.moderation_claim(actor=moderator_a, moderation=live)
     assert live.blind and live.auditor_grades_hidden()
@@ -145,7 +146,7 @@ def _build() -> BlindWorld:
     done = moderation_services.moderation_claim(
         actor=w.users["moderator_b"], moderation=sampled_moderation(plain, w.qa_lead)
     )
-    done = moderation_services.moderation_complete(
+    done = moderation_flows.moderation_complete(
         actor=w.users["moderator_b"],
         moderation=done,
         version=done.version,

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from audits.models import Action, Audit, Case, DomainGrade, Programme
+from core.models import Action, Audit, Case, DomainGrade, Programme
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from reporting.models import ReportSnapshot
-
-from .world import Clients, World, cell, reload
+from tests.security.world import Clients, World, cell, reload
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from functools import cache
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .matrix import run_row, target
-from .policy import LOGIN, PAGES, ROLES, expected
-from .world import reload
+from tests.security.matrix import run_row, target
+from tests.security.policy import LOGIN, PAGES, ROLES, expected
+from tests.security.world import reload
 
 pytestmark = pytest.mark.django_db
 

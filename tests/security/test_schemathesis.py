@@ -25,9 +25,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import strategies as st
 
-from audits import services as audit_services
-from audits.models import AuditTool
 from config.wsgi import application
+from core import services as audit_services
+from core.models import AuditTool
+from flows import audits as audit_flows
+from flows import moderation as moderation_flows
 from moderation import services as moderation_services
 from moderation.models import Moderation
 from reporting import services as report_services
@@ -135,7 +137,7 @@ def _authority() -> dict:
     content = complete_content(tool, grade="I", overall="I")
     content.escalated = True
     content.escalation_reason = "No visits for three months."
-    escalated = audit_services.audit_submit(
+    escalated = audit_flows.audit_submit(
         audit=escalated, actor=auditor, version=escalated.version, content=content
     )
     other = submitted_audit(
@@ -163,7 +165,7 @@ def _authority() -> dict:
         if grade == "I":
             done.escalated = True
             done.escalation_reason = "Agreed: no visits."
-        moderation_services.moderation_complete(
+        moderation_flows.moderation_complete(
             actor=moderator, moderation=moderation, version=moderation.version, content=done
         )
     # In progress: the auditor's draft in the programme, and an ad hoc one of their own.
@@ -195,7 +197,7 @@ def _authority() -> dict:
 
 def _id_pools() -> dict[str, list[int]]:
     """The ids that exist, by the collection in the path (/api/<collection>/{id}/...)."""
-    from audits.models import Action, Audit, Programme
+    from core.models import Action, Audit, Programme
     from moderation.models import Escalation
     from reporting.models import ReportSnapshot
 

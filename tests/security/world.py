@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from audits import services as audit_services
-from audits.models import Action, Audit, AuditTool, Case, Programme, ServiceArea, Team, User
+from core import services as audit_services
+from core.models import Action, Audit, AuditTool, Case, Programme, ServiceArea, Team, User
+from flows import moderation as moderation_flows
 from moderation import services as moderation_services
 from moderation.models import Escalation, Moderation
 from reporting import services as report_services
@@ -36,8 +37,7 @@ from tests.factories import (
     sampled_moderation,
     submitted_audit,
 )
-
-from .policy import AUDIT_STATES, MODERATION_STATES, RELATIONS, ROLES
+from tests.security.policy import AUDIT_STATES, MODERATION_STATES, RELATIONS, ROLES
 
 PASSWORD = "correct-horse-battery"  # tests/factories.py UserFactory's password
 MONTH = dt.date(2026, 10, 1)
@@ -72,7 +72,7 @@ def _complete(audit: Audit, moderator: User, qa_lead: User) -> Moderation:
     content = moderation_content(
         audit.tool, grade="I", overall="I", escalated=True, escalation_reason="Not seen."
     )
-    return moderation_services.moderation_complete(
+    return moderation_flows.moderation_complete(
         actor=moderator, moderation=moderation, version=moderation.version, content=content
     )
 

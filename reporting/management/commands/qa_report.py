@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audits.errors import DomainError
-from reporting import exports, selectors
+from core.errors import DomainError
+from reporting import exports, scope, selectors
 
 
 def render_json(report: dict, table: str | None) -> str:
@@ -58,13 +58,13 @@ class Command(BaseCommand):
         names = ("month", "service_area", "team", "tool")
         filters = {name: options[name] for name in names if options[name] not in (None, "")}
         try:
-            cleaned = selectors.report_filters(filters)
+            cleaned = scope.report_filters(filters)
         except DomainError as error:
             problems = "; ".join(
                 f"{field}: {' '.join(messages)}" for field, messages in error.field_errors.items()
             )
             raise CommandError(f"{error.message} {problems}") from error
-        report = selectors.monthly_report(scope=selectors.report_scope(cleaned=cleaned, areas=None))
+        report = selectors.monthly_report(scope=scope.report_scope(cleaned=cleaned, areas=None))
         if options["table"] and options["format"] != "csv":
             raise CommandError("--table goes with --format csv.")
         content = RENDERERS[options["format"]](report, options["table"])

@@ -1,0 +1,114 @@
+"""Filter parts every list shares: a month, an id, a strict yes/no, a person in scope, a tool.
+The FilterSets of each app (audits/filters.py, moderation/filters.py, reporting/filters.py)
+are built from these."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from drf_spectacular.utils import extend_schema_field
+
+from core.models import AuditTool, User
+from core.months import MONTH_MESSAGE, MONTH_RANGE_MESSAGE, MONTH_SCHEMA, format_month, parse_month
+
+
+class MonthFormField(forms.Field):
+    """A month typed as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
+
+    default_error_messages = {"invalid": MONTH_MESSAGE}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            value = format_month(value)
+        try:
+            return parse_month(value)
+        except ValueError as error:
+            if str(error) == MONTH_RANGE_MESSAGE:
+                raise forms.ValidationError(MONTH_RANGE_MESSAGE, code="out_of_range") from None
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        return format_month(value) if isinstance(value, dt.date) else value
+
+
+@extend_schema_field(MONTH_SCHEMA)
+class MonthFilter(django_filters.Filter):
+    field_class = MonthFormField
+
+
+ID_MAX = 2**63 - 1  # BigAutoField: a larger number would overflow the query, not match nothing
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IntegerFilter(django_filters.Filter):
+    """An id: django-filter's NumberFilter would accept (and truncate) 1.5."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanSelect(forms.NullBooleanSelect):
+    def value_from_datadict(self, data, files, name):
+        # The raw value: NullBooleanSelect would turn "perhaps" into "either" without a word.
+        return data.get(name)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true / false (or blank for either); anything else is an error, not silently ignored."""
+
+    widget = StrictBooleanSelect
+
+    def to_python(self, value):
+        if value in self.empty_values or value == "unknown":  # "unknown": NullBooleanSelect
+            return None
+        result = super().to_python(value)
+        if result is None:
+            raise forms.ValidationError("Enter true or false.", code="invalid")
+        return result
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+def tool_code_choices() -> list[tuple[str, str]]:
+    """One choice per tool code, named after its latest version."""
+    names: dict[str, str] = {}
+    for code, name in AuditTool.objects.order_by("code", "-version").values_list("code", "name"):
+        names.setdefault(code, name)
+    return list(names.items())
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """A person by username, among the people named (in `field_name`) on the rows the FilterSet
+    is bound to: the rows the requester may read (FilterSet: PeopleInScope). A username nobody
+    has and one the requester may not know get the same message, so the filter tells no one
+    who works here; the page's select offers only the people the requester may know."""
+
+    def __init__(self, *, field_name: str, message: str, **kwargs):
+        super().__init__(
+            field_name=field_name,
+            to_field_name="username",
+            queryset=User.objects.none(),
+            error_messages={"invalid_choice": message},
+            **kwargs,
+        )
+
+
+class PeopleInScope:
+    """A FilterSet whose PersonFilters offer the people named on its own rows."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for person in self.filters.values():
+            if isinstance(person, PersonFilter):
+                # Exists rather than a join, which would repeat a person per row.
+                named = self.queryset.filter(**{person.field_name: OuterRef("pk")})
+                person.queryset = User.objects.filter(Exists(named)).order_by("username")

@@ -1,0 +1,129 @@
+"""Who may see and change what. Pages and API both call these; nothing else decides access.
+
+404 when the user may not know the object exists, 403 when they may see but not change it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from core.models import Action, Audit, Case, Programme, User
+
+
+def signed_in_and_active(user) -> bool:
+    """Signed in with an active account: the first condition of every access rule."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def audits_visible_by_role(user: User) -> Q:
+    """What the user's roles let them read, before the blind rule."""
+    if user.is_qa_lead:
+        return Q()
+    submitted = Q(status__in=Audit.LOCKED_STATUSES)
+    # A line manager follows the submitted audits (and their moderation) of their managers.
+    visible = submitted & Q(auditor__line_manager=user)
+    if user.is_auditor:
+        visible |= Q(auditor=user)
+        if user.team_id:
+            visible |= submitted & (
+                Q(case__team_id=user.team_id) | Q(auditor__team_id=user.team_id)
+            )
+    if user.is_moderator:
+        visible |= submitted
+    if user.is_viewer:
+        visible |= Q(case__team__service_area__in=user.service_areas.all())
+    return visible
+
+
+def audit_write_allowed(*, user: User, audit: Audit) -> bool:
+    """Only the audit's own auditor writes its content (its state is the service's business)."""
+    return signed_in_and_active(user) and audit.auditor_id == user.pk
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Cases the user may read: a case reference is not personal data, but scope still applies."""
+    cases = Case.objects.all()
+    if not signed_in_and_active(user):
+        return cases.none()
+    if user.is_qa_lead or user.is_moderator:
+        return cases
+    visible = Q(pk__in=[])
+    if user.is_auditor and user.team_id:
+        visible |= Q(team_id=user.team_id)
+    if user.is_viewer:
+        visible |= Q(team__service_area__in=user.service_areas.all())
+    return cases.filter(visible)
+
+
+def has_any_role(user: User) -> bool:
+    return signed_in_and_active(user) and (
+        user.is_qa_lead or user.is_auditor or user.is_moderator or user.is_viewer
+    )
+
+
+def audit_start_allowed(*, user: User, auditor_username: object) -> bool:
+    """Asked before any name in the request is looked up, so the answer says nothing of who
+    exists: a QA lead assigns audits to anyone; an auditor starts only their own (naming
+    nobody, or themself); no one else starts audits."""
+    if not signed_in_and_active(user):
+        return False
+    if user.is_qa_lead:
+        return True
+    return user.is_auditor and auditor_username in (None, user.username)
+
+
+def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
+    """QA leads assign any case; an auditor starts ad hoc audits of their team's cases."""
+    if not signed_in_and_active(user):
+        return False
+    if user.is_qa_lead:
+        return auditor.is_auditor
+    return user.is_auditor and auditor.pk == user.pk and case.team_id == user.team_id
+
+
+def audit_reaudit_allowed(*, user: User, audit: Audit) -> bool:
+    """A re-audit is a new audit of the same case, so the same rule as starting one applies."""
+    return audit_create_allowed(user=user, case=audit.case, auditor=user)
+
+
+def configure_allowed(user: User) -> bool:
+    """Tools, programmes, cases, targets and imports are the QA lead's."""
+    return signed_in_and_active(user) and user.is_qa_lead
+
+
+def require_configure(user: User) -> None:
+    if not configure_allowed(user):
+        raise PermissionDenied("Only a QA lead can do this.")
+
+
+def programme_for_user(*, user: User, programme_id: int, write: bool = False) -> Programme:
+    """Programmes are read by anyone with a role and configured by QA leads."""
+    if not has_any_role(user):
+        raise Http404("No such programme.")
+    programme = Programme.objects.select_related("tool").filter(pk=programme_id).first()
+    if programme is None:
+        raise Http404("No such programme.")
+    if write:
+        require_configure(user)
+    return programme
+
+
+def action_create_allowed(*, user: User, audit: Audit) -> bool:
+    """The auditor adds actions to their own audit; a QA lead to any; a moderator to theirs."""
+    if not signed_in_and_active(user):
+        return False
+    return (
+        audit.auditor_id == user.pk
+        or user.is_qa_lead
+        or (user.is_moderator and audit.moderations.filter(moderator=user).exists())
+    )
+
+
+def action_write_allowed(*, user: User, action: Action) -> bool:
+    """The auditor follows their own actions; a QA lead may close any action."""
+    return signed_in_and_active(user) and (action.audit.auditor_id == user.pk or user.is_qa_lead)
+
+
+def two_factor_required(user) -> bool:
+    """QA leads and administrators may not use the service on a password alone."""
+    return bool(user.is_superuser or user.is_staff or user.is_qa_lead)

@@ -1,0 +1,27 @@
+"""What follows an audit's submission, across apps, in the submission's own transaction.
+
+core.services.audit_submit_record changes the audit; this is the one place that then raises
+its escalation, puts a reworked revision back in the sample and refreshes the report summary.
+Pages, API, demo and tests submit through here.
+"""
+
+from django.db import transaction
+
+from core.models import Audit, User
+from core.services import AuditContent, audit_submit_record
+from moderation.services import escalation_raise_from_audit, moderation_requeue_rework
+from reporting.summary import summary_refresh_audit
+
+
+@transaction.atomic
+def audit_submit(
+    *, audit: Audit, actor: User, version: int | None, content: AuditContent | None = None
+) -> Audit:
+    """Submit the audit, then raise its escalation, requeue its rework and refresh the figures."""
+    submitted = audit_submit_record(audit=audit, actor=actor, version=version, content=content)
+    if submitted.escalated:
+        escalation_raise_from_audit(actor=actor, audit=submitted)
+    if submitted.revision_of_id is not None:
+        moderation_requeue_rework(actor=actor, audit=submitted)
+    summary_refresh_audit(audit=submitted)
+    return submitted

@@ -1,0 +1,182 @@
+"""Which audits a report counts, written once: ReportScope (the month and filters, and the
+reader blind moderation hides audits from) and the one way it becomes a condition, on the raw
+tables (ReportScope.audits) and on the summary (summary_scope)."""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from django.db.models import Count, F, Q
+
+from core.errors import DomainError
+from core.models import Audit, DomainGrade, User
+from core.months import months_before
+from moderation.blind import blind_applies_to, blind_hidden_from_moderator
+from reporting.filters import ReportFilter
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Which audits a report counts: the month and the filters (ids and a tool code)."""
+
+    month: dt.date
+    service_area_ids: tuple[int, ...] | None = None  # None: every area
+    team_id: int | None = None
+    tool_code: str | None = None
+    # A person who may moderate reads no blind-pending audit (core.permissions, the blind
+    # rule): their reports leave those audits out, as their audit lists do.
+    blind_moderator_id: int | None = None
+
+    @property
+    def authority_wide(self) -> bool:
+        """Programme targets apply only to the whole authority."""
+        return self.service_area_ids is None and self.team_id is None
+
+    @property
+    def previous_month(self) -> dt.date:
+        return months_before(self.month, 1)
+
+    def filters_out(self) -> dict:
+        """The filters as a report's JSON states them (ids; None for "every")."""
+        return {
+            "service_areas": list(self.service_area_ids)
+            if self.service_area_ids is not None
+            else None,
+            "team": self.team_id,
+            "tool": self.tool_code or None,
+        }
+
+    def audits(self, prefix: str = "") -> Q:
+        """The filters (not the month) as a condition on Audit, reached through `prefix`."""
+        condition = Q()
+        if self.service_area_ids is not None:
+            condition &= Q(**{f"{prefix}case__team__service_area__in": self.service_area_ids})
+        if self.team_id is not None:
+            condition &= Q(**{f"{prefix}case__team": self.team_id})
+        if self.tool_code:
+            condition &= Q(**{f"{prefix}tool__code": self.tool_code})
+        hidden = self.hidden(prefix)
+        if hidden is not None:
+            condition &= ~hidden
+        return condition
+
+    def hidden(self, prefix: str = "") -> Q | None:
+        """The audits this scope leaves out because of blind moderation, or None."""
+        if self.blind_moderator_id is None:
+            return None
+        return blind_hidden_from_moderator(self.blind_moderator_id, prefix)
+
+    def without_hidden(self) -> "ReportScope":
+        """The same filters with nothing left out: where the hidden audits are."""
+        return replace(self, blind_moderator_id=None)
+
+
+def report_filters(filters: Mapping | None) -> dict:
+    """The cleaned filters (month, service_area, team, tool); DomainError per invalid field."""
+    filterset = ReportFilter(data=filters or {}, queryset=Audit.objects.none())
+    if not filterset.is_valid():
+        errors = {name: list(messages) for name, messages in filterset.errors.items()}
+        raise DomainError("Some filters are not valid.", field_errors=errors)
+    return filterset.form.cleaned_data
+
+
+def report_scope(
+    *, cleaned: Mapping, areas: tuple[int, ...] | None, user: User | None = None
+) -> ReportScope:
+    """The scope of cleaned filters, within `areas` (a viewer's limit; None: every area),
+    leaving out the audits blind moderation hides from `user` (None: a report for no one
+    in particular, such as a published snapshot)."""
+    area, team = cleaned.get("service_area"), cleaned.get("team")
+    hides = user is not None and blind_applies_to(user)
+    return ReportScope(
+        month=cleaned["month"],
+        service_area_ids=(area.pk,) if area is not None else areas,
+        team_id=team.pk if team is not None else None,
+        tool_code=cleaned.get("tool") or None,
+        blind_moderator_id=user.pk if hides else None,
+    )
+
+
+def blind_left_out(scope: ReportScope, months: list[dt.date]) -> int:
+    """How many audits of `months` in scope the report leaves out for blind moderation."""
+    hidden = scope.hidden()
+    if hidden is None:
+        return 0
+    return (
+        Audit.objects.filter(scope.without_hidden().audits(), hidden, month__in=months)
+        .order_by()
+        .count()
+    )
+
+
+def blind_summary_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+    """What the hidden audits add to the summary (reporting.models.ReportSummary's shape),
+    with n negated, so that adding these rows to the summary's leaves them out (two
+    queries, for a moderator's report only; none otherwise).
+
+    Only submitted audits are in the summary. A hidden audit's moderation is open, never
+    completed, so none of these rows has a moderated grade.
+    """
+    hidden = scope.hidden()
+    if hidden is None:
+        return []
+    audits = Audit.objects.filter(
+        scope.without_hidden().audits(), hidden, month__in=months, status=Audit.Status.SUBMITTED
+    ).order_by()
+    overall = audits.values("month", "overall", "escalated", team_id=F("case__team")).annotate(
+        n=Count("pk")
+    )
+    domains = (
+        DomainGrade.objects.filter(audit__in=audits.values("pk"))
+        .order_by()
+        .values("domain_id", "grade", month=F("audit__month"), team_id=F("audit__case__team"))
+        .annotate(n=Count("pk"))
+    )
+    rows = [
+        {
+            "month": r["month"],
+            "team_id": r["team_id"],
+            "domain_id": None,
+            "grade": r["overall"],
+            "escalated": r["escalated"],
+            "n": -r["n"],
+        }
+        for r in overall
+    ]
+    rows += [
+        {
+            "month": r["month"],
+            "team_id": r["team_id"],
+            "domain_id": r["domain_id"],
+            "grade": r["grade"],
+            "escalated": False,
+            "n": -r["n"],
+        }
+        for r in domains
+    ]
+    for row in rows:
+        row.update(moderated_grade=None, moderated_escalated=None)
+    return rows
+
+
+def net_rows(rows: Iterable[dict], negatives: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Summary rows grouped by `keys` with the negative rows taken off; rows left at 0 go."""
+    if not negatives:
+        return list(rows)
+    totals: Counter[tuple] = Counter()
+    for row in [*rows, *negatives]:
+        totals[tuple(row[k] for k in keys)] += row["n"]
+    return [dict(zip(keys, key, strict=True), n=n) for key, n in totals.items() if n]
+
+
+def summary_scope(scope: ReportScope) -> Q:
+    """ReportScope's filters as a condition on ReportSummary."""
+    condition = Q()
+    if scope.service_area_ids is not None:
+        condition &= Q(team__service_area__in=scope.service_area_ids)
+    if scope.team_id is not None:
+        condition &= Q(team=scope.team_id)
+    if scope.tool_code:
+        condition &= Q(tool_code=scope.tool_code)
+    return condition

@@ -1,0 +1,153 @@
+"""The monthly report's rows read from the summary table (reporting.summary keeps it), in the
+shapes selectors would read from the raw tables, so the figures are computed by one code."""
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Count, F, Sum
+
+from core.models import Audit
+from moderation.models import Moderation
+from reporting.models import ReportSummary
+from reporting.scope import ReportScope, blind_summary_rows, net_rows, summary_scope
+
+
+def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
+    """The monthly report's domain rows and domain pair rows, from the summary (one query).
+
+    The same shapes as selectors._domain_rows and selectors._domain_pair_rows.
+    """
+    return _fold_domain_rows(
+        ReportSummary.objects.filter(summary_scope(scope), month=scope.month, domain__isnull=False)
+        .order_by()
+        .values("domain_id", "grade", "moderated_grade")
+        .annotate(n=Sum("n"))
+    )
+
+
+def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
+    """Summary rows of domains as selectors._domain_rows and selectors._domain_pair_rows."""
+    grades: Counter[tuple[int, str]] = Counter()
+    pairs: Counter[tuple[int, str, str]] = Counter()
+    for row in rows:
+        if row["grade"]:
+            grades[(row["domain_id"], row["grade"])] += row["n"]
+        if row["moderated_grade"] is not None:
+            pairs[(row["domain_id"], row["grade"], row["moderated_grade"])] += row["n"]
+    return (
+        [{"domain_id": d, "grade": g, "n": n} for (d, g), n in grades.items()],
+        [{"domain_id": d, "grade": g, "moderated": m, "n": n} for (d, g, m), n in pairs.items()],
+    )
+
+
+def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list, ...]:
+    """The monthly report's rows (five queries): audit, moderation, domain and domain pair rows
+    for `months`, then the audit and moderation rows of scope.month by team (each with a
+    "team"), for the report's by-area table.
+
+    Returned audits and completed moderations come from the summary; the few audits still
+    open (assigned, in progress) and moderations still open (sampled, claimed), which the
+    report counts as assigned and live, are counted from the raw tables by status and team,
+    once for both uses. The rows have the shapes of selectors._audit_rows, _moderation_rows,
+    _domain_rows and _domain_pair_rows, so the report's figures are computed by the same code
+    either way.
+    """
+    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months).order_by()
+    columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
+    # A moderator's report leaves out the blind-pending audits: what they add is taken off.
+    hidden = blind_summary_rows(scope, months)
+    by_month = net_rows(summary.values(*columns).annotate(n=Sum("n")), hidden, columns)
+    by_team = net_rows(
+        summary.filter(month=scope.month, domain__isnull=True)
+        .values(*columns, "team_id")
+        .annotate(n=Sum("n")),
+        [r for r in hidden if r["month"] == scope.month and r["domain_id"] is None],
+        (*columns, "team_id"),
+    )
+    open_audits = (
+        Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
+        .order_by()
+        .values("month", team=F("case__team"))
+        .annotate(n=Count("pk"))
+    )
+    open_moderations = (
+        Moderation.objects.filter(
+            scope.audits("audit__"),
+            audit__month__in=months,
+            status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
+        )
+        .order_by()
+        .values("audit__month", team=F("audit__case__team"))
+        .annotate(n=Count("pk"))
+    )
+    open_audit_rows = [
+        {
+            "month": r["month"],
+            "status": "assigned",
+            "overall": "",
+            "escalated": False,
+            "n": r["n"],
+            "team": r["team"],
+        }
+        for r in open_audits
+    ]
+    open_moderation_rows = [
+        {
+            "audit__month": r["audit__month"],
+            "audit__overall": "",
+            "overall": "",
+            "audit__escalated": False,
+            "escalated": False,
+            "live": r["n"],
+            "completed": 0,
+            "team": r["team"],
+        }
+        for r in open_moderations
+    ]
+    # The report's own rows: the team rows as they are (the team key is never read there).
+    audit_rows, moderation_rows = list(open_audit_rows), list(open_moderation_rows)
+    domain_rows = []
+    for row in by_month:
+        if row["domain_id"] is None:
+            _add_summary_row(row, audit_rows, moderation_rows)
+        elif row["month"] == scope.month:
+            domain_rows.append(row)
+    team_audit_rows = [r for r in open_audit_rows if r["month"] == scope.month]
+    team_moderation_rows = [r for r in open_moderation_rows if r["audit__month"] == scope.month]
+    for row in by_team:
+        _add_summary_row(row, team_audit_rows, team_moderation_rows, team=row["team_id"])
+    return (
+        audit_rows,
+        moderation_rows,
+        *_fold_domain_rows(domain_rows),
+        team_audit_rows,
+        team_moderation_rows,
+    )
+
+
+def _add_summary_row(row: dict, audit_rows: list, moderation_rows: list, **team) -> None:
+    """A summary row of overall judgements as a returned audit row (and a completed
+    moderation row when it was moderated)."""
+    audit_rows.append(
+        {
+            "month": row["month"],
+            "status": Audit.Status.SUBMITTED,
+            "overall": row["grade"],
+            "escalated": row["escalated"],
+            "n": row["n"],
+            **team,
+        }
+    )
+    if row["moderated_grade"] is not None:
+        moderation_rows.append(
+            {
+                "audit__month": row["month"],
+                "audit__overall": row["grade"],
+                "overall": row["moderated_grade"],
+                "audit__escalated": row["escalated"],
+                "escalated": bool(row["moderated_escalated"]),
+                "live": row["n"],
+                "completed": row["n"],
+                **team,
+            }
+        )

@@ -7,6 +7,15 @@ from rest_framework.test import APIClient
 from tests.factories import AuditFactory, ServiceAreaFactory, TeamFactory, UserFactory
 
 
+def pytest_addoption(parser, pluginmanager):
+    """pyproject's addopts run the suite on xdist workers (--numprocesses=2 --dist=load). With
+    xdist turned off (`-p no:xdist`, to debug in one process, as `-n0` also does) those options
+    would be unknown and pytest would stop: accept them and do nothing with them."""
+    if not pluginmanager.has_plugin("xdist"):
+        parser.addoption("--numprocesses", help="ignored: xdist is off")
+        parser.addoption("--dist", help="ignored: xdist is off")
+
+
 @pytest.fixture
 def area(db):
     return ServiceAreaFactory(name="Children in need")

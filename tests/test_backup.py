@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.backup,  # a long group: `pytest -m backup`
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="Needs PostgreSQL: pg_dump and pg_restore back up PostgreSQL only.",

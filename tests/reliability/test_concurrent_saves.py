@@ -24,6 +24,7 @@ REFUSED = {409, 412}
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.races,  # a long group: `pytest -m races`
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="Needs PostgreSQL: row locks between two real connections (SQLite serialises "

@@ -19,7 +19,10 @@ from reporting.services import snapshot_request
 from tests.factories import ProgrammeFactory, UserFactory, submitted_audit
 
 MONTH = dt.date(2019, 3, 1)
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.celery_worker,  # a long group: `pytest -m celery_worker`
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture

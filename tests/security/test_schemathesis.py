@@ -297,6 +297,7 @@ if os.environ.get("FUZZ_OPERATIONS"):  # a regex on "METHOD /path", to repeat on
     schema = schema.include(name_regex=os.environ["FUZZ_OPERATIONS"])
 
 
+@pytest.mark.fuzz  # a long group: `pytest -m fuzz` (the default run leaves it out)
 @schema.parametrize()
 def test_api_conforms_to_its_schema(case, role):
     figures = FIGURES[role]

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/import_graph.py          # tables: app -> app, floor -> floor
     .venv/bin/python scripts/import_graph.py --check  # exit 1 on an upward import or a circle
+    .venv/bin/python scripts/import_graph.py --root DIR  # another checkout (e.g. an older one)
 
 Every module has a floor; an import may only look down (to a lower floor, or within its own
 floor to an app no higher in FEATURE_ORDER). tests/test_floors.py runs the check.
@@ -12,7 +13,9 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(
+    sys.argv[sys.argv.index("--root") + 1] if "--root" in sys.argv else Path(__file__).parent.parent
+).resolve()
 APPS = ("core", "accounts", "moderation", "audits", "reporting", "flows", "config", "demo")
 FOUNDATION, FEATURE, FLOWS, WEB, WIRING, DEMO = range(6)
 FLOOR_NAMES = ("foundation", "features", "flows", "pages and API", "wiring", "demo and bench")
@@ -46,7 +49,7 @@ def floor(module: str) -> int:
 def project_modules() -> dict[str, Path]:
     modules = {}
     for app in APPS:
-        for path in (ROOT / app).rglob("*.py"):
+        for path in (ROOT / app).rglob("*.py") if (ROOT / app).is_dir() else ():
             if "migrations" not in path.parts:
                 modules[module_name(path)] = path
     return modules

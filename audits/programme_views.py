@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audits import sampling, selectors
 from audits.programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
-from core import services
 from core.errors import DomainError, add_service_errors
 from core.models import Programme
 from core.permissions import configure_allowed, has_any_role, programme_for_user, require_configure
+from core.services import programmes
 from moderation.access import audits_visible_to
 
 SEED_LIMIT = 1_000_000
@@ -45,7 +45,7 @@ def programme_create(request):
     form = ProgrammeCreateForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            programme = services.programme_create(actor=request.user, **form.cleaned_data)
+            programme = programmes.programme_create(actor=request.user, **form.cleaned_data)
         except DomainError as error:
             add_service_errors(form, error)
         else:
@@ -73,7 +73,7 @@ def programme_edit(request, programme_id: int):
                 for k, v in form.cleaned_data.items()
                 if v is not None or k != "blind_moderation"
             }
-            services.programme_update(programme=programme, actor=request.user, **changes)
+            programmes.programme_update(programme=programme, actor=request.user, **changes)
         except DomainError as error:
             add_service_errors(form, error)
         else:
@@ -105,7 +105,7 @@ def programme_add_case(request, programme_id: int):
             form.add_error("reference", "No case has this reference. Check it and try again.")
         else:
             try:
-                services.programme_assign(
+                programmes.programme_assign(
                     programme=programme,
                     actor=request.user,
                     assignments=[(case, data["auditor"], data["resample_reason"])],
@@ -195,7 +195,7 @@ def _assign_sample(
         messages.info(request, "No cases are eligible: nothing was assigned.")
         return True
     try:
-        audits = services.programme_assign(
+        audits = programmes.programme_assign(
             programme=programme,
             actor=request.user,
             # Sampled cases were not audited in the last 12 months: no reason to give.

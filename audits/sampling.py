@@ -1,9 +1,9 @@
 """Programme sampling: which cases the QA lead could audit this month, and who could audit them.
 
 Reads only. The sample is spread across teams and case types, leaves out cases audited in the
-last 12 months (the rule services.audit_create enforces for one case) and proposes an auditor
-from another team, so that nobody marks their own team's homework. The same seed over the same
-data gives the same sample, so a lead can show how it was drawn and draw it again.
+last 12 months (the rule core.services.audits.audit_create enforces for one case) and proposes
+an auditor from another team, so that nobody marks their own team's homework. The same seed
+over the same data gives the same sample, so a lead can show how it was drawn and draw it again.
 """
 
 import random
@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 
 from audits.selectors import auditor_choices
 from core.models import Audit, Case, Programme, ServiceArea, User
-from core.services import audits_in_resample_window
+from core.services.audits import audits_in_resample_window
 
 FOSTER_CARER_TOOL = "foster-carer"
 

@@ -19,17 +19,10 @@ from django.utils import timezone
 from core.grades import RANK
 from core.models import Action, Audit, AuditTool, Case, Programme, Role, ServiceArea, Team, User
 from core.months import months_before
-from core.services import (
-    AuditContent,
-    action_create,
-    action_status_set,
-    audit_create,
-    audit_reaudit_start,
-    audit_save_draft,
-    case_create,
-    programme_create,
-    programme_update,
-)
+from core.services.actions import action_create, action_status_set
+from core.services.audits import AuditContent, audit_create, audit_reaudit_start, audit_save_draft
+from core.services.cases import case_create
+from core.services.programmes import programme_create, programme_update
 from demo.moderation import (
     DOMAIN_SHIFTS,
     OVERALL_SHIFTS,

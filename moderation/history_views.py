@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from core.services import audit_read_record
+from core.services.access_log import audit_read_record
 from moderation import permissions
 from moderation.access import audit_for_user
 from moderation.history import grade_changes_for_audit

@@ -15,11 +15,11 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from simple_history.utils import bulk_create_with_history
 
-from core import services as audit_services
 from core.errors import DomainError, StaleVersion, TransitionNotAllowed
 from core.grades import Grade, grade_value_errors
 from core.limits import length_errors, too_long
 from core.models import Audit, User
+from core.services.audits import audit_return_for_rework
 from moderation import permissions, tasks
 from moderation.models import Escalation, ModeratedGrade, Moderation
 
@@ -402,7 +402,7 @@ def moderation_return_record(
     locked.rework_comment = comment.strip()
     locked.version += 1
     _stamp(locked, actor).save()
-    revision = audit_services.audit_return_for_rework(audit=locked.audit, actor=actor)
+    revision = audit_return_for_rework(audit=locked.audit, actor=actor)
     _on_commit(tasks.notify_returned_for_rework, locked.pk, revision.pk)
     return locked
 

@@ -16,11 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import services as audit_services
 from core.errors import DomainError, add_service_errors
 from core.grades import grade_shift, percent
 from core.models import Audit, DomainGrade
 from core.permissions import has_any_role, programme_for_user
+from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
 from moderation import permissions, sampling, selectors, services
 from moderation.access import audits_visible_to
@@ -128,7 +128,7 @@ def release(request, pk: int):
 def detail(request, pk: int):
     moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
     if request.method == "GET":
-        audit_services.audit_read_record(
+        audit_read_record(
             user=request.user, audit=moderation.audit, channel="page", what="moderation"
         )
     editing = moderation.status == Moderation.Status.CLAIMED and permissions.moderate_allowed(
@@ -300,7 +300,7 @@ def _feedback_page(request, *, error_form=None, status: int = 200):
     )
     for row in rows:
         row.outcomes = _outcomes(row)
-    audit_services.audit_read_record(
+    audit_read_record(
         user=user, audits=[row.audit for row in rows], channel="page", what="feedback"
     )
     mine = sorted(
@@ -525,7 +525,7 @@ def escalation_detail(request, pk: int):
     elif can_respond:
         form = EscalationResponseForm()
     audit: Audit = escalation.audit
-    audit_services.audit_read_record(user=user, audit=audit, channel="page", what="escalation")
+    audit_read_record(user=user, audit=audit, channel="page", what="escalation")
     return render(
         request,
         "moderation/escalation_detail.html",

@@ -88,7 +88,7 @@ class AuditFactory(factory.django.DjangoModelFactory):
 
 def complete_content(tool: AuditTool, grade: str = "G", overall: str = "G"):
     """Content that passes submission: every domain graded with evidence."""
-    from core.services import AuditContent
+    from core.services.audits import AuditContent
 
     return AuditContent(
         overall=overall,

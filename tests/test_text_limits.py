@@ -78,7 +78,7 @@ def test_the_audit_api_refuses_evidence_over_the_limit(api_client, auditor, audi
 
 
 def test_the_service_refuses_over_long_text_whatever_the_channel(audit, auditor):
-    from core.services import AuditContent, audit_save_draft
+    from core.services.audits import AuditContent, audit_save_draft
 
     content = AuditContent(
         family_feedback=over(limits.FAMILY_FEEDBACK),

@@ -8,9 +8,11 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.filters import ActionFilter
-from core import limits, permissions, services
+from core import limits, permissions
 from core.api import ApiViewSet, StrictInput, error_responses, list_errors, validated
 from core.models import Action
+from core.services.access_log import audit_read_record
+from core.services.actions import action_create, action_status_set
 from moderation import access
 
 
@@ -55,9 +57,7 @@ class ActionViewSet(ApiViewSet):
     @extend_schema(responses={200: ActionOutput, **error_responses(404)})
     def retrieve(self, request, pk: int):
         action = access.action_for_user(user=request.user, action_id=pk)
-        services.audit_read_record(
-            user=request.user, audit=action.audit, channel="api", what="action"
-        )
+        audit_read_record(user=request.user, audit=action.audit, channel="api", what="action")
         return Response(ActionOutput(action).data)
 
     @extend_schema(
@@ -69,7 +69,7 @@ class ActionViewSet(ApiViewSet):
         audit = access.audit_for_user(user=request.user, audit_id=data.pop("audit"))
         if not permissions.action_create_allowed(user=request.user, audit=audit):
             raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
-        action = services.action_create(audit=audit, actor=request.user, **data)
+        action = action_create(audit=audit, actor=request.user, **data)
         return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -79,5 +79,5 @@ class ActionViewSet(ApiViewSet):
     def partial_update(self, request, pk: int):
         action = access.action_for_user(user=request.user, action_id=pk, write=True)
         data = validated(ActionStatusInput, request)
-        action = services.action_status_set(action=action, actor=request.user, **data)
+        action = action_status_set(action=action, actor=request.user, **data)
         return Response(ActionOutput(action).data)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.models import Audit, Case, DomainGrade, Role, ServiceArea, Team, User
-from core.services import programme_create
+from core.services.programmes import programme_create
 from flows.importer.files import cell_text, header
 from flows.importer.results import ImportFailed, ImportResult
 from flows.importer.rows import Checker, ParsedRow

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import limits
-from core.services import audit_read_record
+from core.services.access_log import audit_read_record
 from moderation import permissions, selectors, services
 from moderation.api.common import ApiViewSet, StrictInput, error_responses, list_errors, validated
 from moderation.filters import EscalationFilter

@@ -10,9 +10,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core import limits
-from core import services as audit_services
 from core.errors import DomainError
 from core.grades import DomainGradeChoice, Grade
+from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
 from moderation import permissions, selectors, services
 from moderation.access import audit_for_user
@@ -294,9 +294,7 @@ def detail_response(request, moderation_id: int, code: int = status.HTTP_200_OK)
     )
     # Every answer after a claim, save, reveal, completion or return carries the audit's
     # content: each is a read, recorded like GET.
-    audit_services.audit_read_record(
-        user=request.user, audit=moderation.audit, channel="api", what="moderation"
-    )
+    audit_read_record(user=request.user, audit=moderation.audit, channel="api", what="moderation")
     return moderation_response(request, moderation, code)
 
 
@@ -356,7 +354,7 @@ class ModerationViewSet(ApiViewSet):
     )
     def retrieve(self, request, pk: int):
         moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
-        audit_services.audit_read_record(
+        audit_read_record(
             user=request.user, audit=moderation.audit, channel="api", what="moderation"
         )
         return moderation_response(request, moderation)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from core.errors import DomainError
 from core.models import Case
-from core.services import case_create
+from core.services.cases import case_create
 from core.validation import CASE_REFERENCE_MESSAGE, is_case_reference
 from demo import data as demo
 from flows.importer import ImportFailed, audits_import, read_table

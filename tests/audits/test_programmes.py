@@ -6,7 +6,7 @@ from django.urls import reverse
 from audits.sampling import programme_case_sample
 from core.errors import DomainError
 from core.models import Audit, AuditTool, Case, Programme
-from core.services import programme_assign
+from core.services.programmes import programme_assign
 from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory, TeamFactory, UserFactory
 
 CASE_TYPES = [Case.CaseType.CHILD_IN_NEED, Case.CaseType.CHILD_PROTECTION]

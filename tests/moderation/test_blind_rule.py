@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from core import services as audit_services
 from core.models import Audit
+from core.services.actions import action_create
 from flows import audits as audit_flows
 from flows import moderation as moderation_flows
 from moderation import services
@@ -97,7 +97,7 @@ def colleague_blind(same_team_auditor, team, qa_lead, dual, blind_programme):
     audit = audit_flows.audit_submit(
         audit=audit, actor=same_team_auditor, version=audit.version, content=content
     )
-    action = audit_services.action_create(
+    action = action_create(
         audit=audit,
         actor=same_team_auditor,
         description="Visit this week.",

@@ -304,7 +304,7 @@ def test_every_beat_schedule_entry_names_a_registered_task():
 def test_auditors_are_reminded_weekly_of_their_overdue_actions(
     auditor, same_team_auditor, team, mailoutbox
 ):
-    from core.services import action_create, action_status_set
+    from core.services.actions import action_create, action_status_set
 
     monday = dt.date(2026, 11, 23)
     audit = submitted_audit(auditor=auditor, case__team=team)
@@ -341,7 +341,7 @@ def test_auditors_are_reminded_weekly_of_their_overdue_actions(
 
 
 def test_the_overdue_actions_beat_task_sends_once_however_often_it_runs(auditor, team, mailoutbox):
-    from core.services import action_create
+    from core.services.actions import action_create
 
     audit = submitted_audit(auditor=auditor, case__team=team)
     action_create(

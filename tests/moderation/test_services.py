@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.errors import DomainError, StaleVersion, TransitionNotAllowed
 from core.grades import grade_shift
 from core.models import Audit, DomainGrade
-from core.services import AuditContent, audit_save_draft
+from core.services.audits import AuditContent, audit_save_draft
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation

@@ -46,7 +46,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from core.models import Audit, AuditTool, Domain
-from core.services import AuditContent
+from core.services.audits import AuditContent
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Moderation

@@ -46,8 +46,8 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from core import services as audit_services
 from core.models import Audit, AuditTool
+from core.services.actions import action_create
 from flows import audits as audit_flows
 from flows import moderation as moderation_flows
 from moderation import sampling
@@ -133,7 +133,7 @@ def _build() -> BlindWorld:
     live = second.moderations.get(status="sampled")
     live = moderation_services.moderation_claim(actor=moderator_a, moderation=live)
     assert live.blind and live.auditor_grades_hidden()
-    blind_action = audit_services.action_create(
+    blind_action = action_create(
         audit=second,
         actor=w.auditor,
         description=f"{MARKER} action",
@@ -154,7 +154,7 @@ def _build() -> BlindWorld:
             plain.tool, grade="I", overall="I", escalated=True, escalation_reason="Drift."
         ),
     )
-    plain_action = audit_services.action_create(
+    plain_action = action_create(
         audit=plain,
         actor=w.auditor,
         description="Plain action",

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from core import services as audit_services
 from core.models import Action, Audit, AuditTool, Case, Programme, ServiceArea, Team, User
+from core.services.actions import action_create
 from flows import moderation as moderation_flows
 from moderation import services as moderation_services
 from moderation.models import Escalation, Moderation
@@ -162,7 +162,7 @@ def build_world() -> World:
             w.moderations[f"{relation}/{state}"] = moderation
         w.escalations[relation] = moderations["completed"].escalations.get()
         for state in ("draft", "submitted"):
-            w.actions[f"{relation}/{state}"] = audit_services.action_create(
+            w.actions[f"{relation}/{state}"] = action_create(
                 audit=audits[state],
                 actor=writer,
                 description=f"Update the plan ({relation} {state}).",

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from core.models import Audit, User
 from core.services.audits import AuditContent, audit_submit_record
-from moderation.services import escalation_raise_from_audit, moderation_requeue_rework
+from moderation.services.escalations import escalation_raise_from_audit
+from moderation.services.sample import moderation_requeue_rework
 from reporting.summary import summary_refresh_audit
 
 

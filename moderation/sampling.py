@@ -17,7 +17,7 @@ from core.grades import RANK
 from core.models import Audit, Programme, User
 from moderation import permissions
 from moderation.models import Moderation, SampleDraw
-from moderation.services import moderation_remove, moderation_sample
+from moderation.services.sample import moderation_remove, moderation_sample
 
 DRAWN_SELECTIONS = (
     Moderation.Selection.RULE_GOOD,

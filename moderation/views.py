@@ -22,7 +22,7 @@ from core.models import Audit, DomainGrade
 from core.permissions import has_any_role, programme_for_user
 from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
-from moderation import permissions, sampling, selectors, services
+from moderation import permissions, sampling, selectors
 from moderation.access import audits_visible_to
 from moderation.forms import (
     AddToSampleForm,
@@ -34,6 +34,14 @@ from moderation.forms import (
     SampleDrawForm,
 )
 from moderation.models import Escalation, ModeratedGrade, Moderation
+from moderation.services.claims import moderation_claim, moderation_release
+from moderation.services.escalations import escalation_respond
+from moderation.services.moderating import (
+    moderation_acknowledge,
+    moderation_reveal,
+    moderation_save_draft,
+)
+from moderation.services.sample import moderation_add, moderation_remove
 
 SEED_LIMIT = 1_000_000
 
@@ -99,7 +107,7 @@ def _queue_page(request, *, error_form=None, status: int = 200):
 def claim(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
     try:
-        services.moderation_claim(actor=request.user, moderation=moderation)
+        moderation_claim(actor=request.user, moderation=moderation)
     except DomainError as error:
         return _queue_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(request, f"You have claimed the audit of case {moderation.audit.case}.")
@@ -111,7 +119,7 @@ def claim(request, pk: int):
 def release(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
     try:
-        services.moderation_release(actor=request.user, moderation=moderation)
+        moderation_release(actor=request.user, moderation=moderation)
     except DomainError as error:
         return _queue_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(
@@ -160,9 +168,7 @@ def _moderate(request, moderation: Moderation, intent: str, version: int, conten
     actor = request.user
     case = moderation.audit.case
     if intent == "reveal":
-        services.moderation_reveal(
-            actor=actor, moderation=moderation, version=version, content=content
-        )
+        moderation_reveal(actor=actor, moderation=moderation, version=version, content=content)
         messages.success(
             request,
             "Your first grades are recorded. The auditor's grades are now shown beside yours.",
@@ -174,9 +180,7 @@ def _moderate(request, moderation: Moderation, intent: str, version: int, conten
         )
         messages.success(request, f"Moderation of case {case} completed. The auditor is told.")
         return redirect("moderation:detail", pk=moderation.pk)
-    services.moderation_save_draft(
-        actor=actor, moderation=moderation, version=version, content=content
-    )
+    moderation_save_draft(actor=actor, moderation=moderation, version=version, content=content)
     messages.success(request, "Draft saved. You can come back to it later.")
     return redirect("moderation:detail", pk=moderation.pk)
 
@@ -324,7 +328,7 @@ def _feedback_page(request, *, error_form=None, status: int = 200):
 def acknowledge(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
     try:
-        services.moderation_acknowledge(actor=request.user, moderation=moderation)
+        moderation_acknowledge(actor=request.user, moderation=moderation)
     except DomainError as error:
         return _feedback_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(request, f"Thank you: feedback on case {moderation.audit.case} acknowledged.")
@@ -427,9 +431,7 @@ def sample_add(request, programme_id: int):
             )
         else:
             try:
-                services.moderation_add(
-                    actor=request.user, audit=audit, reason=form.cleaned_data["reason"]
-                )
+                moderation_add(actor=request.user, audit=audit, reason=form.cleaned_data["reason"])
             except DomainError as error:
                 add_service_errors(form, error, fallback="reference")
                 status = error.status_code
@@ -453,7 +455,7 @@ def sample_remove(request, pk: int):
         status = 400
         if form.is_valid():
             try:
-                services.moderation_remove(
+                moderation_remove(
                     actor=request.user, moderation=moderation, reason=form.cleaned_data["reason"]
                 )
             except DomainError as error:
@@ -513,7 +515,7 @@ def escalation_detail(request, pk: int):
         status = 400
         if form.is_valid():
             try:
-                services.escalation_respond(
+                escalation_respond(
                     actor=user, escalation=escalation, response=form.cleaned_data["response"]
                 )
             except DomainError as error:

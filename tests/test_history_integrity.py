@@ -23,11 +23,11 @@ from core.services.programmes import programme_create
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation
-from moderation.services import (
+from moderation.services.claims import moderation_claim
+from moderation.services.escalations import escalation_respond
+from moderation.services.moderating import (
     ModerationContent,
-    escalation_respond,
     moderation_acknowledge,
-    moderation_claim,
     moderation_reveal,
     moderation_save_draft,
 )

@@ -13,7 +13,8 @@ from core import limits
 from core.errors import DomainError
 from core.models import Audit
 from moderation.models import Escalation, Moderation
-from moderation.services import ImportedModeration, moderation_claim, moderation_record_imported
+from moderation.services.claims import moderation_claim
+from moderation.services.imported import ImportedModeration, moderation_record_imported
 from tests.factories import moderation_content
 
 pytestmark = pytest.mark.django_db

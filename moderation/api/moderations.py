@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.grades import DomainGradeChoice, Grade
 from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
-from moderation import permissions, selectors, services
+from moderation import permissions, selectors
 from moderation.access import audit_for_user
 from moderation.api.common import (
     IF_MATCH,
@@ -33,6 +33,19 @@ from moderation.api.common import (
 from moderation.api.escalations import EscalationOutput
 from moderation.filters import ModerationFilter
 from moderation.models import Moderation
+from moderation.services.claims import moderation_claim, moderation_release
+from moderation.services.moderating import (
+    ModerationContent,
+    moderation_acknowledge,
+    moderation_reveal,
+    moderation_save_draft,
+)
+from moderation.services.sample import (
+    HAND_REASON_MAX,
+    HAND_REASON_TOO_LONG,
+    moderation_add,
+    moderation_remove,
+)
 
 # ---------------------------------------------------------------- output
 
@@ -220,8 +233,8 @@ class ModerationAddInput(StrictInput):
     audit = serializers.IntegerField(min_value=1, help_text="A submitted audit's id.")
     reason = serializers.CharField(
         allow_blank=True,
-        max_length=services.HAND_REASON_MAX,  # stored as the selection note
-        error_messages={"max_length": services.HAND_REASON_TOO_LONG},
+        max_length=HAND_REASON_MAX,  # stored as the selection note
+        error_messages={"max_length": HAND_REASON_TOO_LONG},
         help_text="Why it is added; shown beside it.",
     )
 
@@ -276,7 +289,7 @@ def grade_errors_nested():
 CONTENT_FIELDS = ("overall", "overall_revision_reason", "escalated", "escalation_reason", "summary")
 
 
-def content_from(data: dict) -> services.ModerationContent | None:
+def content_from(data: dict) -> ModerationContent | None:
     """The content sent, or None when only the version was."""
     if not set(data) - {"version"}:
         return None
@@ -285,7 +298,7 @@ def content_from(data: dict) -> services.ModerationContent | None:
         for code, g in data.get("grades", {}).items()
     }
     fields = {name: data[name] for name in CONTENT_FIELDS if name in data}
-    return services.ModerationContent(**fields, grades=grades)
+    return ModerationContent(**fields, grades=grades)
 
 
 def detail_response(request, moderation_id: int, code: int = status.HTTP_200_OK) -> Response:
@@ -368,7 +381,7 @@ class ModerationViewSet(ApiViewSet):
     def create(self, request):
         data = validated(ModerationAddInput, request)
         audit = audit_for_user(user=request.user, audit_id=data["audit"])
-        moderation = services.moderation_add(actor=request.user, audit=audit, reason=data["reason"])
+        moderation = moderation_add(actor=request.user, audit=audit, reason=data["reason"])
         return detail_response(request, moderation.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -381,7 +394,7 @@ class ModerationViewSet(ApiViewSet):
     def remove(self, request, pk: int):
         moderation = _read(request, pk)
         data = validated(ModerationRemoveInput, request)
-        services.moderation_remove(actor=request.user, moderation=moderation, **data)
+        moderation_remove(actor=request.user, moderation=moderation, **data)
         return detail_response(request, pk)
 
     @extend_schema(
@@ -395,11 +408,11 @@ class ModerationViewSet(ApiViewSet):
         data = validated_content(ModerationContentInput, request, tool=moderation.audit.tool)
         version = version_from(request, data)
         with grade_errors_nested():
-            services.moderation_save_draft(
+            moderation_save_draft(
                 actor=request.user,
                 moderation=moderation,
                 version=version,
-                content=content_from(data) or services.ModerationContent(),
+                content=content_from(data) or ModerationContent(),
             )
         return detail_response(request, pk)
 
@@ -413,7 +426,7 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request, pk: int):
         moderation = _read_sent_nothing(request, pk)
-        services.moderation_claim(actor=request.user, moderation=moderation)
+        moderation_claim(actor=request.user, moderation=moderation)
         return detail_response(request, pk)
 
     @extend_schema(
@@ -426,7 +439,7 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def release(self, request, pk: int):
         moderation = _read_sent_nothing(request, pk)
-        services.moderation_release(actor=request.user, moderation=moderation)
+        moderation_release(actor=request.user, moderation=moderation)
         return detail_response(request, pk)
 
     @extend_schema(
@@ -442,7 +455,7 @@ class ModerationViewSet(ApiViewSet):
         data = validated_content(ModerationContentInput, request, tool=moderation.audit.tool)
         version = version_from(request, data)
         with grade_errors_nested():
-            services.moderation_reveal(
+            moderation_reveal(
                 actor=request.user,
                 moderation=moderation,
                 version=version,
@@ -497,5 +510,5 @@ class ModerationViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk: int):
         moderation = _read_sent_nothing(request, pk)
-        services.moderation_acknowledge(actor=request.user, moderation=moderation)
+        moderation_acknowledge(actor=request.user, moderation=moderation)
         return detail_response(request, pk)

@@ -12,7 +12,8 @@ from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation import notifications, tasks
 from moderation.models import Escalation
-from moderation.services import escalation_respond, moderation_claim
+from moderation.services.claims import moderation_claim
+from moderation.services.escalations import escalation_respond
 from tests.factories import (
     AuditFactory,
     UserFactory,

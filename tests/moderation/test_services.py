@@ -12,19 +12,16 @@ from core.services.audits import AuditContent, audit_save_draft
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation
-from moderation.services import (
-    ImportedModeration,
+from moderation.services.claims import moderation_claim, moderation_release
+from moderation.services.escalations import escalation_respond
+from moderation.services.imported import ImportedModeration, moderation_record_imported
+from moderation.services.moderating import (
     ModerationContent,
-    escalation_respond,
     moderation_acknowledge,
-    moderation_add,
-    moderation_claim,
-    moderation_record_imported,
-    moderation_release,
-    moderation_remove,
     moderation_reveal,
     moderation_save_draft,
 )
+from moderation.services.sample import moderation_add, moderation_remove
 from tests.factories import (
     AuditFactory,
     UserFactory,

@@ -32,8 +32,10 @@ from core.services.audits import AuditContent, audit_create, audit_save_draft
 from core.services.programmes import programme_create
 from flows import audits as audit_flows
 from flows import moderation as moderation_flows
-from moderation import services as moderation_services
 from moderation.models import Moderation
+from moderation.services.claims import moderation_claim
+from moderation.services.moderating import moderation_save_draft
+from moderation.services.sample import moderation_sample
 from reporting import services as report_services
 from tests.factories import (
     CaseFactory,
@@ -149,16 +151,16 @@ def _authority() -> dict:
         month=month,
     )
     for audit in (waiting, claimed, escalated, other):
-        moderation_services.moderation_sample(
+        moderation_sample(
             actor=qa_lead, audit=audit, selection=Moderation.Selection.HAND, note="Fuzz sample."
         )
     moderations = {m.audit_id: m for m in Moderation.objects.all()}
     for audit in (claimed, escalated, other):
-        moderation_services.moderation_claim(actor=moderator, moderation=moderations[audit.pk])
+        moderation_claim(actor=moderator, moderation=moderations[audit.pk])
     draft = moderation_content(tool, grade="G", overall="")
     draft.grades = dict(list(draft.grades.items())[:2])
     moderation = Moderation.objects.get(audit=claimed)
-    moderation_services.moderation_save_draft(
+    moderation_save_draft(
         actor=moderator, moderation=moderation, version=moderation.version, content=draft
     )
     for audit, grade in ((escalated, "I"), (other, "RI")):

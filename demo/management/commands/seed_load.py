@@ -29,7 +29,7 @@ from core.services.audits import AuditContent, audit_create
 from core.services.cases import case_create
 from demo.data import DEMO_QA_LEAD, FOSTERING_AREA
 from flows.audits import audit_submit
-from moderation.services import moderation_add
+from moderation.services.sample import moderation_add
 
 DEFAULT_PASSWORD = "load-password-2026"
 PREFIX = "load"

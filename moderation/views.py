@@ -1,11 +1,10 @@
-"""The moderation pages: queue, sample, moderation form, feedback and escalations.
+"""The moderation pages: queue, moderation form and feedback (the sample's pages are in
+sample_views.py, the escalations' in escalation_views.py).
 
-Access comes from permissions.py, reads from selectors.py and every write from services.py
+Access comes from permissions.py, reads from selectors.py and every write from services/
 (sampling.py for a draw). A refused change (DomainError) is shown on the page as a form error
 with the status the API would give (400, or 409 for a claim or save someone else won).
 """
-
-import secrets
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -13,37 +12,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, add_service_errors
-from core.grades import grade_shift, percent
-from core.models import Audit, DomainGrade
-from core.permissions import has_any_role, programme_for_user
+from core.grades import grade_shift
+from core.models import DomainGrade
+from core.permissions import has_any_role
 from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
-from moderation import permissions, sampling, selectors
+from moderation import permissions, selectors
 from moderation.access import audits_visible_to
-from moderation.forms import (
-    AddToSampleForm,
-    EscalationResponseForm,
-    ModerationForm,
-    QueueFilterForm,
-    RemoveFromSampleForm,
-    ReworkForm,
-    SampleDrawForm,
-)
-from moderation.models import Escalation, ModeratedGrade, Moderation
+from moderation.forms import ModerationForm, QueueFilterForm, ReworkForm
+from moderation.models import ModeratedGrade, Moderation
 from moderation.services.claims import moderation_claim, moderation_release
-from moderation.services.escalations import escalation_respond
 from moderation.services.moderating import (
     moderation_acknowledge,
     moderation_reveal,
     moderation_save_draft,
 )
-from moderation.services.sample import moderation_add, moderation_remove
-
-SEED_LIMIT = 1_000_000
 
 
 def _error_form(error: DomainError) -> django_forms.Form:
@@ -333,214 +319,3 @@ def acknowledge(request, pk: int):
         return _feedback_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(request, f"Thank you: feedback on case {moderation.audit.case} acknowledged.")
     return redirect("moderation:feedback")
-
-
-# ---------------------------------------------------------------- sample
-
-
-def _sample_programme(request, programme_id: int):
-    programme = programme_for_user(user=request.user, programme_id=programme_id)
-    if not permissions.programme_sample_visible(user=request.user, programme=programme):
-        raise PermissionDenied("The moderation sample is for moderators and QA leads.")
-    return programme
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def sample(request, programme_id: int):
-    programme = _sample_programme(request, programme_id)
-    can_manage = permissions.sample_manage_allowed(request.user)
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("Only a QA lead can change the moderation sample.")
-        form = SampleDrawForm(request.POST)
-        if form.is_valid():
-            try:
-                draw = sampling.sample_draw(
-                    actor=request.user,
-                    programme=programme,
-                    rules=form.rules(),
-                    seed=form.cleaned_data["seed"],
-                )
-            except DomainError as error:
-                add_service_errors(form, error)
-                return _sample_page(request, programme, draw_form=form, status=error.status_code)
-            count = draw.moderations.count()
-            messages.success(
-                request,
-                f"Sample drawn with seed {draw.seed}: {count} audit{'s' if count != 1 else ''} "
-                "added to the moderation queue.",
-            )
-            return redirect("moderation:sample", programme_id=programme.pk)
-        return _sample_page(request, programme, draw_form=form, status=400)
-    return _sample_page(request, programme, draw_form=_fresh_draw_form(programme))
-
-
-def _fresh_draw_form(programme) -> SampleDrawForm:
-    """Pre-filled with the programme's moderation target (else half) and a fresh seed."""
-    target = programme.moderation_target or None
-    return SampleDrawForm(
-        initial={
-            "target": target,
-            "percent": None if target else 50,
-            "include_good_or_better": True,
-            "include_escalations": True,
-            "widen_downgrades": 2,
-            "widen_window": 3,
-            "seed": secrets.randbelow(SEED_LIMIT),
-        }
-    )
-
-
-def _sample_page(request, programme, *, draw_form=None, add_form=None, status: int = 200):
-    can_manage = permissions.sample_manage_allowed(request.user)
-    data = selectors.programme_sample(programme=programme)
-    for area in data.areas:
-        area["percent"] = percent(area["sampled"], area["returned"])
-    selectors.for_reader(data.moderations, user=request.user)
-    return render(
-        request,
-        "moderation/sample.html",
-        {
-            "programme": programme,
-            "sample": data,
-            "can_manage": can_manage,
-            "draw_form": draw_form if can_manage else None,
-            "add_form": (add_form or AddToSampleForm()) if can_manage else None,
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_POST
-def sample_add(request, programme_id: int):
-    programme = _sample_programme(request, programme_id)
-    if not permissions.sample_manage_allowed(request.user):
-        raise PermissionDenied("Only a QA lead can change the moderation sample.")
-    form = AddToSampleForm(request.POST)
-    status = 400
-    if form.is_valid():
-        reference = form.cleaned_data["reference"]
-        audit = selectors.programme_submitted_audit(programme=programme, reference=reference)
-        if audit is None:
-            form.add_error(
-                "reference",
-                f"No submitted audit of case {reference} is in this programme. "
-                "Check the reference.",
-            )
-        else:
-            try:
-                moderation_add(actor=request.user, audit=audit, reason=form.cleaned_data["reason"])
-            except DomainError as error:
-                add_service_errors(form, error, fallback="reference")
-                status = error.status_code
-            else:
-                messages.success(request, f"Case {audit.case} added to the moderation sample.")
-                return redirect("moderation:sample", programme_id=programme.pk)
-    return _sample_page(
-        request, programme, add_form=form, draw_form=_fresh_draw_form(programme), status=status
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def sample_remove(request, pk: int):
-    moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
-    if not permissions.sample_manage_allowed(request.user):
-        raise PermissionDenied("Only a QA lead can change the moderation sample.")
-    form = RemoveFromSampleForm(request.POST or None)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                moderation_remove(
-                    actor=request.user, moderation=moderation, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as error:
-                add_service_errors(form, error, fallback="reason")
-                status = error.status_code
-            else:
-                messages.success(
-                    request, f"Case {moderation.audit.case} removed from the moderation sample."
-                )
-                if moderation.audit.programme_id:
-                    return redirect("moderation:sample", programme_id=moderation.audit.programme_id)
-                return redirect("moderation:queue")
-    return render(
-        request,
-        "moderation/sample_remove.html",
-        {"moderation": moderation, "form": form},
-        status=status,
-    )
-
-
-# ---------------------------------------------------------------- escalations
-
-
-@login_required
-def escalation_list(request):
-    if not permissions.escalation_list_visible(request.user):
-        raise PermissionDenied("Escalations are for staff with a role in the service.")
-    rows = list(selectors.escalation_list_for_user(user=request.user))
-    return render(
-        request,
-        "moderation/escalation_list.html",
-        {
-            "open": [r for r in rows if r.status == Escalation.Status.OPEN],
-            "closed": sorted(
-                (r for r in rows if r.status == Escalation.Status.CLOSED),
-                key=lambda r: r.responded_at or timezone.now(),
-                reverse=True,
-            ),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def escalation_detail(request, pk: int):
-    user = request.user
-    escalation = permissions.escalation_for_user(user=user, escalation_id=pk)
-    can_respond = escalation.status == Escalation.Status.OPEN and permissions.respond_allowed(
-        user=user, escalation=escalation
-    )
-    form = None
-    status = 200
-    if request.method == "POST":
-        permissions.require_respond(user=user, escalation=escalation)
-        form = EscalationResponseForm(request.POST)
-        status = 400
-        if form.is_valid():
-            try:
-                escalation_respond(
-                    actor=user, escalation=escalation, response=form.cleaned_data["response"]
-                )
-            except DomainError as error:
-                add_service_errors(form, error, fallback="response")
-                status = error.status_code
-            else:
-                messages.success(request, "Response recorded. The escalation is closed.")
-                return redirect(escalation)
-    elif can_respond:
-        form = EscalationResponseForm()
-    audit: Audit = escalation.audit
-    audit_read_record(user=user, audit=audit, channel="page", what="escalation")
-    return render(
-        request,
-        "moderation/escalation_detail.html",
-        {
-            "escalation": escalation,
-            "audit": audit,
-            "audit_visible": audits_visible_to(user).filter(pk=audit.pk).exists(),
-            "moderation_visible": escalation.moderation_id is not None
-            and permissions.moderations_visible_to(user)
-            .filter(pk=escalation.moderation_id)
-            .exists(),
-            "form": form,
-            "today": timezone.localdate(),
-        },
-        status=status,
-    )

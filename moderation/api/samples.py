@@ -12,7 +12,7 @@ from core import permissions as audit_permissions
 from core.models import Programme, User
 from moderation import permissions, sampling, selectors
 from moderation.api.common import ApiViewSet, StrictInput, error_responses, validated
-from moderation.api.moderations import ModerationListOutput
+from moderation.api.moderation_serializers import ModerationListOutput
 from moderation.models import SampleDraw
 
 # PositiveIntegerField holds up to 2**31 - 1 on every database we run on.

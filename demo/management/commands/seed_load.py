@@ -27,7 +27,7 @@ from accounts.tokens import api_token_issue
 from core.models import Audit, Programme, Role, ServiceArea, Team, User
 from core.services.audits import AuditContent, audit_create
 from core.services.cases import case_create
-from demo.data import DEMO_QA_LEAD, FOSTERING_AREA
+from demo.organisation import DEMO_QA_LEAD, FOSTERING_AREA
 from flows.audits import audit_submit
 from moderation.services.sample import moderation_add
 

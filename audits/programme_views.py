@@ -9,7 +9,6 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,7 +16,13 @@ from audits import sampling, selectors
 from audits.programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
 from core.errors import DomainError, add_service_errors
 from core.models import Programme
-from core.permissions import configure_allowed, has_any_role, programme_for_user, require_configure
+from core.permissions import (
+    CONFIGURE_REFUSED,
+    configure_allowed,
+    has_any_role,
+    programme_for_user,
+    require,
+)
 from core.services import programmes
 from moderation.access import audits_visible_to
 
@@ -26,14 +31,13 @@ SEED_LIMIT = 1_000_000
 
 @login_required
 def programme_list(request):
-    if not has_any_role(request.user):
-        raise PermissionDenied("Programmes are for staff with a role in the service.")
+    require(has_any_role(request.user), "Programmes are for staff with a role in the service.")
     return render(
         request,
         "audits/programme_list.html",
         {
             "programmes": selectors.programme_list_with_compliance(),
-            "can_configure": configure_allowed(request.user),
+            "can_configure": configure_allowed(user=request.user),
         },
     )
 
@@ -41,7 +45,7 @@ def programme_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
-    require_configure(request.user)
+    require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
     form = ProgrammeCreateForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
@@ -123,7 +127,7 @@ def programme_add_case(request, programme_id: int):
 
 
 def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, status: int = 200):
-    can_configure = configure_allowed(request.user)
+    can_configure = configure_allowed(user=request.user)
     if can_configure and add_form is None:
         add_form = AddCaseForm(auditors=selectors.auditor_choices())
     compliance = selectors.programme_compliance(programme=programme)

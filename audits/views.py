@@ -4,7 +4,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import redirect, render
@@ -16,7 +15,14 @@ from audits.forms import ActionForm, AuditForm
 from audits.import_views import import_audits  # noqa: F401  (the QA lead's upload page)
 from core.errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
 from core.models import Audit
-from core.permissions import action_create_allowed, audit_reaudit_allowed, audit_write_allowed
+from core.permissions import (
+    ACTION_CREATE_REFUSED,
+    REAUDIT_REFUSED,
+    action_create_allowed,
+    audit_reaudit_allowed,
+    audit_write_allowed,
+    require,
+)
 from core.services.access_log import audit_read_record
 from core.services.actions import action_create, action_status_set
 from core.services.audits import audit_reaudit_start, audit_save_draft
@@ -156,8 +162,7 @@ def audit_edit(request, audit_id: int):
 @require_POST
 def action_add(request, audit_id: int):
     audit = audit_for_user(user=request.user, audit_id=audit_id)
-    if not action_create_allowed(user=request.user, audit=audit):
-        raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
+    require(action_create_allowed(user=request.user, audit=audit), ACTION_CREATE_REFUSED)
     form = ActionForm(request.POST)
     if form.is_valid():
         try:
@@ -193,8 +198,7 @@ def action_status(request, action_id: int):
 @require_POST
 def audit_reaudit(request, audit_id: int):
     original = audit_for_user(user=request.user, audit_id=audit_id)
-    if not audit_reaudit_allowed(user=request.user, audit=original):
-        raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
+    require(audit_reaudit_allowed(user=request.user, audit=original), REAUDIT_REFUSED)
     try:
         audit = audit_reaudit_start(actor=request.user, original=original)
     except DomainError as error:

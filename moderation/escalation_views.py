@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError, add_service_errors
 from core.models import Audit
+from core.permissions import require
 from core.services.access_log import audit_read_record
 from moderation import permissions, selectors
 from moderation.access import audits_visible_to
@@ -19,8 +19,10 @@ from moderation.services.escalations import escalation_respond
 
 @login_required
 def escalation_list(request):
-    if not permissions.escalation_list_visible(request.user):
-        raise PermissionDenied("Escalations are for staff with a role in the service.")
+    require(
+        permissions.escalation_list_visible(user=request.user),
+        permissions.ESCALATION_LIST_REFUSED,
+    )
     rows = list(selectors.escalation_list_for_user(user=request.user))
     return render(
         request,
@@ -48,7 +50,10 @@ def escalation_detail(request, pk: int):
     form = None
     status = 200
     if request.method == "POST":
-        permissions.require_respond(user=user, escalation=escalation)
+        require(
+            permissions.respond_allowed(user=user, escalation=escalation),
+            permissions.RESPOND_REFUSED,
+        )
         form = EscalationResponseForm(request.POST)
         status = 400
         if form.is_valid():

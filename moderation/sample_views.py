@@ -5,13 +5,12 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, add_service_errors
 from core.grades import percent
-from core.permissions import programme_for_user
+from core.permissions import programme_for_user, require
 from moderation import permissions, sampling, selectors
 from moderation.forms import AddToSampleForm, RemoveFromSampleForm, SampleDrawForm
 from moderation.services.sample import moderation_add, moderation_remove
@@ -21,8 +20,10 @@ SEED_LIMIT = 1_000_000
 
 def _sample_programme(request, programme_id: int):
     programme = programme_for_user(user=request.user, programme_id=programme_id)
-    if not permissions.programme_sample_visible(user=request.user, programme=programme):
-        raise PermissionDenied("The moderation sample is for moderators and QA leads.")
+    require(
+        permissions.programme_sample_visible(user=request.user, programme=programme),
+        permissions.SAMPLE_VISIBLE_REFUSED,
+    )
     return programme
 
 
@@ -30,10 +31,9 @@ def _sample_programme(request, programme_id: int):
 @require_http_methods(["GET", "POST"])
 def sample(request, programme_id: int):
     programme = _sample_programme(request, programme_id)
-    can_manage = permissions.sample_manage_allowed(request.user)
+    can_manage = permissions.sample_manage_allowed(user=request.user)
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("Only a QA lead can change the moderation sample.")
+        require(can_manage, permissions.SAMPLE_MANAGE_REFUSED)
         form = SampleDrawForm(request.POST)
         if form.is_valid():
             try:
@@ -74,7 +74,7 @@ def _fresh_draw_form(programme) -> SampleDrawForm:
 
 
 def _sample_page(request, programme, *, draw_form=None, add_form=None, status: int = 200):
-    can_manage = permissions.sample_manage_allowed(request.user)
+    can_manage = permissions.sample_manage_allowed(user=request.user)
     data = selectors.programme_sample(programme=programme)
     for area in data.areas:
         area["percent"] = percent(area["sampled"], area["returned"])
@@ -97,8 +97,7 @@ def _sample_page(request, programme, *, draw_form=None, add_form=None, status: i
 @require_POST
 def sample_add(request, programme_id: int):
     programme = _sample_programme(request, programme_id)
-    if not permissions.sample_manage_allowed(request.user):
-        raise PermissionDenied("Only a QA lead can change the moderation sample.")
+    require(permissions.sample_manage_allowed(user=request.user), permissions.SAMPLE_MANAGE_REFUSED)
     form = AddToSampleForm(request.POST)
     status = 400
     if form.is_valid():
@@ -128,8 +127,7 @@ def sample_add(request, programme_id: int):
 @require_http_methods(["GET", "POST"])
 def sample_remove(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
-    if not permissions.sample_manage_allowed(request.user):
-        raise PermissionDenied("Only a QA lead can change the moderation sample.")
+    require(permissions.sample_manage_allowed(user=request.user), permissions.SAMPLE_MANAGE_REFUSED)
     form = RemoveFromSampleForm(request.POST or None)
     status = 200
     if form.is_bound:

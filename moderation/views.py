@@ -9,7 +9,6 @@ with the status the API would give (400, or 409 for a claim or save someone else
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, add_service_errors
 from core.grades import grade_shift
 from core.models import DomainGrade
-from core.permissions import has_any_role
+from core.permissions import require
 from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
 from moderation import permissions, selectors
@@ -49,8 +48,7 @@ def _name(user) -> str:
 
 @login_required
 def queue(request):
-    if not permissions.queue_visible(request.user):
-        raise PermissionDenied("The moderation queue is for moderators and QA leads.")
+    require(permissions.queue_visible(user=request.user), permissions.QUEUE_REFUSED)
     return _queue_page(request)
 
 
@@ -128,9 +126,9 @@ def detail(request, pk: int):
     editing = moderation.status == Moderation.Status.CLAIMED and permissions.moderate_allowed(
         user=request.user, moderation=moderation
     )
+    if request.method == "POST":
+        require(editing, permissions.MODERATE_REFUSED)
     if not editing:
-        if request.method == "POST":
-            raise PermissionDenied("Only the moderator who claimed this audit can change it.")
         return _read_only(request, moderation)
     domains = [row.domain for row in moderation.grades.all()]
     form = ModerationForm(request.POST or None, moderation=moderation, domains=domains)
@@ -196,7 +194,10 @@ def _form_page(request, moderation: Moderation, form, rework_form, status: int):
 @require_POST
 def return_for_rework(request, pk: int):
     moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
-    permissions.require_moderate(user=request.user, moderation=moderation)
+    require(
+        permissions.moderate_allowed(user=request.user, moderation=moderation),
+        permissions.MODERATE_REFUSED,
+    )
     rework_form = ReworkForm(request.POST)
     status = 400
     if rework_form.is_valid():
@@ -244,7 +245,7 @@ def _read_only(request, moderation: Moderation, *, error_form=None, status: int 
             "can_claim": moderation.status == Moderation.Status.SAMPLED
             and permissions.claim_allowed(user=user, moderation=moderation),
             "can_release": moderation.status == Moderation.Status.CLAIMED
-            and (permissions.moderate_allowed(user=user, moderation=moderation) or user.is_qa_lead),
+            and permissions.release_allowed(user=user, moderation=moderation),
             "can_acknowledge": moderation.status == Moderation.Status.COMPLETED
             and moderation.acknowledged_at is None
             and permissions.acknowledge_allowed(user=user, moderation=moderation),
@@ -276,8 +277,7 @@ def feedback(request):
 
 def _feedback_page(request, *, error_form=None, status: int = 200):
     user = request.user
-    if not has_any_role(user):
-        raise PermissionDenied("Feedback is for staff with a role in the service.")
+    require(permissions.feedback_visible(user=user), permissions.FEEDBACK_REFUSED)
     rows = list(selectors.feedback_for_user(user=user))
     prefetch_related_objects(
         rows,

@@ -1,6 +1,5 @@
 """Actions: what needs to happen after an audit, who owns it and by when, followed until done."""
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -67,8 +66,10 @@ class ActionViewSet(ApiViewSet):
     def create(self, request):
         data = validated(ActionCreateInput, request)
         audit = access.audit_for_user(user=request.user, audit_id=data.pop("audit"))
-        if not permissions.action_create_allowed(user=request.user, audit=audit):
-            raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
+        permissions.require(
+            permissions.action_create_allowed(user=request.user, audit=audit),
+            permissions.ACTION_CREATE_REFUSED,
+        )
         action = action_create(audit=audit, actor=request.user, **data)
         return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 

@@ -3,7 +3,6 @@
 import logging
 from contextlib import contextmanager
 
-from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -301,11 +300,6 @@ def etag(*codes: int) -> OpenApiParameter:
 
 # ---------------------------------------------------------------- view
 
-AUDIT_CREATE_REFUSED = (
-    "A QA lead assigns audits to auditors; an auditor starts their own audits of their "
-    "team's cases."
-)
-
 
 class AuditViewSet(ApiViewSet):
     """Audits you may read: your own, your team's submitted ones, your service areas' (viewer),
@@ -342,15 +336,19 @@ class AuditViewSet(ApiViewSet):
     def create(self, request):
         # The role first: a refusal after looking the auditor up would tell who exists.
         body = request.data if isinstance(request.data, dict) else {}
-        if not permissions.audit_start_allowed(
-            user=request.user, auditor_username=body.get("auditor")
-        ):
-            raise PermissionDenied(AUDIT_CREATE_REFUSED)
+        permissions.require(
+            permissions.audit_start_allowed(
+                user=request.user, auditor_username=body.get("auditor")
+            ),
+            permissions.AUDIT_CREATE_REFUSED,
+        )
         data = validated(AuditCreateInput, request)
-        if not permissions.audit_create_allowed(
-            user=request.user, case=data["case"], auditor=data["auditor"]
-        ):
-            raise PermissionDenied(AUDIT_CREATE_REFUSED)
+        permissions.require(
+            permissions.audit_create_allowed(
+                user=request.user, case=data["case"], auditor=data["auditor"]
+            ),
+            permissions.AUDIT_CREATE_REFUSED,
+        )
         audit = audit_create(actor=request.user, **data)
         return detail_response(request, audit.pk, status.HTTP_201_CREATED)
 
@@ -398,8 +396,10 @@ class AuditViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def reaudit(self, request, pk: int):
         original = access.audit_for_user(user=request.user, audit_id=pk)
-        if not permissions.audit_reaudit_allowed(user=request.user, audit=original):
-            raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
+        permissions.require(
+            permissions.audit_reaudit_allowed(user=request.user, audit=original),
+            permissions.REAUDIT_REFUSED,
+        )
         data = validated(ReauditInput, request)
         audit = audit_reaudit_start(actor=request.user, original=original, **data)
         return detail_response(request, audit.pk, status.HTTP_201_CREATED)

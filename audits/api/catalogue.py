@@ -153,7 +153,9 @@ class CaseViewSet(ApiViewSet):
         request=CaseCreateInput, responses={201: CaseOutput, **error_responses(400, 403)}
     )
     def create(self, request):
-        permissions.require_configure(request.user)
+        permissions.require(
+            permissions.configure_allowed(user=request.user), permissions.CONFIGURE_REFUSED
+        )
         data = validated(CaseCreateInput, request)
         case = case_create(actor=request.user, **data)
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
@@ -225,7 +227,9 @@ class ProgrammeViewSet(ApiViewSet):
         responses={201: ProgrammeOutput, **error_responses(400, 403)},
     )
     def create(self, request):
-        permissions.require_configure(request.user)
+        permissions.require(
+            permissions.configure_allowed(user=request.user), permissions.CONFIGURE_REFUSED
+        )
         data = validated(ProgrammeCreateInput, request)
         programme = programme_create(actor=request.user, **data)
         return Response(ProgrammeOutput(programme).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.errors import TransitionNotAllowed
 from core.models import User
+from core.permissions import require
 from core.services.saving import set_history_author
 from moderation import permissions
 from moderation.models import ModeratedGrade, Moderation
@@ -16,7 +17,11 @@ from moderation.services.saving import change_status, lock_moderation
 def moderation_claim(*, actor: User, moderation: Moderation) -> Moderation:
     """Claim a waiting audit; of two moderators claiming at once, exactly one wins."""
     locked = lock_moderation(moderation)
-    permissions.require_claim(user=actor, moderation=locked)
+    require(permissions.moderates(user=actor), permissions.CLAIM_MODERATORS_ONLY)
+    require(
+        permissions.claim_allowed(user=actor, moderation=locked),
+        permissions.CLAIM_OWN_AUDIT_REFUSED,
+    )
     if locked.status == Moderation.Status.CLAIMED:
         who = "you" if locked.moderator_id == actor.pk else locked.moderator.get_full_name()
         raise TransitionNotAllowed(f"This audit has already been claimed by {who or 'someone'}.")
@@ -47,7 +52,7 @@ def moderation_claim(*, actor: User, moderation: Moderation) -> Moderation:
 def moderation_release(*, actor: User, moderation: Moderation) -> Moderation:
     """Give a claimed audit back to the queue; the grades already entered are kept."""
     locked = lock_moderation(moderation)
-    permissions.require_release(user=actor, moderation=locked)
+    require(permissions.release_allowed(user=actor, moderation=locked), permissions.RELEASE_REFUSED)
     change_status(locked, Moderation.Status.SAMPLED, "Only a claimed audit can be released.")
     locked.moderator = None
     locked.claimed_at = None

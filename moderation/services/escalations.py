@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.errors import DomainError, TransitionNotAllowed
 from core.limits import too_long
 from core.models import Audit, User
+from core.permissions import require
 from core.services.saving import set_history_author
 from moderation import permissions, tasks
 from moderation.models import Escalation, Moderation
@@ -76,7 +77,7 @@ def escalation_respond(*, actor: User, escalation: Escalation, response: str) ->
         .select_related("audit__case__team")
         .get(pk=escalation.pk)
     )
-    permissions.require_respond(user=actor, escalation=locked)
+    require(permissions.respond_allowed(user=actor, escalation=locked), permissions.RESPOND_REFUSED)
     if not response.strip():
         raise DomainError(
             "Enter the response.",

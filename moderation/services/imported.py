@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.errors import DomainError, TransitionNotAllowed
+from core.errors import DomainError
 from core.grades import Grade
 from core.limits import too_long
 from core.models import Audit, User
 from moderation.models import ModeratedGrade, Moderation
-from moderation.services.saving import insert_moderation, live_moderation_exists
+from moderation.services.saving import check_sample_entry, insert_moderation
 
 
 @dataclass
@@ -37,12 +37,7 @@ def moderation_record_imported(
     if too_long("summary", record.summary):
         message = too_long("summary", record.summary)
         raise DomainError(message[0], field_errors={"summary": message})
-    if audit.status != Audit.Status.SUBMITTED:
-        raise TransitionNotAllowed("Only a submitted audit can be moderated.")
-    if live_moderation_exists(audit):
-        raise TransitionNotAllowed(
-            f"Case {audit.case.reference} is already in the moderation sample."
-        )
+    check_sample_entry(audit)
     moment = timezone.make_aware(dt.datetime.combine(record.moderated_on, dt.time(12)))
     moment = min(moment, timezone.now())
     escalated = record.escalated and record.overall == Grade.INADEQUATE

@@ -10,6 +10,7 @@ from core.errors import DomainError, TransitionNotAllowed
 from core.grades import Grade, grade_value_errors
 from core.limits import length_errors, too_long
 from core.models import User
+from core.permissions import require
 from core.services.audits import audit_return_for_rework
 from core.services.saving import set_history_author
 from moderation import permissions, tasks
@@ -88,7 +89,9 @@ def _apply(
 
 
 def _require_claimed_by(locked: Moderation, actor: User) -> None:
-    permissions.require_moderate(user=actor, moderation=locked)
+    require(
+        permissions.moderate_allowed(user=actor, moderation=locked), permissions.MODERATE_REFUSED
+    )
     if locked.status != Moderation.Status.CLAIMED:
         raise TransitionNotAllowed("This moderation is not in progress.")
 
@@ -240,7 +243,10 @@ def moderation_return_record(
 def moderation_acknowledge(*, actor: User, moderation: Moderation) -> Moderation:
     """The auditor confirms they have read the moderated grades and the summary."""
     locked = lock_moderation(moderation)
-    permissions.require_acknowledge(user=actor, moderation=locked)
+    require(
+        permissions.acknowledge_allowed(user=actor, moderation=locked),
+        permissions.ACKNOWLEDGE_REFUSED,
+    )
     if locked.status != Moderation.Status.COMPLETED:
         raise TransitionNotAllowed("Only a completed moderation can be acknowledged.")
     if locked.acknowledged_at is not None:

@@ -3,15 +3,16 @@ or taken out."""
 
 from django.db import transaction
 
-from core.errors import DomainError, TransitionNotAllowed
+from core.errors import DomainError
 from core.models import Audit, User
+from core.permissions import require
 from core.services.saving import set_history_author
 from moderation import permissions
 from moderation.models import Moderation
 from moderation.services.saving import (
     change_status,
+    check_sample_entry,
     insert_moderation,
-    live_moderation_exists,
     lock_moderation,
 )
 
@@ -25,12 +26,7 @@ def moderation_sample(
     draw=None,
 ) -> Moderation:
     """Put a submitted audit in the moderation sample (used by draws, hand picks and rework)."""
-    if audit.status != Audit.Status.SUBMITTED:
-        raise TransitionNotAllowed("Only a submitted audit can be moderated.")
-    if live_moderation_exists(audit):
-        raise TransitionNotAllowed(
-            f"Case {audit.case.reference} is already in the moderation sample."
-        )
+    check_sample_entry(audit)
     return insert_moderation(
         Moderation(audit=audit, draw=draw, selection=selection, selection_note=note), actor
     )
@@ -46,7 +42,7 @@ HAND_REASON_TOO_LONG = f"Enter a reason of at most {HAND_REASON_MAX} characters.
 @transaction.atomic
 def moderation_add(*, actor: User, audit: Audit, reason: str) -> Moderation:
     """Add an audit to the sample by hand, with the reason shown beside it."""
-    permissions.require_sample_manage(actor)
+    require(permissions.sample_manage_allowed(user=actor), permissions.SAMPLE_MANAGE_REFUSED)
     if not reason.strip():
         raise DomainError(
             "Give a reason.", field_errors={"reason": ["Enter why this audit is added."]}
@@ -63,7 +59,7 @@ def moderation_add(*, actor: User, audit: Audit, reason: str) -> Moderation:
 @transaction.atomic
 def moderation_remove(*, actor: User, moderation: Moderation, reason: str) -> Moderation:
     """Take an audit out of the sample before anyone has started moderating it."""
-    permissions.require_sample_manage(actor)
+    require(permissions.sample_manage_allowed(user=actor), permissions.SAMPLE_MANAGE_REFUSED)
     if not reason.strip():
         raise DomainError(
             "Give a reason.", field_errors={"reason": ["Enter why this audit is removed."]}

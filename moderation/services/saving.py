@@ -50,8 +50,16 @@ def queue_on_commit(task, *args) -> None:
     transaction.on_commit(lambda: _send_task(task, *args))
 
 
-def live_moderation_exists(audit: Audit) -> bool:
-    return audit.moderations.filter(status__in=Moderation.LIVE_STATUSES).exists()
+def _already_in_sample(audit: Audit) -> TransitionNotAllowed:
+    return TransitionNotAllowed(f"Case {audit.case.reference} is already in the moderation sample.")
+
+
+def check_sample_entry(audit: Audit) -> None:
+    """An audit enters the moderation sample once submitted, and while no live moderation has it."""
+    if audit.status != Audit.Status.SUBMITTED:
+        raise TransitionNotAllowed("Only a submitted audit can be moderated.")
+    if audit.moderations.filter(status__in=Moderation.LIVE_STATUSES).exists():
+        raise _already_in_sample(audit)
 
 
 def insert_moderation(moderation: Moderation, actor: User | None) -> Moderation:
@@ -60,7 +68,5 @@ def insert_moderation(moderation: Moderation, actor: User | None) -> Moderation:
         with transaction.atomic():
             set_history_author(moderation, actor).save()
     except IntegrityError as error:
-        raise TransitionNotAllowed(
-            f"Case {moderation.audit.case.reference} is already in the moderation sample."
-        ) from error
+        raise _already_in_sample(moderation.audit) from error
     return moderation

@@ -2,7 +2,7 @@
 
 Anyone with a role reads programmes; only a QA lead opens, edits, samples and assigns.
 Access comes from permissions.py, every write from services.py, reads from selectors.py
-and the sample from sampling.py.
+and the cases proposed from case_proposals.py.
 """
 
 import secrets
@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audits import sampling, selectors
+from audits import case_proposals, selectors
 from audits.programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
 from core.errors import DomainError, add_service_errors
 from core.models import Programme
@@ -166,7 +166,7 @@ def programme_sample(request, programme_id: int):
     sample = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        sample = sampling.programme_case_sample(
+        sample = case_proposals.programme_case_proposals(
             programme=programme,
             size=data["size"],
             seed=data["seed"],

@@ -25,6 +25,7 @@ from core.permissions import (
 )
 from core.services import programmes
 from moderation.access import audits_visible_to
+from moderation.permissions import programme_sample_visible
 
 SEED_LIMIT = 1_000_000
 
@@ -142,6 +143,7 @@ def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, stat
             "compliance": compliance,
             "assignments": list(assignments),
             "can_configure": can_configure,
+            "can_see_sample": programme_sample_visible(user=request.user, programme=programme),
             "add_form": add_form,
         },
         status=status,

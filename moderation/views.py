@@ -250,6 +250,7 @@ def _read_only(request, moderation: Moderation, *, error_form=None, status: int 
             and moderation.acknowledged_at is None
             and permissions.acknowledge_allowed(user=user, moderation=moderation),
             "moderator_name": _name(moderation.moderator),
+            "queue_visible": permissions.queue_visible(user=user),
         },
         status=status,
     )

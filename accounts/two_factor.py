@@ -34,7 +34,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +45,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.tokens import api_tokens_revoke
 from core.errors import DomainError
 from core.models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice
-from core.permissions import two_factor_required
+from core.permissions import TWO_FACTOR_REQUIRED, require, two_factor_required
 
 logger = logging.getLogger(__name__)
 
@@ -256,8 +255,7 @@ def two_factor_token_check(*, user, code: str) -> None:
 def two_factor_turn_off(*, request, code: str) -> None:
     """Remove the user's authenticator app, once a fresh code shows they still hold it."""
     user = request.user
-    if two_factor_required(user):
-        raise PermissionDenied("QA leads and administrators must use two-factor sign-in.")
+    require(not two_factor_required(user), TWO_FACTOR_REQUIRED)
     device = confirmed_device(user)
     if device is None:
         raise DomainError("Two-factor sign-in is already off.")
@@ -349,8 +347,7 @@ def two_factor_replace_app(*, request, password: str, code: str) -> list[str]:
     user = request.user
     if confirmed_device(user) is None:
         raise DomainError("Two-factor sign-in is off: set it up instead.")
-    if not user.is_verified():
-        raise PermissionDenied("Enter a code from your app or a recovery code first.")
+    require(user.is_verified(), "Enter a code from your app or a recovery code first.")
     # authenticate() goes through django-axes, so wrong passwords here count towards a lockout.
     if authenticate(request, username=user.get_username(), password=password) is None:
         logger.warning("two-factor: new app refused, wrong password user_id=%s", user.pk)

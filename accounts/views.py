@@ -10,7 +10,6 @@ import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -37,7 +36,7 @@ from accounts.two_factor import (
 )
 from core.errors import DomainError, add_service_errors
 from core.models import RECOVERY_CODE_COUNT, RecoveryCodeDevice
-from core.permissions import two_factor_required
+from core.permissions import TWO_FACTOR_REQUIRED, require, two_factor_required
 
 
 class CodeForm(forms.Form):
@@ -264,8 +263,7 @@ def recovery_codes(request):
 
 @login_required
 def turn_off(request):
-    if two_factor_required(request.user):
-        raise PermissionDenied("QA leads and administrators must use two-factor sign-in.")
+    require(not two_factor_required(request.user), TWO_FACTOR_REQUIRED)
     if confirmed_device(request.user) is None:
         return redirect("two_factor")
     form = CodeForm(request.POST if request.method == "POST" else None)

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from audits import selectors
 from core.forms import CaseReferenceField
-from core.permissions import require_configure
+from core.permissions import CONFIGURE_REFUSED, configure_allowed, require
 
 
 class CaseAccessForm(forms.Form):
@@ -20,7 +20,7 @@ class CaseAccessForm(forms.Form):
 @login_required
 def case_access(request):
     """QA leads list who read the audits of a case: the record a subject access request needs."""
-    require_configure(request.user)
+    require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
     form = CaseAccessForm(request.GET or None)
     context = {"form": form, "case": None, "page_obj": None, "searched": False}
     status = 200

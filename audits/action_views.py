@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from audits import selectors
 from audits.filters import ActionFilter
 from core.models import Action, ServiceArea, Team, User
-from core.services import audit_read_record
+from core.services.access_log import audit_read_record
 from core.spreadsheets import neutralise
 
 PAGE_SIZE = 50

@@ -7,7 +7,7 @@ from django import forms
 from core.grades import Grade, grade_choices
 from core.limits import show_limits
 from core.models import Audit, Domain
-from core.services import NARRATIVE_FIELDS, AuditContent
+from core.services.audits import NARRATIVE_FIELDS, AuditContent
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d-%m-%Y"]
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from audits.import_forms import ImportForm
-from core.permissions import require_configure
+from core.permissions import CONFIGURE_REFUSED, configure_allowed, require
 from flows.importer import ImportFailed, audits_import, read_table
 
 # A file with thousands of problems is usually one mistake repeated: the first page is enough.
@@ -15,7 +15,7 @@ ERRORS_SHOWN = 200
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_audits(request):
-    require_configure(request.user)
+    require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     result = failure = None
     if request.method == "POST" and form.is_valid():

@@ -2,38 +2,43 @@
 
 Anyone with a role reads programmes; only a QA lead opens, edits, samples and assigns.
 Access comes from permissions.py, every write from services.py, reads from selectors.py
-and the sample from sampling.py.
+and the cases proposed from case_proposals.py.
 """
 
 import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audits import sampling, selectors
+from audits import case_proposals, selectors
 from audits.programme_forms import AddCaseForm, ProgrammeCreateForm, ProgrammeEditForm, SampleForm
-from core import services
 from core.errors import DomainError, add_service_errors
 from core.models import Programme
-from core.permissions import configure_allowed, has_any_role, programme_for_user, require_configure
+from core.permissions import (
+    CONFIGURE_REFUSED,
+    configure_allowed,
+    has_any_role,
+    programme_for_user,
+    require,
+)
+from core.services import programmes
 from moderation.access import audits_visible_to
+from moderation.permissions import programme_sample_visible
 
 SEED_LIMIT = 1_000_000
 
 
 @login_required
 def programme_list(request):
-    if not has_any_role(request.user):
-        raise PermissionDenied("Programmes are for staff with a role in the service.")
+    require(has_any_role(request.user), "Programmes are for staff with a role in the service.")
     return render(
         request,
         "audits/programme_list.html",
         {
             "programmes": selectors.programme_list_with_compliance(),
-            "can_configure": configure_allowed(request.user),
+            "can_configure": configure_allowed(user=request.user),
         },
     )
 
@@ -41,11 +46,11 @@ def programme_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
-    require_configure(request.user)
+    require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
     form = ProgrammeCreateForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            programme = services.programme_create(actor=request.user, **form.cleaned_data)
+            programme = programmes.programme_create(actor=request.user, **form.cleaned_data)
         except DomainError as error:
             add_service_errors(form, error)
         else:
@@ -73,7 +78,7 @@ def programme_edit(request, programme_id: int):
                 for k, v in form.cleaned_data.items()
                 if v is not None or k != "blind_moderation"
             }
-            services.programme_update(programme=programme, actor=request.user, **changes)
+            programmes.programme_update(programme=programme, actor=request.user, **changes)
         except DomainError as error:
             add_service_errors(form, error)
         else:
@@ -105,7 +110,7 @@ def programme_add_case(request, programme_id: int):
             form.add_error("reference", "No case has this reference. Check it and try again.")
         else:
             try:
-                services.programme_assign(
+                programmes.programme_assign(
                     programme=programme,
                     actor=request.user,
                     assignments=[(case, data["auditor"], data["resample_reason"])],
@@ -123,7 +128,7 @@ def programme_add_case(request, programme_id: int):
 
 
 def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, status: int = 200):
-    can_configure = configure_allowed(request.user)
+    can_configure = configure_allowed(user=request.user)
     if can_configure and add_form is None:
         add_form = AddCaseForm(auditors=selectors.auditor_choices())
     compliance = selectors.programme_compliance(programme=programme)
@@ -138,6 +143,7 @@ def _detail(request, programme: Programme, *, add_form: AddCaseForm | None, stat
             "compliance": compliance,
             "assignments": list(assignments),
             "can_configure": can_configure,
+            "can_see_sample": programme_sample_visible(user=request.user, programme=programme),
             "add_form": add_form,
         },
         status=status,
@@ -162,7 +168,7 @@ def programme_sample(request, programme_id: int):
     sample = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        sample = sampling.programme_case_sample(
+        sample = case_proposals.programme_case_proposals(
             programme=programme,
             size=data["size"],
             seed=data["seed"],
@@ -195,7 +201,7 @@ def _assign_sample(
         messages.info(request, "No cases are eligible: nothing was assigned.")
         return True
     try:
-        audits = services.programme_assign(
+        audits = programmes.programme_assign(
             programme=programme,
             actor=request.user,
             # Sampled cases were not audited in the last 12 months: no reason to give.

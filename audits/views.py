@@ -4,7 +4,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import redirect, render
@@ -14,10 +13,19 @@ from django.views.decorators.http import require_POST
 from audits import selectors
 from audits.forms import ActionForm, AuditForm
 from audits.import_views import import_audits  # noqa: F401  (the QA lead's upload page)
-from core import services
 from core.errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
 from core.models import Audit
-from core.permissions import action_create_allowed, audit_reaudit_allowed, audit_write_allowed
+from core.permissions import (
+    ACTION_CREATE_REFUSED,
+    REAUDIT_REFUSED,
+    action_create_allowed,
+    audit_reaudit_allowed,
+    audit_write_allowed,
+    require,
+)
+from core.services.access_log import audit_read_record
+from core.services.actions import action_create, action_status_set
+from core.services.audits import audit_reaudit_start, audit_save_draft
 from flows import audits as audit_flows
 from moderation.access import action_for_user, audit_for_user, audits_visible_to
 from moderation.permissions import moderations_visible_to
@@ -66,7 +74,7 @@ def audit_list(request):
 @login_required
 def audit_detail(request, audit_id: int):
     audit = audit_for_user(user=request.user, audit_id=audit_id)
-    services.audit_read_record(user=request.user, audit=audit, channel="page", what="audit")
+    audit_read_record(user=request.user, audit=audit, channel="page", what="audit")
     return render(
         request,
         "audits/audit_detail.html",
@@ -120,7 +128,7 @@ def audit_edit(request, audit_id: int):
                 )
                 messages.success(request, f"Audit of case {audit.case.reference} submitted.")
                 return redirect(audit)
-            services.audit_save_draft(
+            audit_save_draft(
                 audit=audit,
                 actor=request.user,
                 version=form.cleaned_data["version"],
@@ -154,12 +162,11 @@ def audit_edit(request, audit_id: int):
 @require_POST
 def action_add(request, audit_id: int):
     audit = audit_for_user(user=request.user, audit_id=audit_id)
-    if not action_create_allowed(user=request.user, audit=audit):
-        raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
+    require(action_create_allowed(user=request.user, audit=audit), ACTION_CREATE_REFUSED)
     form = ActionForm(request.POST)
     if form.is_valid():
         try:
-            services.action_create(audit=audit, actor=request.user, **form.cleaned_data)
+            action_create(audit=audit, actor=request.user, **form.cleaned_data)
         except DomainError as error:
             add_service_errors(form, error)
         else:
@@ -179,7 +186,7 @@ def action_status(request, action_id: int):
     action = action_for_user(user=request.user, action_id=action_id, write=True)
     status = request.POST.get("status", "")
     try:
-        services.action_status_set(action=action, actor=request.user, status=status)
+        action_status_set(action=action, actor=request.user, status=status)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -191,10 +198,9 @@ def action_status(request, action_id: int):
 @require_POST
 def audit_reaudit(request, audit_id: int):
     original = audit_for_user(user=request.user, audit_id=audit_id)
-    if not audit_reaudit_allowed(user=request.user, audit=original):
-        raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
+    require(audit_reaudit_allowed(user=request.user, audit=original), REAUDIT_REFUSED)
     try:
-        audit = services.audit_reaudit_start(actor=request.user, original=original)
+        audit = audit_reaudit_start(actor=request.user, original=original)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(original)

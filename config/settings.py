@@ -259,7 +259,7 @@ SPECTACULAR_SETTINGS = {
         "EscalationStatusEnum": "moderation.models.Escalation.Status",
         "ReportSnapshotStatusEnum": "reporting.models.ReportSnapshot.Status",
         # An overall judgement (the auditor's, the moderator's, before and after the reveal).
-        "OverallEnum": "core.models.Grade",
+        "OverallEnum": "core.grades.Grade",
     },
 }
 

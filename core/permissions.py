@@ -1,6 +1,8 @@
 """Who may see and change what. Pages and API both call these; nothing else decides access.
 
 404 when the user may not know the object exists, 403 when they may see but not change it.
+Each rule is a yes/no function (`x_allowed(*, user, obj) -> bool`); require() is the one way a
+rule's no becomes a 403, with the refusal's message kept beside its rule.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -8,6 +10,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import Action, Audit, Case, Programme, User
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse with 403 and the message unless the rule allowed it."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def signed_in_and_active(user) -> bool:
@@ -33,6 +41,9 @@ def audits_visible_by_role(user: User) -> Q:
     if user.is_viewer:
         visible |= Q(case__team__service_area__in=user.service_areas.all())
     return visible
+
+
+AUDIT_WRITE_REFUSED = "Only the audit's auditor can change it."
 
 
 def audit_write_allowed(*, user: User, audit: Audit) -> bool:
@@ -61,6 +72,12 @@ def has_any_role(user: User) -> bool:
     )
 
 
+AUDIT_CREATE_REFUSED = (
+    "A QA lead assigns audits to auditors; an auditor starts their own audits of their "
+    "team's cases."
+)
+
+
 def audit_start_allowed(*, user: User, auditor_username: object) -> bool:
     """Asked before any name in the request is looked up, so the answer says nothing of who
     exists: a QA lead assigns audits to anyone; an auditor starts only their own (naming
@@ -81,19 +98,26 @@ def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
     return user.is_auditor and auditor.pk == user.pk and case.team_id == user.team_id
 
 
+REAUDIT_REFUSED = "Only an auditor in the case's team can re-audit it."
+
+
 def audit_reaudit_allowed(*, user: User, audit: Audit) -> bool:
     """A re-audit is a new audit of the same case, so the same rule as starting one applies."""
     return audit_create_allowed(user=user, case=audit.case, auditor=user)
 
 
-def configure_allowed(user: User) -> bool:
-    """Tools, programmes, cases, targets and imports are the QA lead's."""
+CONFIGURE_REFUSED = "Only a QA lead can do this."
+
+
+def configure_allowed(*, user: User) -> bool:
+    """Tools, programmes, cases, targets, imports and the access log are the QA lead's."""
     return signed_in_and_active(user) and user.is_qa_lead
 
 
-def require_configure(user: User) -> None:
-    if not configure_allowed(user):
-        raise PermissionDenied("Only a QA lead can do this.")
+def audit_list_in_menu(*, user: User) -> bool:
+    """The All audits list is offered to QA leads, moderators and heads of service; a team
+    manager works from My audits (and what it links to)."""
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator or user.is_viewer)
 
 
 def programme_for_user(*, user: User, programme_id: int, write: bool = False) -> Programme:
@@ -104,8 +128,11 @@ def programme_for_user(*, user: User, programme_id: int, write: bool = False) ->
     if programme is None:
         raise Http404("No such programme.")
     if write:
-        require_configure(user)
+        require(configure_allowed(user=user), CONFIGURE_REFUSED)
     return programme
+
+
+ACTION_CREATE_REFUSED = "Only the audit's auditor or a QA lead can add actions."
 
 
 def action_create_allowed(*, user: User, audit: Audit) -> bool:
@@ -119,9 +146,15 @@ def action_create_allowed(*, user: User, audit: Audit) -> bool:
     )
 
 
+ACTION_WRITE_REFUSED = "Only the audit's auditor or a QA lead can change this action."
+
+
 def action_write_allowed(*, user: User, action: Action) -> bool:
     """The auditor follows their own actions; a QA lead may close any action."""
     return signed_in_and_active(user) and (action.audit.auditor_id == user.pk or user.is_qa_lead)
+
+
+TWO_FACTOR_REQUIRED = "QA leads and administrators must use two-factor sign-in."
 
 
 def two_factor_required(user) -> bool:

@@ -20,14 +20,14 @@ from core.models import Audit, Programme, Role, ServiceArea, User
 from flows.moderation import moderation_complete
 from moderation.models import Escalation, Moderation, SampleDraw
 from moderation.sampling import SampleRules, sample_draw
-from moderation.services import (
+from moderation.services.claims import moderation_claim
+from moderation.services.escalations import escalation_respond
+from moderation.services.moderating import (
     ModerationContent,
-    escalation_respond,
     moderation_acknowledge,
-    moderation_add,
-    moderation_claim,
     moderation_save_draft,
 )
+from moderation.services.sample import moderation_add
 
 RANK_GRADE = {rank: grade for grade, rank in RANK.items()}
 SAMPLE_PERCENT = 45  # with the rules (every Good, every escalation) about half is moderated

@@ -1,6 +1,6 @@
 """What follows an audit's submission, across apps, in the submission's own transaction.
 
-core.services.audit_submit_record changes the audit; this is the one place that then raises
+core.services.audits.audit_submit_record changes the audit; this is the one place that then raises
 its escalation, puts a reworked revision back in the sample and refreshes the report summary.
 Pages, API, demo and tests submit through here.
 """
@@ -8,8 +8,9 @@ Pages, API, demo and tests submit through here.
 from django.db import transaction
 
 from core.models import Audit, User
-from core.services import AuditContent, audit_submit_record
-from moderation.services import escalation_raise_from_audit, moderation_requeue_rework
+from core.services.audits import AuditContent, audit_submit_record
+from moderation.services.escalations import escalation_raise_from_audit
+from moderation.services.sample import moderation_requeue_rework
 from reporting.summary import summary_refresh_audit
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from core.models import User
 from moderation.models import Moderation
-from moderation.services import (
+from moderation.services.moderating import (
     ModerationContent,
     moderation_complete_record,
     moderation_return_record,

@@ -4,15 +4,17 @@ blind moderation hides (moderation.blind). Pages, API and filters call these.
 404 when the user may not know the object exists, 403 when they may see but not change it.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from core.models import Action, Audit, User
 from core.permissions import (
+    ACTION_WRITE_REFUSED,
+    AUDIT_WRITE_REFUSED,
     action_write_allowed,
     audit_write_allowed,
     audits_visible_by_role,
+    require,
     signed_in_and_active,
 )
 from moderation.blind import blind_hidden_from
@@ -54,8 +56,8 @@ def audit_for_user(*, user: User, audit_id: int, write: bool = False) -> Audit:
             # Only the blind rule hides it, from someone who can see it is in the sample.
             raise Http404(BLIND_HIDDEN)
         raise Http404("No such audit.")
-    if write and not audit_write_allowed(user=user, audit=audit):
-        raise PermissionDenied("Only the audit's auditor can change it.")
+    if write:
+        require(audit_write_allowed(user=user, audit=audit), AUDIT_WRITE_REFUSED)
     return audit
 
 
@@ -68,6 +70,6 @@ def action_for_user(*, user: User, action_id: int, write: bool = False) -> Actio
     )
     if action is None:
         raise Http404("No such action.")
-    if write and not action_write_allowed(user=user, action=action):
-        raise PermissionDenied("Only the audit's auditor or a QA lead can change this action.")
+    if write:
+        require(action_write_allowed(user=user, action=action), ACTION_WRITE_REFUSED)
     return action

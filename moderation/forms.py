@@ -8,7 +8,7 @@ from core.limits import show_limits
 from core.models import Programme, ServiceArea
 from moderation.models import Moderation
 from moderation.sampling import SampleRules
-from moderation.services import ModerationContent
+from moderation.services.moderating import ModerationContent
 
 
 class ProgrammeChoiceField(forms.ModelChoiceField):

@@ -2,10 +2,10 @@
 
 404 when the user may not know the object exists, 403 when they may see but not change it.
 Each state change has one yes/no function here, and the service that makes the change calls
-it, so no page or endpoint can skip the check.
+it through core.permissions.require, so no page or endpoint can skip the check. A refusal's
+message sits beside its rule.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -53,28 +53,31 @@ def moderation_for_user(*, user: User, moderation_id: int) -> Moderation:
     return moderation
 
 
-def _deny(message: str):
-    raise PermissionDenied(message)
+SAMPLE_MANAGE_REFUSED = "Only a QA lead can change the moderation sample."
 
 
-def require_sample_manage(user: User) -> None:
+def sample_manage_allowed(*, user: User) -> bool:
     """Drawing the sample and adding or removing audits by hand is the QA lead's."""
-    if not (signed_in_and_active(user) and user.is_qa_lead):
-        _deny("Only a QA lead can change the moderation sample.")
+    return signed_in_and_active(user) and user.is_qa_lead
+
+
+CLAIM_MODERATORS_ONLY = "Only a moderator can claim an audit."
+
+
+def moderates(*, user: User) -> bool:
+    """An active moderator: only they claim audits."""
+    return signed_in_and_active(user) and user.is_moderator
+
+
+CLAIM_OWN_AUDIT_REFUSED = "You wrote this audit, so someone else must moderate it."
 
 
 def claim_allowed(*, user: User, moderation: Moderation) -> bool:
     """A moderator claims any waiting audit except one they wrote."""
-    return (
-        signed_in_and_active(user) and user.is_moderator and moderation.audit.auditor_id != user.pk
-    )
+    return moderates(user=user) and moderation.audit.auditor_id != user.pk
 
 
-def require_claim(*, user: User, moderation: Moderation) -> None:
-    if not (signed_in_and_active(user) and user.is_moderator):
-        _deny("Only a moderator can claim an audit.")
-    if moderation.audit.auditor_id == user.pk:
-        _deny("You wrote this audit, so someone else must moderate it.")
+MODERATE_REFUSED = "Only the moderator who claimed this audit can change its moderation."
 
 
 def moderate_allowed(*, user: User, moderation: Moderation) -> bool:
@@ -82,28 +85,25 @@ def moderate_allowed(*, user: User, moderation: Moderation) -> bool:
     return signed_in_and_active(user) and moderation.moderator_id == user.pk
 
 
-def require_moderate(*, user: User, moderation: Moderation) -> None:
-    if not moderate_allowed(user=user, moderation=moderation):
-        _deny("Only the moderator who claimed this audit can change its moderation.")
+RELEASE_REFUSED = "Only the moderator who claimed this audit or a QA lead can release it."
 
 
-def require_release(*, user: User, moderation: Moderation) -> None:
+def release_allowed(*, user: User, moderation: Moderation) -> bool:
     """The claimant gives an audit back to the queue; a QA lead can free a stuck claim."""
-    if not (moderate_allowed(user=user, moderation=moderation) or user.is_qa_lead):
-        _deny("Only the moderator who claimed this audit or a QA lead can release it.")
+    return moderate_allowed(user=user, moderation=moderation) or (
+        signed_in_and_active(user) and user.is_qa_lead
+    )
+
+
+ACKNOWLEDGE_REFUSED = "Only the audit's auditor can acknowledge its moderation."
 
 
 def acknowledge_allowed(*, user: User, moderation: Moderation) -> bool:
     return signed_in_and_active(user) and moderation.audit.auditor_id == user.pk
 
 
-def require_acknowledge(*, user: User, moderation: Moderation) -> None:
-    if not acknowledge_allowed(user=user, moderation=moderation):
-        _deny("Only the audit's auditor can acknowledge its moderation.")
-
-
 def moderation_add_allowed(*, user: User, audit: Audit) -> bool:
-    return signed_in_and_active(user) and user.is_qa_lead
+    return sample_manage_allowed(user=user)
 
 
 def escalations_visible_to(user: User) -> QuerySet[Escalation]:
@@ -140,6 +140,9 @@ def escalation_for_user(*, user: User, escalation_id: int) -> Escalation:
     return escalation
 
 
+RESPOND_REFUSED = "Only the service area's head of service or a QA lead can respond."
+
+
 def respond_allowed(*, user: User, escalation: Escalation) -> bool:
     """The head of service for the case's area responds; a QA lead may record it for them."""
     if not signed_in_and_active(user):
@@ -150,31 +153,53 @@ def respond_allowed(*, user: User, escalation: Escalation) -> bool:
     return user.is_viewer and user.service_areas.filter(pk=area_id).exists()
 
 
-def require_respond(*, user: User, escalation: Escalation) -> None:
-    if not respond_allowed(user=user, escalation=escalation):
-        _deny("Only the service area's head of service or a QA lead can respond.")
+SAMPLE_VISIBLE_REFUSED = "The moderation sample is for moderators and QA leads."
 
 
 def programme_sample_visible(*, user: User, programme: Programme) -> bool:
     return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator)
 
 
-def require_history(user: User) -> None:
+HISTORY_REFUSED = "Only a QA lead can read the change history."
+
+
+def history_allowed(*, user: User) -> bool:
     """The full change history of an audit is for QA leads: investigations and requests."""
-    if not (signed_in_and_active(user) and user.is_qa_lead):
-        _deny("Only a QA lead can read the change history.")
+    return signed_in_and_active(user) and user.is_qa_lead
 
 
-def queue_visible(user: User) -> bool:
+QUEUE_REFUSED = "The moderation queue is for moderators and QA leads."
+
+
+def queue_visible(*, user: User) -> bool:
     """The moderation queue is the moderators' and QA leads' working list."""
     return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator)
 
 
-def sample_manage_allowed(user: User) -> bool:
-    return signed_in_and_active(user) and user.is_qa_lead
+ESCALATION_LIST_REFUSED = "Escalations are for staff with a role in the service."
 
 
-def escalation_list_visible(user: User) -> bool:
+def escalation_list_visible(*, user: User) -> bool:
     """Anyone with a role has the list, showing exactly what escalations_visible_to gives
     them (as the API's list does)."""
     return has_any_role(user)
+
+
+def escalations_in_menu(*, user: User) -> bool:
+    """The header links Escalations for those who follow them: QA leads, heads of service
+    and moderators. An auditor reaches their own from the audit."""
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_viewer or user.is_moderator)
+
+
+FEEDBACK_REFUSED = "Feedback is for staff with a role in the service."
+
+
+def feedback_visible(*, user: User) -> bool:
+    """Anyone with a role reads the feedback on the audits of theirs and of those they manage
+    or whose area they lead (selectors.feedback_for_user)."""
+    return has_any_role(user)
+
+
+def feedback_in_menu(*, user: User) -> bool:
+    """The header links My feedback for auditors: the feedback on their own audits."""
+    return signed_in_and_active(user) and user.is_auditor

@@ -15,9 +15,10 @@ from django.db.models import F
 from core.errors import DomainError
 from core.grades import RANK
 from core.models import Audit, Programme, User
+from core.permissions import require
 from moderation import permissions
 from moderation.models import Moderation, SampleDraw
-from moderation.services import moderation_remove, moderation_sample
+from moderation.services.sample import moderation_remove, moderation_sample
 
 DRAWN_SELECTIONS = (
     Moderation.Selection.RULE_GOOD,
@@ -185,7 +186,7 @@ def sample_plan(*, programme: Programme, rules: SampleRules, seed: int) -> Plan:
 @transaction.atomic
 def sample_draw(*, actor: User, programme: Programme, rules: SampleRules, seed: int) -> SampleDraw:
     """Draw (or redraw) the sample: unclaimed picks of earlier draws make way for the new one."""
-    permissions.require_sample_manage(actor)
+    require(permissions.sample_manage_allowed(user=actor), permissions.SAMPLE_MANAGE_REFUSED)
     errors = rules_errors(rules)
     if errors:
         raise DomainError("The sample rules are not valid.", field_errors=errors)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import history_views, views
+from moderation import escalation_views, history_views, sample_views, views
 
 app_name = "moderation"
 
@@ -12,14 +12,14 @@ urlpatterns = [
     path("moderation/<int:pk>/release/", views.release, name="release"),
     path("moderation/<int:pk>/return/", views.return_for_rework, name="return"),
     path("moderation/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
-    path("moderation/<int:pk>/remove/", views.sample_remove, name="remove"),
-    path("moderation/programmes/<int:programme_id>/sample/", views.sample, name="sample"),
+    path("moderation/<int:pk>/remove/", sample_views.sample_remove, name="remove"),
+    path("moderation/programmes/<int:programme_id>/sample/", sample_views.sample, name="sample"),
     path(
         "moderation/programmes/<int:programme_id>/sample/add/",
-        views.sample_add,
+        sample_views.sample_add,
         name="sample_add",
     ),
     path("feedback/", views.feedback, name="feedback"),
-    path("escalations/", views.escalation_list, name="escalations"),
-    path("escalations/<int:pk>/", views.escalation_detail, name="escalation"),
+    path("escalations/", escalation_views.escalation_list, name="escalations"),
+    path("escalations/<int:pk>/", escalation_views.escalation_detail, name="escalation"),
 ]

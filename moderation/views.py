@@ -1,41 +1,34 @@
-"""The moderation pages: queue, sample, moderation form, feedback and escalations.
+"""The moderation pages: queue, moderation form and feedback (the sample's pages are in
+sample_views.py, the escalations' in escalation_views.py).
 
-Access comes from permissions.py, reads from selectors.py and every write from services.py
+Access comes from permissions.py, reads from selectors.py and every write from services/
 (sampling.py for a draw). A refused change (DomainError) is shown on the page as a form error
 with the status the API would give (400, or 409 for a claim or save someone else won).
 """
 
-import secrets
-
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import services as audit_services
 from core.errors import DomainError, add_service_errors
-from core.grades import grade_shift, percent
-from core.models import Audit, DomainGrade
-from core.permissions import has_any_role, programme_for_user
+from core.grades import grade_shift
+from core.models import DomainGrade
+from core.permissions import require
+from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
-from moderation import permissions, sampling, selectors, services
+from moderation import permissions, selectors
 from moderation.access import audits_visible_to
-from moderation.forms import (
-    AddToSampleForm,
-    EscalationResponseForm,
-    ModerationForm,
-    QueueFilterForm,
-    RemoveFromSampleForm,
-    ReworkForm,
-    SampleDrawForm,
+from moderation.forms import ModerationForm, QueueFilterForm, ReworkForm
+from moderation.models import ModeratedGrade, Moderation
+from moderation.services.claims import moderation_claim, moderation_release
+from moderation.services.moderating import (
+    moderation_acknowledge,
+    moderation_reveal,
+    moderation_save_draft,
 )
-from moderation.models import Escalation, ModeratedGrade, Moderation
-
-SEED_LIMIT = 1_000_000
 
 
 def _error_form(error: DomainError) -> django_forms.Form:
@@ -55,8 +48,7 @@ def _name(user) -> str:
 
 @login_required
 def queue(request):
-    if not permissions.queue_visible(request.user):
-        raise PermissionDenied("The moderation queue is for moderators and QA leads.")
+    require(permissions.queue_visible(user=request.user), permissions.QUEUE_REFUSED)
     return _queue_page(request)
 
 
@@ -99,7 +91,7 @@ def _queue_page(request, *, error_form=None, status: int = 200):
 def claim(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
     try:
-        services.moderation_claim(actor=request.user, moderation=moderation)
+        moderation_claim(actor=request.user, moderation=moderation)
     except DomainError as error:
         return _queue_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(request, f"You have claimed the audit of case {moderation.audit.case}.")
@@ -111,7 +103,7 @@ def claim(request, pk: int):
 def release(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
     try:
-        services.moderation_release(actor=request.user, moderation=moderation)
+        moderation_release(actor=request.user, moderation=moderation)
     except DomainError as error:
         return _queue_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(
@@ -128,15 +120,15 @@ def release(request, pk: int):
 def detail(request, pk: int):
     moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
     if request.method == "GET":
-        audit_services.audit_read_record(
+        audit_read_record(
             user=request.user, audit=moderation.audit, channel="page", what="moderation"
         )
     editing = moderation.status == Moderation.Status.CLAIMED and permissions.moderate_allowed(
         user=request.user, moderation=moderation
     )
+    if request.method == "POST":
+        require(editing, permissions.MODERATE_REFUSED)
     if not editing:
-        if request.method == "POST":
-            raise PermissionDenied("Only the moderator who claimed this audit can change it.")
         return _read_only(request, moderation)
     domains = [row.domain for row in moderation.grades.all()]
     form = ModerationForm(request.POST or None, moderation=moderation, domains=domains)
@@ -160,9 +152,7 @@ def _moderate(request, moderation: Moderation, intent: str, version: int, conten
     actor = request.user
     case = moderation.audit.case
     if intent == "reveal":
-        services.moderation_reveal(
-            actor=actor, moderation=moderation, version=version, content=content
-        )
+        moderation_reveal(actor=actor, moderation=moderation, version=version, content=content)
         messages.success(
             request,
             "Your first grades are recorded. The auditor's grades are now shown beside yours.",
@@ -174,9 +164,7 @@ def _moderate(request, moderation: Moderation, intent: str, version: int, conten
         )
         messages.success(request, f"Moderation of case {case} completed. The auditor is told.")
         return redirect("moderation:detail", pk=moderation.pk)
-    services.moderation_save_draft(
-        actor=actor, moderation=moderation, version=version, content=content
-    )
+    moderation_save_draft(actor=actor, moderation=moderation, version=version, content=content)
     messages.success(request, "Draft saved. You can come back to it later.")
     return redirect("moderation:detail", pk=moderation.pk)
 
@@ -206,7 +194,10 @@ def _form_page(request, moderation: Moderation, form, rework_form, status: int):
 @require_POST
 def return_for_rework(request, pk: int):
     moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
-    permissions.require_moderate(user=request.user, moderation=moderation)
+    require(
+        permissions.moderate_allowed(user=request.user, moderation=moderation),
+        permissions.MODERATE_REFUSED,
+    )
     rework_form = ReworkForm(request.POST)
     status = 400
     if rework_form.is_valid():
@@ -254,11 +245,12 @@ def _read_only(request, moderation: Moderation, *, error_form=None, status: int 
             "can_claim": moderation.status == Moderation.Status.SAMPLED
             and permissions.claim_allowed(user=user, moderation=moderation),
             "can_release": moderation.status == Moderation.Status.CLAIMED
-            and (permissions.moderate_allowed(user=user, moderation=moderation) or user.is_qa_lead),
+            and permissions.release_allowed(user=user, moderation=moderation),
             "can_acknowledge": moderation.status == Moderation.Status.COMPLETED
             and moderation.acknowledged_at is None
             and permissions.acknowledge_allowed(user=user, moderation=moderation),
             "moderator_name": _name(moderation.moderator),
+            "queue_visible": permissions.queue_visible(user=user),
         },
         status=status,
     )
@@ -286,8 +278,7 @@ def feedback(request):
 
 def _feedback_page(request, *, error_form=None, status: int = 200):
     user = request.user
-    if not has_any_role(user):
-        raise PermissionDenied("Feedback is for staff with a role in the service.")
+    require(permissions.feedback_visible(user=user), permissions.FEEDBACK_REFUSED)
     rows = list(selectors.feedback_for_user(user=user))
     prefetch_related_objects(
         rows,
@@ -300,7 +291,7 @@ def _feedback_page(request, *, error_form=None, status: int = 200):
     )
     for row in rows:
         row.outcomes = _outcomes(row)
-    audit_services.audit_read_record(
+    audit_read_record(
         user=user, audits=[row.audit for row in rows], channel="page", what="feedback"
     )
     mine = sorted(
@@ -324,221 +315,8 @@ def _feedback_page(request, *, error_form=None, status: int = 200):
 def acknowledge(request, pk: int):
     moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
     try:
-        services.moderation_acknowledge(actor=request.user, moderation=moderation)
+        moderation_acknowledge(actor=request.user, moderation=moderation)
     except DomainError as error:
         return _feedback_page(request, error_form=_error_form(error), status=error.status_code)
     messages.success(request, f"Thank you: feedback on case {moderation.audit.case} acknowledged.")
     return redirect("moderation:feedback")
-
-
-# ---------------------------------------------------------------- sample
-
-
-def _sample_programme(request, programme_id: int):
-    programme = programme_for_user(user=request.user, programme_id=programme_id)
-    if not permissions.programme_sample_visible(user=request.user, programme=programme):
-        raise PermissionDenied("The moderation sample is for moderators and QA leads.")
-    return programme
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def sample(request, programme_id: int):
-    programme = _sample_programme(request, programme_id)
-    can_manage = permissions.sample_manage_allowed(request.user)
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("Only a QA lead can change the moderation sample.")
-        form = SampleDrawForm(request.POST)
-        if form.is_valid():
-            try:
-                draw = sampling.sample_draw(
-                    actor=request.user,
-                    programme=programme,
-                    rules=form.rules(),
-                    seed=form.cleaned_data["seed"],
-                )
-            except DomainError as error:
-                add_service_errors(form, error)
-                return _sample_page(request, programme, draw_form=form, status=error.status_code)
-            count = draw.moderations.count()
-            messages.success(
-                request,
-                f"Sample drawn with seed {draw.seed}: {count} audit{'s' if count != 1 else ''} "
-                "added to the moderation queue.",
-            )
-            return redirect("moderation:sample", programme_id=programme.pk)
-        return _sample_page(request, programme, draw_form=form, status=400)
-    return _sample_page(request, programme, draw_form=_fresh_draw_form(programme))
-
-
-def _fresh_draw_form(programme) -> SampleDrawForm:
-    """Pre-filled with the programme's moderation target (else half) and a fresh seed."""
-    target = programme.moderation_target or None
-    return SampleDrawForm(
-        initial={
-            "target": target,
-            "percent": None if target else 50,
-            "include_good_or_better": True,
-            "include_escalations": True,
-            "widen_downgrades": 2,
-            "widen_window": 3,
-            "seed": secrets.randbelow(SEED_LIMIT),
-        }
-    )
-
-
-def _sample_page(request, programme, *, draw_form=None, add_form=None, status: int = 200):
-    can_manage = permissions.sample_manage_allowed(request.user)
-    data = selectors.programme_sample(programme=programme)
-    for area in data.areas:
-        area["percent"] = percent(area["sampled"], area["returned"])
-    selectors.for_reader(data.moderations, user=request.user)
-    return render(
-        request,
-        "moderation/sample.html",
-        {
-            "programme": programme,
-            "sample": data,
-            "can_manage": can_manage,
-            "draw_form": draw_form if can_manage else None,
-            "add_form": (add_form or AddToSampleForm()) if can_manage else None,
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_POST
-def sample_add(request, programme_id: int):
-    programme = _sample_programme(request, programme_id)
-    if not permissions.sample_manage_allowed(request.user):
-        raise PermissionDenied("Only a QA lead can change the moderation sample.")
-    form = AddToSampleForm(request.POST)
-    status = 400
-    if form.is_valid():
-        reference = form.cleaned_data["reference"]
-        audit = selectors.programme_submitted_audit(programme=programme, reference=reference)
-        if audit is None:
-            form.add_error(
-                "reference",
-                f"No submitted audit of case {reference} is in this programme. "
-                "Check the reference.",
-            )
-        else:
-            try:
-                services.moderation_add(
-                    actor=request.user, audit=audit, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as error:
-                add_service_errors(form, error, fallback="reference")
-                status = error.status_code
-            else:
-                messages.success(request, f"Case {audit.case} added to the moderation sample.")
-                return redirect("moderation:sample", programme_id=programme.pk)
-    return _sample_page(
-        request, programme, add_form=form, draw_form=_fresh_draw_form(programme), status=status
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def sample_remove(request, pk: int):
-    moderation = permissions.moderation_for_user(user=request.user, moderation_id=pk)
-    if not permissions.sample_manage_allowed(request.user):
-        raise PermissionDenied("Only a QA lead can change the moderation sample.")
-    form = RemoveFromSampleForm(request.POST or None)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.moderation_remove(
-                    actor=request.user, moderation=moderation, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as error:
-                add_service_errors(form, error, fallback="reason")
-                status = error.status_code
-            else:
-                messages.success(
-                    request, f"Case {moderation.audit.case} removed from the moderation sample."
-                )
-                if moderation.audit.programme_id:
-                    return redirect("moderation:sample", programme_id=moderation.audit.programme_id)
-                return redirect("moderation:queue")
-    return render(
-        request,
-        "moderation/sample_remove.html",
-        {"moderation": moderation, "form": form},
-        status=status,
-    )
-
-
-# ---------------------------------------------------------------- escalations
-
-
-@login_required
-def escalation_list(request):
-    if not permissions.escalation_list_visible(request.user):
-        raise PermissionDenied("Escalations are for staff with a role in the service.")
-    rows = list(selectors.escalation_list_for_user(user=request.user))
-    return render(
-        request,
-        "moderation/escalation_list.html",
-        {
-            "open": [r for r in rows if r.status == Escalation.Status.OPEN],
-            "closed": sorted(
-                (r for r in rows if r.status == Escalation.Status.CLOSED),
-                key=lambda r: r.responded_at or timezone.now(),
-                reverse=True,
-            ),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def escalation_detail(request, pk: int):
-    user = request.user
-    escalation = permissions.escalation_for_user(user=user, escalation_id=pk)
-    can_respond = escalation.status == Escalation.Status.OPEN and permissions.respond_allowed(
-        user=user, escalation=escalation
-    )
-    form = None
-    status = 200
-    if request.method == "POST":
-        permissions.require_respond(user=user, escalation=escalation)
-        form = EscalationResponseForm(request.POST)
-        status = 400
-        if form.is_valid():
-            try:
-                services.escalation_respond(
-                    actor=user, escalation=escalation, response=form.cleaned_data["response"]
-                )
-            except DomainError as error:
-                add_service_errors(form, error, fallback="response")
-                status = error.status_code
-            else:
-                messages.success(request, "Response recorded. The escalation is closed.")
-                return redirect(escalation)
-    elif can_respond:
-        form = EscalationResponseForm()
-    audit: Audit = escalation.audit
-    audit_services.audit_read_record(user=user, audit=audit, channel="page", what="escalation")
-    return render(
-        request,
-        "moderation/escalation_detail.html",
-        {
-            "escalation": escalation,
-            "audit": audit,
-            "audit_visible": audits_visible_to(user).filter(pk=audit.pk).exists(),
-            "moderation_visible": escalation.moderation_id is not None
-            and permissions.moderations_visible_to(user)
-            .filter(pk=escalation.moderation_id)
-            .exists(),
-            "form": form,
-            "today": timezone.localdate(),
-        },
-        status=status,
-    )

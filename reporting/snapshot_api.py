@@ -22,7 +22,7 @@ from core.api import (
     validated,
 )
 from core.months import format_month
-from core.services import audit_read_record
+from core.services.access_log import audit_read_record
 from reporting import permissions, services
 from reporting.models import ReportSnapshot
 from reporting.snapshot_views import XLSX_TYPE

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError, add_service_errors
 from core.filters import MonthFormField
 from core.months import format_month, months_before
-from core.services import audit_read_record
+from core.services.access_log import audit_read_record
 from reporting import exports, permissions, selectors, services
 from reporting.filters import ReportFilter
 from reporting.models import ReportSnapshot

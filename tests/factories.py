@@ -88,7 +88,7 @@ class AuditFactory(factory.django.DjangoModelFactory):
 
 def complete_content(tool: AuditTool, grade: str = "G", overall: str = "G"):
     """Content that passes submission: every domain graded with evidence."""
-    from core.services import AuditContent
+    from core.services.audits import AuditContent
 
     return AuditContent(
         overall=overall,
@@ -111,7 +111,7 @@ def submitted_audit(*, auditor=None, grade: str = "G", overall: str = "G", **aud
 def sampled_moderation(audit, actor=None):
     """Put a submitted audit in the moderation sample by hand (as a QA lead would)."""
     from moderation.models import Moderation
-    from moderation.services import moderation_sample
+    from moderation.services.sample import moderation_sample
 
     return moderation_sample(
         actor=actor, audit=audit, selection=Moderation.Selection.HAND, note="Chosen for a test."
@@ -120,7 +120,7 @@ def sampled_moderation(audit, actor=None):
 
 def moderation_content(tool, grade: str = "G", overall: str = "G", **fields):
     """Everything a moderator must write to complete, with one grade for every domain."""
-    from moderation.services import ModerationContent
+    from moderation.services.moderating import ModerationContent
 
     return ModerationContent(
         overall=overall,

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from flows.importer import ImportFailed, read_table
 from flows.importer.files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_XLSX_UNCOMPRESSED
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.audits.import_rows import audit_row, to_csv, to_xlsx
 from tests.audits.test_import_malformed import all_counts, refused  # noqa: F401
 

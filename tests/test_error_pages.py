@@ -52,7 +52,7 @@ def test_the_api_still_answers_in_json(client, db):
 
 def test_a_moderator_opening_a_blind_audit_is_told_why_it_is_hidden(client, api_client, db):
     """Issue 12, snag 13: "No such audit." for an audit in the moderator's own queue."""
-    from moderation.services import moderation_claim
+    from moderation.services.claims import moderation_claim
     from tests.factories import ProgrammeFactory, sampled_moderation, submitted_audit
 
     blind = ProgrammeFactory(blind_moderation=True)

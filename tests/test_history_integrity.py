@@ -17,22 +17,17 @@ from django.db.models.signals import post_save
 from simple_history.models import registered_models
 
 from core.models import Action, Audit, DomainGrade, Programme
-from core.services import (
-    AuditContent,
-    action_create,
-    action_status_set,
-    audit_create,
-    audit_save_draft,
-    programme_create,
-)
+from core.services.actions import action_create, action_status_set
+from core.services.audits import AuditContent, audit_create, audit_save_draft
+from core.services.programmes import programme_create
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation
-from moderation.services import (
+from moderation.services.claims import moderation_claim
+from moderation.services.escalations import escalation_respond
+from moderation.services.moderating import (
     ModerationContent,
-    escalation_respond,
     moderation_acknowledge,
-    moderation_claim,
     moderation_reveal,
     moderation_save_draft,
 )

@@ -13,7 +13,8 @@ from core import limits
 from core.errors import DomainError
 from core.models import Audit
 from moderation.models import Escalation, Moderation
-from moderation.services import ImportedModeration, moderation_claim, moderation_record_imported
+from moderation.services.claims import moderation_claim
+from moderation.services.imported import ImportedModeration, moderation_record_imported
 from tests.factories import moderation_content
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,7 @@ def test_the_audit_api_refuses_evidence_over_the_limit(api_client, auditor, audi
 
 
 def test_the_service_refuses_over_long_text_whatever_the_channel(audit, auditor):
-    from core.services import AuditContent, audit_save_draft
+    from core.services.audits import AuditContent, audit_save_draft
 
     content = AuditContent(
         family_feedback=over(limits.FAMILY_FEEDBACK),

@@ -1,6 +1,5 @@
 """Actions: what needs to happen after an audit, who owns it and by when, followed until done."""
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -8,9 +7,11 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.filters import ActionFilter
-from core import limits, permissions, services
+from core import limits, permissions
 from core.api import ApiViewSet, StrictInput, error_responses, list_errors, validated
 from core.models import Action
+from core.services.access_log import audit_read_record
+from core.services.actions import action_create, action_status_set
 from moderation import access
 
 
@@ -55,9 +56,7 @@ class ActionViewSet(ApiViewSet):
     @extend_schema(responses={200: ActionOutput, **error_responses(404)})
     def retrieve(self, request, pk: int):
         action = access.action_for_user(user=request.user, action_id=pk)
-        services.audit_read_record(
-            user=request.user, audit=action.audit, channel="api", what="action"
-        )
+        audit_read_record(user=request.user, audit=action.audit, channel="api", what="action")
         return Response(ActionOutput(action).data)
 
     @extend_schema(
@@ -67,9 +66,11 @@ class ActionViewSet(ApiViewSet):
     def create(self, request):
         data = validated(ActionCreateInput, request)
         audit = access.audit_for_user(user=request.user, audit_id=data.pop("audit"))
-        if not permissions.action_create_allowed(user=request.user, audit=audit):
-            raise PermissionDenied("Only the audit's auditor or a QA lead can add actions.")
-        action = services.action_create(audit=audit, actor=request.user, **data)
+        permissions.require(
+            permissions.action_create_allowed(user=request.user, audit=audit),
+            permissions.ACTION_CREATE_REFUSED,
+        )
+        action = action_create(audit=audit, actor=request.user, **data)
         return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -79,5 +80,5 @@ class ActionViewSet(ApiViewSet):
     def partial_update(self, request, pk: int):
         action = access.action_for_user(user=request.user, action_id=pk, write=True)
         data = validated(ActionStatusInput, request)
-        action = services.action_status_set(action=action, actor=request.user, **data)
+        action = action_status_set(action=action, actor=request.user, **data)
         return Response(ActionOutput(action).data)

@@ -3,7 +3,6 @@
 import logging
 from contextlib import contextmanager
 
-from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api.actions import ActionOutput
 from audits.filters import AuditFilter
-from core import limits, permissions, services
+from core import limits, permissions
 from core.api import (
     IF_MATCH,
     ApiViewSet,
@@ -32,6 +31,14 @@ from core.api import (
 from core.errors import DATABASE_UNAVAILABLE, DomainError
 from core.grades import DomainGradeChoice, Grade
 from core.models import Audit, AuditTool, Case, DomainGrade, Programme, User
+from core.services.access_log import audit_read_record
+from core.services.audits import (
+    NARRATIVE_FIELDS,
+    AuditContent,
+    audit_create,
+    audit_reaudit_start,
+    audit_save_draft,
+)
 from flows import audits as audit_flows
 from moderation import access
 
@@ -93,7 +100,7 @@ class AuditDetailOutput(AuditListOutput):
         fields = [
             *AuditListOutput.Meta.fields,
             "escalation_reason",
-            *services.NARRATIVE_FIELDS,
+            *NARRATIVE_FIELDS,
             "resample_reason",
             "grades",
             "actions",
@@ -264,10 +271,10 @@ def database_unavailable_as_503():
         raise DatabaseUnavailable() from error
 
 
-def content_from(data: dict) -> services.AuditContent:
-    fields = ("overall", "escalated", "escalation_reason", *services.NARRATIVE_FIELDS)
+def content_from(data: dict) -> AuditContent:
+    fields = ("overall", "escalated", "escalation_reason", *NARRATIVE_FIELDS)
     grades = {code: (g["grade"], g["evidence"]) for code, g in data.get("grades", {}).items()}
-    return services.AuditContent(**{f: data[f] for f in fields if f in data}, grades=grades)
+    return AuditContent(**{f: data[f] for f in fields if f in data}, grades=grades)
 
 
 def detail_response(request, audit_id: int, code: int = status.HTTP_200_OK) -> Response:
@@ -293,11 +300,6 @@ def etag(*codes: int) -> OpenApiParameter:
 
 # ---------------------------------------------------------------- view
 
-AUDIT_CREATE_REFUSED = (
-    "A QA lead assigns audits to auditors; an auditor starts their own audits of their "
-    "team's cases."
-)
-
 
 class AuditViewSet(ApiViewSet):
     """Audits you may read: your own, your team's submitted ones, your service areas' (viewer),
@@ -322,7 +324,7 @@ class AuditViewSet(ApiViewSet):
     )
     def retrieve(self, request, pk: int):
         audit = selectors.audit_detail_for_user(user=request.user, audit_id=pk)
-        services.audit_read_record(user=request.user, audit=audit, channel="api", what="audit")
+        audit_read_record(user=request.user, audit=audit, channel="api", what="audit")
         return audit_response(audit)
 
     @extend_schema(
@@ -334,16 +336,20 @@ class AuditViewSet(ApiViewSet):
     def create(self, request):
         # The role first: a refusal after looking the auditor up would tell who exists.
         body = request.data if isinstance(request.data, dict) else {}
-        if not permissions.audit_start_allowed(
-            user=request.user, auditor_username=body.get("auditor")
-        ):
-            raise PermissionDenied(AUDIT_CREATE_REFUSED)
+        permissions.require(
+            permissions.audit_start_allowed(
+                user=request.user, auditor_username=body.get("auditor")
+            ),
+            permissions.AUDIT_CREATE_REFUSED,
+        )
         data = validated(AuditCreateInput, request)
-        if not permissions.audit_create_allowed(
-            user=request.user, case=data["case"], auditor=data["auditor"]
-        ):
-            raise PermissionDenied(AUDIT_CREATE_REFUSED)
-        audit = services.audit_create(actor=request.user, **data)
+        permissions.require(
+            permissions.audit_create_allowed(
+                user=request.user, case=data["case"], auditor=data["auditor"]
+            ),
+            permissions.AUDIT_CREATE_REFUSED,
+        )
+        audit = audit_create(actor=request.user, **data)
         return detail_response(request, audit.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -357,7 +363,7 @@ class AuditViewSet(ApiViewSet):
         data = validated_content(AuditContentInput, request, tool=audit.tool)
         version = version_from(request, data)
         with database_unavailable_as_503(), grade_errors_nested():
-            services.audit_save_draft(
+            audit_save_draft(
                 audit=audit, actor=request.user, version=version, content=content_from(data)
             )
         return detail_response(request, audit.pk)
@@ -390,8 +396,10 @@ class AuditViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def reaudit(self, request, pk: int):
         original = access.audit_for_user(user=request.user, audit_id=pk)
-        if not permissions.audit_reaudit_allowed(user=request.user, audit=original):
-            raise PermissionDenied("Only an auditor in the case's team can re-audit it.")
+        permissions.require(
+            permissions.audit_reaudit_allowed(user=request.user, audit=original),
+            permissions.REAUDIT_REFUSED,
+        )
         data = validated(ReauditInput, request)
-        audit = services.audit_reaudit_start(actor=request.user, original=original, **data)
+        audit = audit_reaudit_start(actor=request.user, original=original, **data)
         return detail_response(request, audit.pk, status.HTTP_201_CREATED)

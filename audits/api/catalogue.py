@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.filters import CaseFilter, ProgrammeFilter, TeamFilter
-from core import permissions, services
+from core import permissions
 from core.api import (
     ApiViewSet,
     CaseReferenceField,
@@ -17,6 +17,8 @@ from core.api import (
     validated,
 )
 from core.models import AuditTool, Case, Domain, Programme, ServiceArea, Team
+from core.services.cases import case_create
+from core.services.programmes import programme_create, programme_update
 from core.validation import TARGET_MAX
 
 # ---------------------------------------------------------------- tools
@@ -151,9 +153,11 @@ class CaseViewSet(ApiViewSet):
         request=CaseCreateInput, responses={201: CaseOutput, **error_responses(400, 403)}
     )
     def create(self, request):
-        permissions.require_configure(request.user)
+        permissions.require(
+            permissions.configure_allowed(user=request.user), permissions.CONFIGURE_REFUSED
+        )
         data = validated(CaseCreateInput, request)
-        case = services.case_create(actor=request.user, **data)
+        case = case_create(actor=request.user, **data)
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
 
@@ -223,9 +227,11 @@ class ProgrammeViewSet(ApiViewSet):
         responses={201: ProgrammeOutput, **error_responses(400, 403)},
     )
     def create(self, request):
-        permissions.require_configure(request.user)
+        permissions.require(
+            permissions.configure_allowed(user=request.user), permissions.CONFIGURE_REFUSED
+        )
         data = validated(ProgrammeCreateInput, request)
-        programme = services.programme_create(actor=request.user, **data)
+        programme = programme_create(actor=request.user, **data)
         return Response(ProgrammeOutput(programme).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -235,5 +241,5 @@ class ProgrammeViewSet(ApiViewSet):
     def partial_update(self, request, pk: int):
         programme = permissions.programme_for_user(user=request.user, programme_id=pk, write=True)
         changes = validated(ProgrammeUpdateInput, request)
-        programme = services.programme_update(programme=programme, actor=request.user, **changes)
+        programme = programme_update(programme=programme, actor=request.user, **changes)
         return Response(ProgrammeOutput(programme).data)

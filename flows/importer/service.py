@@ -13,11 +13,11 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.models import Audit, Case, DomainGrade, Role, ServiceArea, Team, User
-from core.services import programme_create
+from core.services.programmes import programme_create
 from flows.importer.files import cell_text, header
 from flows.importer.results import ImportFailed, ImportResult
 from flows.importer.rows import Checker, ParsedRow
-from moderation.services import ImportedModeration, moderation_record_imported
+from moderation.services.imported import ImportedModeration, moderation_record_imported
 from reporting import summary as report_summary
 
 # Lookups and inserts go in chunks: SQLite limits the parameters of one statement.

@@ -7,11 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import limits
-from core.services import audit_read_record
-from moderation import permissions, selectors, services
+from core.services.access_log import audit_read_record
+from moderation import permissions, selectors
 from moderation.api.common import ApiViewSet, StrictInput, error_responses, list_errors, validated
 from moderation.filters import EscalationFilter
 from moderation.models import Escalation
+from moderation.services.escalations import escalation_respond
 
 
 class EscalationOutput(serializers.ModelSerializer):
@@ -75,7 +76,7 @@ class EscalationViewSet(ApiViewSet):
     def respond(self, request, pk: int):
         escalation = permissions.escalation_for_user(user=request.user, escalation_id=pk)
         data = validated(RespondInput, request)
-        services.escalation_respond(actor=request.user, escalation=escalation, **data)
+        escalation_respond(actor=request.user, escalation=escalation, **data)
         return escalation_response(request, pk)
 
 

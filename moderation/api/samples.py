@@ -2,7 +2,6 @@
 
 import secrets
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -10,9 +9,10 @@ from rest_framework.views import APIView
 
 from core import permissions as audit_permissions
 from core.models import Programme, User
+from core.permissions import require
 from moderation import permissions, sampling, selectors
 from moderation.api.common import ApiViewSet, StrictInput, error_responses, validated
-from moderation.api.moderations import ModerationListOutput
+from moderation.api.moderation_serializers import ModerationListOutput
 from moderation.models import SampleDraw
 
 # PositiveIntegerField holds up to 2**31 - 1 on every database we run on.
@@ -95,8 +95,10 @@ class ProgrammeSampleView(APIView):
     )
     def get(self, request, pk: int):
         programme = _programme(request.user, pk)
-        if not permissions.programme_sample_visible(user=request.user, programme=programme):
-            raise PermissionDenied("Only QA leads and moderators see the moderation sample.")
+        require(
+            permissions.programme_sample_visible(user=request.user, programme=programme),
+            permissions.SAMPLE_VISIBLE_REFUSED,
+        )
         sample = selectors.programme_sample(programme=programme)
         return Response(ProgrammeSampleOutput(sample, context={"request": request}).data)
 
@@ -109,7 +111,10 @@ class ProgrammeSampleView(APIView):
     )
     def post(self, request, pk: int):
         programme = _programme(request.user, pk)
-        permissions.require_sample_manage(request.user)
+        require(
+            permissions.sample_manage_allowed(user=request.user),
+            permissions.SAMPLE_MANAGE_REFUSED,
+        )
         data = validated(SampleDrawInput, request)
         seed = data.pop("seed", None)
         if seed is None:

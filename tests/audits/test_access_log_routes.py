@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone
 
 from core.models import AuditRead
-from core.services import action_create
+from core.services.actions import action_create
 from flows.moderation import moderation_complete
 from moderation.models import Escalation
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import moderation_content
 
 pytestmark = pytest.mark.django_db

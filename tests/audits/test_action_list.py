@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audits import selectors
 from core.models import Action
-from core.services import action_create, action_status_set
+from core.services.actions import action_create, action_status_set
 from tests.factories import AuditFactory, TeamFactory, UserFactory, submitted_audit
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from core.errors import DomainError
 from core.models import Case
-from core.services import case_create
+from core.services.cases import case_create
 from core.validation import CASE_REFERENCE_MESSAGE, is_case_reference
-from demo import data as demo
+from demo.history import new_reference
 from flows.importer import ImportFailed, audits_import, read_table
 from tests.audits.import_rows import audit_row, to_csv
 from tests.factories import CaseFactory, ProgrammeFactory
@@ -95,5 +95,5 @@ def test_the_importer_names_the_row_and_column_of_a_bad_reference(qa_lead):
 
 def test_demo_data_and_factories_make_valid_references():
     rng, taken = random.Random(7), set()
-    assert all(is_case_reference(demo._new_reference(rng, taken)) for _ in range(200))
+    assert all(is_case_reference(new_reference(rng, taken)) for _ in range(200))
     assert all(is_case_reference(CaseFactory.build().reference) for _ in range(20))

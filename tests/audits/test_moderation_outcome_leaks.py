@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from flows import moderation as moderation_flows
-from moderation import services
+from moderation.services.claims import moderation_claim
 from tests.factories import moderation_content, sampled_moderation, submitted_audit
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,7 @@ def _client(user) -> APIClient:
 def colleagues_moderated(same_team_auditor, team, qa_lead, moderator):
     """A colleague's Good audit, moderated to Inadequate with the moderator's escalation."""
     audit = submitted_audit(auditor=same_team_auditor, case__team=team)
-    moderation = services.moderation_claim(
-        actor=moderator, moderation=sampled_moderation(audit, qa_lead)
-    )
+    moderation = moderation_claim(actor=moderator, moderation=sampled_moderation(audit, qa_lead))
     content = moderation_content(
         audit.tool, grade="I", overall="I", escalated=True, escalation_reason="Drift for months."
     )
@@ -75,9 +73,7 @@ def test_filtering_the_audit_list_does_not_reveal_a_colleagues_moderation(
 
 def test_the_auditor_still_filters_their_own_moderated_audits(auditor, team, qa_lead, moderator):
     own = submitted_audit(auditor=auditor, case__team=team)
-    moderation = services.moderation_claim(
-        actor=moderator, moderation=sampled_moderation(own, qa_lead)
-    )
+    moderation = moderation_claim(actor=moderator, moderation=sampled_moderation(own, qa_lead))
     moderation_flows.moderation_complete(
         actor=moderator,
         moderation=moderation,

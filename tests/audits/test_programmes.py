@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from audits.sampling import programme_case_sample
+from audits.case_proposals import programme_case_proposals
 from core.errors import DomainError
 from core.models import Audit, AuditTool, Case, Programme
-from core.services import programme_assign
+from core.services.programmes import programme_assign
 from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory, TeamFactory, UserFactory
 
 CASE_TYPES = [Case.CaseType.CHILD_IN_NEED, Case.CaseType.CHILD_PROTECTION]
@@ -45,34 +45,34 @@ def references(sample):
 
 
 def test_sample_covers_every_team_and_case_type_once(service, programme):
-    sample = programme_case_sample(programme=programme, size=8, seed=7)
+    sample = programme_case_proposals(programme=programme, size=8, seed=7)
     strata = {(row.case.team_id, row.case.case_type) for row in sample}
     assert len(sample) == 8
     assert len(strata) == 8
 
 
 def test_sample_goes_round_the_strata_before_taking_a_second_case(service, programme):
-    sample = programme_case_sample(programme=programme, size=12, seed=7)
+    sample = programme_case_proposals(programme=programme, size=12, seed=7)
     first_round = {(row.case.team_id, row.case.case_type) for row in sample[:8]}
     assert len(first_round) == 8
     assert len(sample) == 12
 
 
 def test_sample_is_reproducible_from_its_seed(service, programme):
-    first = programme_case_sample(programme=programme, size=8, seed=42)
-    again = programme_case_sample(programme=programme, size=8, seed=42)
+    first = programme_case_proposals(programme=programme, size=8, seed=42)
+    again = programme_case_proposals(programme=programme, size=8, seed=42)
     assert [(r.case.pk, r.auditor.pk, r.reason) for r in first] == [
         (r.case.pk, r.auditor.pk, r.reason) for r in again
     ]
     others = [
-        references(programme_case_sample(programme=programme, size=8, seed=s)) for s in (1, 2, 3)
+        references(programme_case_proposals(programme=programme, size=8, seed=s)) for s in (1, 2, 3)
     ]
     assert any(refs != references(first) for refs in others)
 
 
 def test_sample_never_exceeds_the_eligible_cases(service, programme):
-    assert len(programme_case_sample(programme=programme, size=500, seed=1)) == 40
-    assert programme_case_sample(programme=programme, size=0, seed=1) == []
+    assert len(programme_case_proposals(programme=programme, size=500, seed=1)) == 40
+    assert programme_case_proposals(programme=programme, size=0, seed=1) == []
 
 
 def test_sample_leaves_out_cases_audited_in_the_last_12_months(service, programme):
@@ -80,7 +80,7 @@ def test_sample_leaves_out_cases_audited_in_the_last_12_months(service, programm
     year_old = Case.objects.get(reference="T1-cin-1")
     AuditFactory(case=recent, month=dt.date(2025, 11, 1))  # 11 months before October 2026
     AuditFactory(case=year_old, month=dt.date(2025, 10, 1))  # 12 months before: eligible again
-    sampled = references(programme_case_sample(programme=programme, size=500, seed=1))
+    sampled = references(programme_case_proposals(programme=programme, size=500, seed=1))
     assert "T1-cin-0" not in sampled
     assert "T1-cin-1" in sampled
     assert len(sampled) == 39
@@ -93,7 +93,7 @@ def test_sample_leaves_out_cases_already_in_the_programme(service, programme, qa
         actor=qa_lead,
         assignments=[(case, service["auditors"][0], "")],
     )
-    sampled = references(programme_case_sample(programme=programme, size=500, seed=1))
+    sampled = references(programme_case_proposals(programme=programme, size=500, seed=1))
     assert "T2-cp-3" not in sampled
     assert len(sampled) == 39
 
@@ -102,21 +102,21 @@ def test_sample_takes_the_tools_kind_of_case(service, programme):
     fostering = CaseFactory(
         reference="FH-1", team=service["teams"][0], case_type=Case.CaseType.FOSTERING_HOUSEHOLD
     )
-    case_file = references(programme_case_sample(programme=programme, size=500, seed=1))
+    case_file = references(programme_case_proposals(programme=programme, size=500, seed=1))
     foster_tool = AuditTool.objects.get(code="foster-carer", version=1)
     foster = ProgrammeFactory(month=dt.date(2026, 10, 1), tool=foster_tool)
     assert fostering.reference not in case_file
-    assert references(programme_case_sample(programme=foster, size=500, seed=1)) == ["FH-1"]
+    assert references(programme_case_proposals(programme=foster, size=500, seed=1)) == ["FH-1"]
 
 
 def test_sample_within_one_service_area(service, programme, area):
-    sample = programme_case_sample(programme=programme, size=500, seed=1, service_area=area)
+    sample = programme_case_proposals(programme=programme, size=500, seed=1, service_area=area)
     assert len(sample) == 20
     assert {row.case.team.service_area_id for row in sample} == {area.pk}
 
 
 def test_proposed_auditor_is_from_another_team_of_the_same_area(service, programme):
-    for row in programme_case_sample(programme=programme, size=40, seed=3):
+    for row in programme_case_proposals(programme=programme, size=40, seed=3):
         assert row.auditor.team_id != row.case.team_id
         assert row.auditor.team.service_area_id == row.case.team.service_area_id
 
@@ -125,7 +125,7 @@ def test_proposed_auditors_share_the_load(service, programme, other_area):
     # A fifth manager in the other area: its cases are shared out, not all given to manager3.
     UserFactory(username="manager5", team=TeamFactory(service_area=other_area), roles=["auditor"])
     counts = {}
-    for row in programme_case_sample(programme=programme, size=8, seed=5):
+    for row in programme_case_proposals(programme=programme, size=8, seed=5):
         counts[row.auditor.username] = counts.get(row.auditor.username, 0) + 1
     assert counts["manager1"] == counts["manager2"] == 2  # each the other's only colleague
     assert max(counts.values()) == 2
@@ -135,10 +135,10 @@ def test_proposed_auditors_share_the_load(service, programme, other_area):
 def test_proposed_auditor_counts_audits_already_in_the_programme(service, programme, area):
     first = UserFactory(username="aaa", team=TeamFactory(service_area=area), roles=["auditor"])
     # Before: "aaa" is first by name among the area's other managers, and has no work yet.
-    before = programme_case_sample(programme=programme, size=1, seed=9, service_area=area)
+    before = programme_case_proposals(programme=programme, size=1, seed=9, service_area=area)
     assert before[0].auditor == first
     AuditFactory(programme=programme, auditor=first)
-    after = programme_case_sample(programme=programme, size=1, seed=9, service_area=area)
+    after = programme_case_proposals(programme=programme, size=1, seed=9, service_area=area)
     assert after[0].case == before[0].case
     assert after[0].auditor != first
     assert after[0].auditor.team.service_area == area
@@ -151,7 +151,7 @@ def test_proposed_auditor_from_another_area_when_none_other_in_the_area(service,
     CaseFactory(reference="LONE-1", team=TeamFactory(service_area=area, name="Lonely team"))
     row = next(
         r
-        for r in programme_case_sample(programme=programme, size=500, seed=1)
+        for r in programme_case_proposals(programme=programme, size=500, seed=1)
         if r.case.reference == "LONE-1"
     )
     assert row.auditor.username in {"manager3", "manager4"}
@@ -159,13 +159,13 @@ def test_proposed_auditor_from_another_area_when_none_other_in_the_area(service,
 
 def test_proposed_auditor_from_the_own_team_only_as_a_last_resort(programme, auditor, team):
     CaseFactory(reference="OWN-1", team=team)
-    row = programme_case_sample(programme=programme, size=1, seed=1)[0]
+    row = programme_case_proposals(programme=programme, size=1, seed=1)[0]
     assert row.auditor == auditor
     assert row.reason.endswith("; no auditor outside the case's team")
 
 
 def test_reason_says_why_the_case_was_picked(service, programme):
-    row = programme_case_sample(programme=programme, size=1, seed=1)[0]
+    row = programme_case_proposals(programme=programme, size=1, seed=1)[0]
     label = row.case.get_case_type_display()
     assert row.reason == f"Spread: {row.case.team.name} · {label}, 1 of 5 eligible"
 
@@ -175,7 +175,7 @@ def test_sampling_queries_do_not_grow_with_the_sample(
 ):
     programme = Programme.objects.select_related("tool").get(pk=programme.pk)
     with django_assert_num_queries(3):
-        programme_case_sample(programme=programme, size=40, seed=1)
+        programme_case_proposals(programme=programme, size=40, seed=1)
 
 
 # ---------------------------------------------------------------- programme_assign
@@ -353,7 +353,7 @@ def test_sample_page_offers_a_seed_and_draws_the_sample(client, qa_lead, program
     response = client.get(url, {"size": "8", "seed": "42", "service_area": ""})
     html = response.content.decode()
     assert response.status_code == 200
-    for row in programme_case_sample(programme=programme, size=8, seed=42):
+    for row in programme_case_proposals(programme=programme, size=8, seed=42):
         assert row.case.reference in html
         assert row.reason in html
     assert "Assign these 8 cases" in html
@@ -362,7 +362,7 @@ def test_sample_page_offers_a_seed_and_draws_the_sample(client, qa_lead, program
 
 
 def test_assigning_the_drawn_sample(client, qa_lead, programme, service):
-    expected = programme_case_sample(programme=programme, size=8, seed=42)
+    expected = programme_case_proposals(programme=programme, size=8, seed=42)
     client.force_login(qa_lead)
     response = client.post(
         reverse("programme_sample", args=[programme.pk]),

@@ -11,17 +11,10 @@ from django.utils import timezone
 
 from core.grades import RANK
 from core.models import Action, Audit, Case, Programme, ServiceArea, Team, User
-from demo.data import (
-    DEFAULT_PASSWORD,
-    DEFAULT_SEED,
-    DEMO_AUDITOR,
-    DEMO_AUDITOR_TEAM,
-    REAUDITS,
-    demo_organisation,
-    demo_seed,
-    history_months,
-    history_rows,
-)
+from demo.current_month import REAUDITS
+from demo.data import DEFAULT_PASSWORD, DEFAULT_SEED, demo_seed
+from demo.history import history_months, history_rows
+from demo.organisation import DEMO_AUDITOR, DEMO_AUDITOR_TEAM, demo_organisation
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from tests.factories import ServiceAreaFactory
 

@@ -2,7 +2,7 @@ import pytest
 
 from core.errors import DomainError, StaleVersion, TransitionNotAllowed
 from core.models import Audit, DomainGrade
-from core.services import AuditContent, audit_save_draft
+from core.services.audits import AuditContent, audit_save_draft
 from flows.audits import audit_submit
 from tests.factories import complete_content
 

@@ -6,7 +6,8 @@ from django.utils import timezone
 from core.errors import DomainError, TransitionNotAllowed
 from core.models import Audit, AuditTool, Domain
 from core.months import months_before
-from core.services import audit_create, recently_audited, tool_new_version
+from core.services.audits import audit_create, recently_audited
+from core.services.tools import tool_new_version
 from flows.audits import audit_submit
 from tests.audits.import_rows import CASE_FILE_DOMAINS
 from tests.factories import CaseFactory, case_file_tool, complete_content

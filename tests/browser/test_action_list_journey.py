@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import Action
-from core.services import action_create, action_status_set
+from core.services.actions import action_create, action_status_set
 from tests.browser.test_moderator_journey import sign_in
 from tests.factories import ServiceAreaFactory, TeamFactory, UserFactory, submitted_audit
 

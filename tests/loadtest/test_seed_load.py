@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.tokens import api_token_find
 from core.models import Audit, User
-from demo.data import DEMO_QA_LEAD
+from demo.organisation import DEMO_QA_LEAD
 from loadtest.pages import audit_form_fields, audit_form_read, audit_links
 from moderation.models import Moderation
 from tests.factories import CaseFactory, ProgrammeFactory, TeamFactory, UserFactory

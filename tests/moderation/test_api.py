@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from core.models import Audit
 from flows.moderation import moderation_complete
 from moderation.models import Escalation, Moderation
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import (
     ProgrammeFactory,
     TeamFactory,

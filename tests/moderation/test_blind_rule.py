@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from core import services as audit_services
 from core.models import Audit
+from core.services.actions import action_create
 from flows import audits as audit_flows
 from flows import moderation as moderation_flows
-from moderation import services
 from moderation.models import Moderation, blind_pending_audits, blind_pending_moderations
+from moderation.services.claims import moderation_claim
+from moderation.services.moderating import moderation_reveal
 from tests.factories import (
     AuditFactory,
     ProgrammeFactory,
@@ -45,9 +46,7 @@ def returned_and_resubmitted(auditor, team, qa_lead, moderator, blind_programme)
     first = submitted_audit(
         auditor=auditor, case__team=team, programme=blind_programme, month=BLIND_MONTH
     )
-    moderation = services.moderation_claim(
-        actor=moderator, moderation=sampled_moderation(first, qa_lead)
-    )
+    moderation = moderation_claim(actor=moderator, moderation=sampled_moderation(first, qa_lead))
     moderation_flows.moderation_return_for_rework(
         actor=moderator, moderation=moderation, version=moderation.version, comment="No dates."
     )
@@ -97,16 +96,14 @@ def colleague_blind(same_team_auditor, team, qa_lead, dual, blind_programme):
     audit = audit_flows.audit_submit(
         audit=audit, actor=same_team_auditor, version=audit.version, content=content
     )
-    action = audit_services.action_create(
+    action = action_create(
         audit=audit,
         actor=same_team_auditor,
         description="Visit this week.",
         owner="Social worker",
         due_date=dt.date(2026, 12, 1),
     )
-    moderation = services.moderation_claim(
-        actor=dual, moderation=sampled_moderation(audit, qa_lead)
-    )
+    moderation = moderation_claim(actor=dual, moderation=sampled_moderation(audit, qa_lead))
     return audit, action, moderation, audit.escalations.get()
 
 
@@ -137,7 +134,7 @@ def test_a_team_manager_who_moderates_reads_nothing_of_a_colleagues_blind_audit(
     assert body["overall_comparison"]["auditor_overall"] is None
     # Once revealed, the audit is theirs to read like any colleague's.
     moderation = Moderation.objects.get(pk=moderation.pk)
-    services.moderation_reveal(
+    moderation_reveal(
         actor=dual,
         moderation=moderation,
         version=moderation.version,
@@ -160,26 +157,20 @@ def _states(auditor, team, qa_lead, moderator, blind_programme):
 
         made.append(sampled_moderation(audit(), qa_lead))
         made.append(
-            services.moderation_claim(
-                actor=moderator, moderation=sampled_moderation(audit(), qa_lead)
-            )
+            moderation_claim(actor=moderator, moderation=sampled_moderation(audit(), qa_lead))
         )
-        claimed = services.moderation_claim(
-            actor=moderator, moderation=sampled_moderation(audit(), qa_lead)
-        )
+        claimed = moderation_claim(actor=moderator, moderation=sampled_moderation(audit(), qa_lead))
         if claimed.blind:
-            claimed = services.moderation_reveal(
+            claimed = moderation_reveal(
                 actor=moderator,
                 moderation=claimed,
                 version=claimed.version,
                 content=moderation_content(claimed.audit.tool),
             )
         made.append(claimed)
-        done = services.moderation_claim(
-            actor=moderator, moderation=sampled_moderation(audit(), qa_lead)
-        )
+        done = moderation_claim(actor=moderator, moderation=sampled_moderation(audit(), qa_lead))
         if done.blind:
-            done = services.moderation_reveal(
+            done = moderation_reveal(
                 actor=moderator,
                 moderation=done,
                 version=done.version,
@@ -195,7 +186,7 @@ def _states(auditor, team, qa_lead, moderator, blind_programme):
         )
     # Claimed before the programme was made blind: stays as claimed (not blind).
     switched = ProgrammeFactory(month=dt.date(2026, 7, 1), blind_moderation=False)
-    late = services.moderation_claim(
+    late = moderation_claim(
         actor=moderator,
         moderation=sampled_moderation(
             submitted_audit(

@@ -77,12 +77,13 @@ def test_a_qa_lead_who_does_not_moderate_reads_the_real_reason(drawn, qa_lead):
 
 
 def test_the_real_reason_is_shown_once_the_moderator_has_revealed(drawn, moderator):
-    from moderation import services
+    from moderation.services.claims import moderation_claim
+    from moderation.services.moderating import moderation_reveal
     from tests.factories import moderation_content
 
     programme, moderation = drawn
-    claimed = services.moderation_claim(actor=moderator, moderation=moderation)
-    services.moderation_reveal(
+    claimed = moderation_claim(actor=moderator, moderation=moderation)
+    moderation_reveal(
         actor=moderator,
         moderation=claimed,
         version=claimed.version,

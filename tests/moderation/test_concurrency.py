@@ -15,7 +15,8 @@ from core.errors import StaleVersion, TransitionNotAllowed
 from core.models import User
 from flows.moderation import moderation_complete
 from moderation.models import Moderation
-from moderation.services import ModerationContent, moderation_claim, moderation_save_draft
+from moderation.services.claims import moderation_claim
+from moderation.services.moderating import ModerationContent, moderation_save_draft
 from tests.factories import UserFactory, moderation_content, sampled_moderation, submitted_audit
 
 RUNS = 20

@@ -3,7 +3,7 @@
 import pytest
 
 from flows.moderation import moderation_complete
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import moderation_content
 
 

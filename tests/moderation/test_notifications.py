@@ -12,7 +12,8 @@ from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation import notifications, tasks
 from moderation.models import Escalation
-from moderation.services import escalation_respond, moderation_claim
+from moderation.services.claims import moderation_claim
+from moderation.services.escalations import escalation_respond
 from tests.factories import (
     AuditFactory,
     UserFactory,
@@ -304,7 +305,7 @@ def test_every_beat_schedule_entry_names_a_registered_task():
 def test_auditors_are_reminded_weekly_of_their_overdue_actions(
     auditor, same_team_auditor, team, mailoutbox
 ):
-    from core.services import action_create, action_status_set
+    from core.services.actions import action_create, action_status_set
 
     monday = dt.date(2026, 11, 23)
     audit = submitted_audit(auditor=auditor, case__team=team)
@@ -341,7 +342,7 @@ def test_auditors_are_reminded_weekly_of_their_overdue_actions(
 
 
 def test_the_overdue_actions_beat_task_sends_once_however_often_it_runs(auditor, team, mailoutbox):
-    from core.services import action_create
+    from core.services.actions import action_create
 
     audit = submitted_audit(auditor=auditor, case__team=team)
     action_create(

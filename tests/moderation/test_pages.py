@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.models import Audit, AuditTool
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, Moderation
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import (
     ProgrammeFactory,
     UserFactory,

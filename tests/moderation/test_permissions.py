@@ -16,7 +16,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from flows.moderation import moderation_complete
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import (
     ProgrammeFactory,
     UserFactory,
@@ -265,7 +265,7 @@ def test_a_pending_blind_moderation_hides_the_auditors_escalation_from_moderator
     from flows.audits import audit_submit
     from moderation.models import Escalation
     from moderation.permissions import escalations_visible_to
-    from moderation.services import moderation_reveal
+    from moderation.services.moderating import moderation_reveal
     from tests.factories import AuditFactory, complete_content
 
     programme = ProgrammeFactory(blind_moderation=True)

@@ -12,7 +12,7 @@ from core.models import Audit
 from flows.moderation import moderation_complete
 from moderation.models import Moderation, SampleDraw
 from moderation.sampling import SampleRules, sample_draw, sample_plan
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import (
     AuditFactory,
     ProgrammeFactory,

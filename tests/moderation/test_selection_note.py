@@ -8,7 +8,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from core.errors import DomainError
 from moderation.models import Moderation
-from moderation.services import moderation_add
+from moderation.services.sample import moderation_add
 from tests.factories import ProgrammeFactory, submitted_audit
 
 pytestmark = pytest.mark.django_db

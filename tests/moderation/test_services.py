@@ -8,23 +8,20 @@ from django.utils import timezone
 from core.errors import DomainError, StaleVersion, TransitionNotAllowed
 from core.grades import grade_shift
 from core.models import Audit, DomainGrade
-from core.services import AuditContent, audit_save_draft
+from core.services.audits import AuditContent, audit_save_draft
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation
-from moderation.services import (
-    ImportedModeration,
+from moderation.services.claims import moderation_claim, moderation_release
+from moderation.services.escalations import escalation_respond
+from moderation.services.imported import ImportedModeration, moderation_record_imported
+from moderation.services.moderating import (
     ModerationContent,
-    escalation_respond,
     moderation_acknowledge,
-    moderation_add,
-    moderation_claim,
-    moderation_record_imported,
-    moderation_release,
-    moderation_remove,
     moderation_reveal,
     moderation_save_draft,
 )
+from moderation.services.sample import moderation_add, moderation_remove
 from tests.factories import (
     AuditFactory,
     UserFactory,

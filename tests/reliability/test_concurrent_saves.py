@@ -14,7 +14,7 @@ from django.db import connection
 
 from core.models import Audit
 from moderation.models import Moderation
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from tests.factories import sampled_moderation, submitted_audit
 from tests.reliability.helpers import tab
 from tests.reliability.racing import Race

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from core.errors import DATABASE_UNAVAILABLE
 from core.models import Audit
-from core.services import AuditContent, audit_save_draft
+from core.services.audits import AuditContent, audit_save_draft
 from moderation.models import Escalation
 from reporting.models import ReportSummary
 from tests.reliability.helpers import submit_body, submit_form, tab

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from core.models import Audit
 from moderation.models import Escalation, Moderation, OutboxEmail
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from moderation.tasks import send_unsent_notifications
 from reporting.models import ReportSnapshot
 from reporting.services import NOT_SENT

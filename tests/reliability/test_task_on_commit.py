@@ -20,7 +20,7 @@ from core.models import Audit
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete
 from moderation.models import Escalation, Moderation, OutboxEmail
-from moderation.services import moderation_claim
+from moderation.services.claims import moderation_claim
 from reporting.models import ReportSnapshot
 from reporting.services import LOST_AFTER, snapshot_request, snapshot_resend_unsent
 from tests.factories import (

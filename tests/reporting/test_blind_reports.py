@@ -20,7 +20,8 @@ from rest_framework.test import APIClient
 from core.models import AuditTool, DomainGrade
 from flows.moderation import moderation_complete
 from moderation.access import audits_visible_to
-from moderation.services import moderation_claim, moderation_reveal
+from moderation.services.claims import moderation_claim
+from moderation.services.moderating import moderation_reveal
 from reporting import exports, selectors
 from reporting import services as report_services
 from reporting.models import ReportSnapshot

@@ -46,16 +46,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from core.models import Audit, AuditTool, Domain
-from core.services import AuditContent
+from core.services.audits import AuditContent
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Moderation
-from moderation.services import (
-    ImportedModeration,
-    moderation_claim,
-    moderation_record_imported,
-    moderation_remove,
-)
+from moderation.services.claims import moderation_claim
+from moderation.services.imported import ImportedModeration, moderation_record_imported
+from moderation.services.sample import moderation_remove
 from reporting.scope import ReportScope
 from reporting.selectors import monthly_report
 from reporting.summary import summary_refresh_audits

@@ -10,11 +10,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from core.models import Audit
-from core.services import AuditContent
+from core.services.audits import AuditContent
 from flows.audits import audit_submit
 from flows.moderation import moderation_return_for_rework
 from moderation.models import Moderation
-from moderation.services import ImportedModeration, moderation_record_imported
+from moderation.services.imported import ImportedModeration, moderation_record_imported
 from reporting import selectors
 from reporting.models import ReportSummary
 from reporting.scope import ReportScope

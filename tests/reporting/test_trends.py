@@ -16,7 +16,7 @@ from django.db import transaction
 
 from core.models import Audit, DomainGrade
 from core.months import financial_quarter, month_range
-from core.services import AuditContent
+from core.services.audits import AuditContent
 from flows.audits import audit_submit
 from reporting.scope import ReportScope
 from reporting.trends import calibration, reaudits, trend

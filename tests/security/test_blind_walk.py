@@ -46,12 +46,12 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from core import services as audit_services
 from core.models import Audit, AuditTool
+from core.services.actions import action_create
 from flows import audits as audit_flows
 from flows import moderation as moderation_flows
 from moderation import sampling
-from moderation import services as moderation_services
+from moderation.services.claims import moderation_claim
 from reporting import services as report_services
 from tests.factories import (
     AuditFactory,
@@ -124,16 +124,16 @@ def _build() -> BlindWorld:
     )
     returned = first.moderations.get()
     assert "judged it Outstanding" in returned.selection_note
-    returned = moderation_services.moderation_claim(actor=moderator_a, moderation=returned)
+    returned = moderation_claim(actor=moderator_a, moderation=returned)
     returned = moderation_flows.moderation_return_for_rework(
         actor=moderator_a, moderation=returned, version=returned.version, comment="Dates, please."
     )
     second = Audit.objects.get(revision_of=first)
     second = audit_flows.audit_submit(audit=second, actor=w.auditor, version=second.version)
     live = second.moderations.get(status="sampled")
-    live = moderation_services.moderation_claim(actor=moderator_a, moderation=live)
+    live = moderation_claim(actor=moderator_a, moderation=live)
     assert live.blind and live.auditor_grades_hidden()
-    blind_action = audit_services.action_create(
+    blind_action = action_create(
         audit=second,
         actor=w.auditor,
         description=f"{MARKER} action",
@@ -143,7 +143,7 @@ def _build() -> BlindWorld:
 
     # The plain month: a colleague's Good audit moderated to Inadequate, escalated.
     plain = submitted_audit(auditor=w.auditor, case__team=other_team, programme=w.programme)
-    done = moderation_services.moderation_claim(
+    done = moderation_claim(
         actor=w.users["moderator_b"], moderation=sampled_moderation(plain, w.qa_lead)
     )
     done = moderation_flows.moderation_complete(
@@ -154,7 +154,7 @@ def _build() -> BlindWorld:
             plain.tool, grade="I", overall="I", escalated=True, escalation_reason="Drift."
         ),
     )
-    plain_action = audit_services.action_create(
+    plain_action = action_create(
         audit=plain,
         actor=w.auditor,
         description="Plain action",

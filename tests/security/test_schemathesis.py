@@ -26,12 +26,16 @@ from django.db import close_old_connections
 from hypothesis import strategies as st
 
 from config.wsgi import application
-from core import services as audit_services
 from core.models import AuditTool
+from core.services.actions import action_create
+from core.services.audits import AuditContent, audit_create, audit_save_draft
+from core.services.programmes import programme_create
 from flows import audits as audit_flows
 from flows import moderation as moderation_flows
-from moderation import services as moderation_services
 from moderation.models import Moderation
+from moderation.services.claims import moderation_claim
+from moderation.services.moderating import moderation_save_draft
+from moderation.services.sample import moderation_sample
 from reporting import services as report_services
 from tests.factories import (
     CaseFactory,
@@ -107,7 +111,7 @@ def _authority() -> dict:
     auditor, colleague, moderator, qa_lead = (
         users[name] for name in ("auditor", "colleague", "moderator", "qa_lead")
     )
-    programme = audit_services.programme_create(
+    programme = programme_create(
         actor=qa_lead,
         month=month,
         tool=tool,
@@ -116,7 +120,7 @@ def _authority() -> dict:
         moderation_target=3,
         due_date=dt.date(2026, 10, 31),
     )
-    audit_services.programme_create(actor=qa_lead, month=dt.date(2026, 11, 1), tool=tool)
+    programme_create(actor=qa_lead, month=dt.date(2026, 11, 1), tool=tool)
 
     # Submitted: Good (waiting in the sample), by a colleague (claimed, part graded),
     # Inadequate with escalation (moderated, escalation confirmed), another team's (moderated).
@@ -131,7 +135,7 @@ def _authority() -> dict:
         grade="RI",
         overall="RI",
     )
-    escalated = audit_services.audit_create(
+    escalated = audit_create(
         actor=qa_lead, case=CaseFactory(team=team), auditor=auditor, tool=tool, programme=programme
     )
     content = complete_content(tool, grade="I", overall="I")
@@ -147,16 +151,16 @@ def _authority() -> dict:
         month=month,
     )
     for audit in (waiting, claimed, escalated, other):
-        moderation_services.moderation_sample(
+        moderation_sample(
             actor=qa_lead, audit=audit, selection=Moderation.Selection.HAND, note="Fuzz sample."
         )
     moderations = {m.audit_id: m for m in Moderation.objects.all()}
     for audit in (claimed, escalated, other):
-        moderation_services.moderation_claim(actor=moderator, moderation=moderations[audit.pk])
+        moderation_claim(actor=moderator, moderation=moderations[audit.pk])
     draft = moderation_content(tool, grade="G", overall="")
     draft.grades = dict(list(draft.grades.items())[:2])
     moderation = Moderation.objects.get(audit=claimed)
-    moderation_services.moderation_save_draft(
+    moderation_save_draft(
         actor=moderator, moderation=moderation, version=moderation.version, content=draft
     )
     for audit, grade in ((escalated, "I"), (other, "RI")):
@@ -169,20 +173,18 @@ def _authority() -> dict:
             actor=moderator, moderation=moderation, version=moderation.version, content=done
         )
     # In progress: the auditor's draft in the programme, and an ad hoc one of their own.
-    draft_audit = audit_services.audit_create(
+    draft_audit = audit_create(
         actor=qa_lead, case=CaseFactory(team=team), auditor=auditor, tool=tool, programme=programme
     )
-    audit_services.audit_save_draft(
+    audit_save_draft(
         audit=draft_audit,
         actor=auditor,
         version=draft_audit.version,
-        content=audit_services.AuditContent(working_well="Regular visits."),
+        content=AuditContent(working_well="Regular visits."),
     )
-    audit_services.audit_create(
-        actor=auditor, case=CaseFactory(team=team), auditor=auditor, tool=tool
-    )
+    audit_create(actor=auditor, case=CaseFactory(team=team), auditor=auditor, tool=tool)
     for audit, owner in ((waiting, "Team manager"), (other, "Service manager")):
-        audit_services.action_create(
+        action_create(
             audit=audit,
             actor=qa_lead,
             description="Update the plan.",

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from core import services as audit_services
 from core.models import Action, Audit, AuditTool, Case, Programme, ServiceArea, Team, User
+from core.services.actions import action_create
 from flows import moderation as moderation_flows
-from moderation import services as moderation_services
 from moderation.models import Escalation, Moderation
+from moderation.services.claims import moderation_claim
 from reporting import services as report_services
 from reporting.models import ReportSnapshot
 from tests.factories import (
@@ -66,9 +66,7 @@ class World:
 
 
 def _complete(audit: Audit, moderator: User, qa_lead: User) -> Moderation:
-    moderation = moderation_services.moderation_claim(
-        actor=moderator, moderation=sampled_moderation(audit, qa_lead)
-    )
+    moderation = moderation_claim(actor=moderator, moderation=sampled_moderation(audit, qa_lead))
     content = moderation_content(
         audit.tool, grade="I", overall="I", escalated=True, escalation_reason="Not seen."
     )
@@ -78,9 +76,7 @@ def _complete(audit: Audit, moderator: User, qa_lead: User) -> Moderation:
 
 
 def _claimed(audit: Audit, moderator: User, qa_lead: User) -> Moderation:
-    return moderation_services.moderation_claim(
-        actor=moderator, moderation=sampled_moderation(audit, qa_lead)
-    )
+    return moderation_claim(actor=moderator, moderation=sampled_moderation(audit, qa_lead))
 
 
 def build_world() -> World:
@@ -162,7 +158,7 @@ def build_world() -> World:
             w.moderations[f"{relation}/{state}"] = moderation
         w.escalations[relation] = moderations["completed"].escalations.get()
         for state in ("draft", "submitted"):
-            w.actions[f"{relation}/{state}"] = audit_services.action_create(
+            w.actions[f"{relation}/{state}"] = action_create(
                 audit=audits[state],
                 actor=writer,
                 description=f"Update the plan ({relation} {state}).",

@@ -12,9 +12,9 @@ from demo.data import (
     SITE_URL,
     database_is_empty,
     demo_is_seeded,
-    demo_logins,
     demo_seed,
 )
+from demo.organisation import demo_logins
 
 # The demo QA lead gets no ready-made device: its first sign-in leads to the setup page, which
 # shows a QR code and the key, as a real QA lead's would.

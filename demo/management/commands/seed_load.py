@@ -25,10 +25,11 @@ from django.utils import timezone
 
 from accounts.tokens import api_token_issue
 from core.models import Audit, Programme, Role, ServiceArea, Team, User
-from core.services import AuditContent, audit_create, case_create
-from demo.data import DEMO_QA_LEAD, FOSTERING_AREA
+from core.services.audits import AuditContent, audit_create
+from core.services.cases import case_create
+from demo.organisation import DEMO_QA_LEAD, FOSTERING_AREA
 from flows.audits import audit_submit
-from moderation.services import moderation_add
+from moderation.services.sample import moderation_add
 
 DEFAULT_PASSWORD = "load-password-2026"
 PREFIX = "load"

@@ -1,48 +1,25 @@
-"""Every write to audits, cases, tools and programmes. Pages, API, import and seed call these."""
+"""Every write to an audit: create, re-audit, save a draft, submit, return for rework."""
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, StaleVersion, TransitionNotAllowed
 from core.grades import Grade, grade_value_errors
-from core.limits import length_errors, too_long
-from core.models import (
-    Action,
-    Audit,
-    AuditRead,
-    AuditTool,
-    Case,
-    Domain,
-    DomainGrade,
-    Programme,
-    Team,
-    User,
-)
-from core.months import first_of_month, month_bounds_error, months_before
-from core.validation import case_reference_error
+from core.limits import length_errors
+from core.models import Audit, AuditTool, Case, Domain, DomainGrade, Programme, User
+from core.months import first_of_month, months_before
+from core.services.saving import insert_once, set_history_author
 
 NARRATIVE_FIELDS = ("working_well", "worried_about", "needs_to_happen", "family_feedback")
+
+
 RESAMPLE_WINDOW_MONTHS = 12
+
+
 REWORK_DAYS = 10
-
-
-def _insert_once(obj, field_name: str, message: str) -> None:
-    """Insert, turning a lost race on a unique constraint into a clear error, not a 500."""
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as error:
-        raise DomainError(message, field_errors={field_name: [message]}) from error
-
-
-def _stamp(obj, actor: User | None):
-    # simple-history reads the author from this attribute: no thread-local request needed.
-    obj._history_user = actor
-    return obj
 
 
 @dataclass
@@ -134,7 +111,7 @@ def audit_create(
             "This case is already in the programme.",
             field_errors={"case": ["This case is already in this month's programme."]},
         )
-    audit = _stamp(
+    audit = set_history_author(
         Audit(
             case=case,
             auditor=auditor,
@@ -148,9 +125,9 @@ def audit_create(
         ),
         actor,
     )
-    _insert_once(audit, "case", "This case is already in this month's programme.")
+    insert_once(audit, "case", "This case is already in this month's programme.")
     for domain in tool.domains.all():
-        _stamp(DomainGrade(audit=audit, domain=domain), actor).save()
+        set_history_author(DomainGrade(audit=audit, domain=domain), actor).save()
     return audit
 
 
@@ -227,7 +204,7 @@ def _apply(audit: Audit, content: AuditContent, actor: User) -> None:
         row = grades[code]
         if (row.grade, row.evidence) != (grade, evidence.strip()):
             row.grade, row.evidence = grade, evidence.strip()
-            _stamp(row, actor).save()
+            set_history_author(row, actor).save()
 
 
 ESCALATION_NOT_INADEQUATE = "Escalation is only for an Inadequate audit."
@@ -254,7 +231,7 @@ def audit_save_draft(
     locked.version += 1
     if locked.status == Audit.Status.ASSIGNED:
         locked.status = Audit.Status.IN_PROGRESS
-    _stamp(locked, actor).save()
+    set_history_author(locked, actor).save()
     return locked
 
 
@@ -304,7 +281,7 @@ def audit_submit_record(
     locked.status = Audit.Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.version += 1
-    _stamp(locked, actor).save()
+    set_history_author(locked, actor).save()
     return locked
 
 
@@ -320,8 +297,8 @@ def audit_return_for_rework(*, audit: Audit, actor: User) -> Audit:
         raise TransitionNotAllowed("Only a submitted audit can be returned for rework.")
     locked.status = Audit.Status.RETURNED
     locked.version += 1
-    _stamp(locked, actor).save(allow_submitted=True)
-    revision = _stamp(
+    set_history_author(locked, actor).save(allow_submitted=True)
+    revision = set_history_author(
         Audit(
             case=locked.case,
             auditor=locked.auditor,
@@ -343,245 +320,10 @@ def audit_return_for_rework(*, audit: Audit, actor: User) -> Audit:
         ),
         actor,
     )
-    _insert_once(revision, "case", "This audit has already been returned for rework.")
+    insert_once(revision, "case", "This audit has already been returned for rework.")
     for row in locked.grades.all():
         copy = DomainGrade(
             audit=revision, domain_id=row.domain_id, grade=row.grade, evidence=row.evidence
         )
-        _stamp(copy, actor).save()
+        set_history_author(copy, actor).save()
     return revision
-
-
-@transaction.atomic
-def action_create(
-    *, audit: Audit, actor: User, description: str, owner: str, due_date: dt.date
-) -> Action:
-    """Add an action to an audit: what, who owns it, by when."""
-    errors = {}
-    if not description.strip():
-        errors["description"] = ["Enter what needs to happen."]
-    elif too_long("description", description):
-        errors["description"] = too_long("description", description)
-    if not owner.strip():
-        errors["owner"] = ["Enter who owns the action."]
-    if errors:
-        raise DomainError("The action is not complete.", field_errors=errors)
-    action = Action(
-        audit=audit, description=description.strip(), owner=owner.strip(), due_date=due_date
-    )
-    _stamp(action, actor).save()
-    return action
-
-
-@transaction.atomic
-def action_status_set(*, action: Action, actor: User, status: str) -> Action:
-    """Mark an action done (or reopen it)."""
-    if status not in Action.Status.values:
-        raise DomainError(
-            "Unknown status.", field_errors={"status": [f"'{status}' is not a status."]}
-        )
-    locked = Action.objects.select_for_update().get(pk=action.pk)
-    locked.status = status
-    locked.completed_at = timezone.now() if status == Action.Status.DONE else None
-    _stamp(locked, actor).save()
-    return locked
-
-
-@transaction.atomic
-def case_create(*, actor: User, reference: str, team: Team, case_type: str) -> Case:
-    """Record a case by its reference in the case-management system."""
-    problem = case_reference_error(reference)
-    if problem:
-        raise DomainError(problem, field_errors={"reference": [problem]})
-    if Case.objects.filter(reference__iexact=reference).exists():
-        raise DomainError(
-            "Case exists.", field_errors={"reference": ["This case reference already exists."]}
-        )
-    case = Case(reference=reference, team=team, case_type=case_type)
-    _insert_once(case, "reference", "This case reference already exists.")
-    return case
-
-
-@transaction.atomic
-def programme_create(
-    *,
-    actor: User,
-    month: dt.date,
-    tool: AuditTool,
-    theme: str = "",
-    audit_target: int = 0,
-    moderation_target: int = 0,
-    due_date: dt.date | None = None,
-    blind_moderation: bool | None = None,
-) -> Programme:
-    """Open a month's programme for a tool (blind moderation as the tool says, unless given)."""
-    month = first_of_month(month)
-    out_of_range = month_bounds_error(month)
-    if out_of_range:
-        raise DomainError(out_of_range, field_errors={"month": [out_of_range]})
-    _check_programme(
-        month=month,
-        audit_target=audit_target,
-        moderation_target=moderation_target,
-        due_date=due_date,
-    )
-    if Programme.objects.filter(month=month, tool=tool).exists():
-        raise DomainError(
-            "Programme exists.",
-            field_errors={"month": ["This tool already has a programme that month."]},
-        )
-    programme = Programme(
-        month=month,
-        tool=tool,
-        theme=theme,
-        audit_target=audit_target,
-        moderation_target=moderation_target,
-        due_date=due_date,
-        blind_moderation=tool.blind_moderation if blind_moderation is None else blind_moderation,
-    )
-    _insert_once(_stamp(programme, actor), "month", "This tool already has a programme that month.")
-    return programme
-
-
-@transaction.atomic
-def programme_update(*, programme: Programme, actor: User, **changes) -> Programme:
-    """Change a programme's theme, targets, due date or blind moderation.
-
-    Blind moderation applies to the moderations nobody has claimed yet: a claim fixes it
-    (moderation.models.blind_pending_moderations), as a moderator may already have read
-    the auditor's grades, or graded without them.
-    """
-    allowed = {"theme", "audit_target", "moderation_target", "due_date", "blind_moderation"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.")
-    locked = Programme.objects.select_for_update().get(pk=programme.pk)
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    _check_programme(
-        month=locked.month,
-        audit_target=locked.audit_target,
-        moderation_target=locked.moderation_target,
-        due_date=locked.due_date,
-    )
-    _stamp(locked, actor).save()
-    return locked
-
-
-def _check_programme(
-    *, month: dt.date, audit_target: int, moderation_target: int, due_date: dt.date | None
-) -> None:
-    """Targets and a due date that make sense together, every error at once."""
-    errors: dict[str, list[str]] = {}
-    if audit_target and moderation_target > audit_target:
-        errors["moderation_target"] = [
-            f"The moderation target cannot be more than the audit target ({audit_target}): "
-            "moderators sample the audits returned."
-        ]
-    if due_date is not None and due_date < month:
-        errors["due_date"] = [
-            f"The due date cannot be before the programme's month ({month:%B %Y})."
-        ]
-    if errors:
-        raise DomainError("Some answers are not valid.", field_errors=errors)
-
-
-@transaction.atomic
-def tool_new_version(*, tool: AuditTool, actor: User, domain_changes: dict[str, dict]) -> AuditTool:
-    """Make the next version of a tool; its domains map to this version's, so trends continue.
-
-    domain_changes maps a domain code to the fields to change (title, guidance, descriptors,
-    na_allowed); the version in use is never edited.
-    """
-    latest = AuditTool.objects.filter(code=tool.code).order_by("-version").first()
-    if latest.pk != tool.pk:
-        raise TransitionNotAllowed(f"Only the latest version (v{latest.version}) can be revised.")
-    new = AuditTool.objects.create(
-        code=tool.code,
-        name=tool.name,
-        version=tool.version + 1,
-        offers_outstanding=tool.offers_outstanding,
-        blind_moderation=tool.blind_moderation,
-        previous=tool,
-    )
-    editable = {
-        "title",
-        "guidance",
-        "descriptor_outstanding",
-        "descriptor_good",
-        "descriptor_requires_improvement",
-        "descriptor_inadequate",
-        "na_allowed",
-    }
-    for domain in tool.domains.all():
-        changes = domain_changes.get(domain.code, {})
-        if set(changes) - editable:
-            raise DomainError(f"Cannot change {', '.join(sorted(set(changes) - editable))}.")
-        values = {name: getattr(domain, name) for name in editable} | changes
-        Domain.objects.create(
-            tool=new, code=domain.code, position=domain.position, maps_to=domain, **values
-        )
-    return new
-
-
-@transaction.atomic
-def programme_assign(
-    *, programme: Programme, actor: User, assignments: list[tuple[Case, User, str]]
-) -> list[Audit]:
-    """Assign cases to auditors in a programme, all or none; each str is the resample reason."""
-    # Lock the programme so two leads assigning at once queue, and "already in the programme"
-    # stays true to what the other one committed.
-    programme = Programme.objects.select_for_update().select_related("tool").get(pk=programme.pk)
-    audits = []
-    for case, auditor, resample_reason in assignments:
-        if auditor is None or not auditor.is_active or not auditor.is_auditor:
-            raise DomainError(
-                f"Case {case.reference}: choose an active auditor.",
-                field_errors={"auditor": ["Choose an active auditor."]},
-            )
-        try:
-            audit = audit_create(
-                actor=actor,
-                case=case,
-                auditor=auditor,
-                tool=programme.tool,
-                programme=programme,
-                due_date=programme.due_date,
-                resample_reason=resample_reason,
-            )
-        except DomainError as error:
-            raise DomainError(
-                f"Case {case.reference}: {error.message}", field_errors=error.field_errors
-            ) from error
-        audits.append(audit)
-    return audits
-
-
-# An export's scope is its filters: short values, never what was exported.
-SCOPE_VALUE_MAX = 200
-
-
-def audit_read_record(
-    *,
-    user: User,
-    channel: str,
-    what: str,
-    audit: Audit | None = None,
-    audits: Iterable[Audit] = (),
-    scope: Mapping[str, object] | None = None,
-) -> list[AuditRead]:
-    """Record that a user read audits (who, which case, when, how), or exported the audits in
-    a scope (who, which filters, when): never personal data and never the content read."""
-    if audit is not None:
-        audits = [audit, *audits]
-    rows = [
-        AuditRead(audit=a, case_id=a.case_id, user=user, channel=channel, what=what) for a in audits
-    ]
-    if scope is not None:
-        cleaned = {
-            str(key)[:50]: str(value)[:SCOPE_VALUE_MAX]
-            for key, value in scope.items()
-            if value not in (None, "", [])
-        }
-        rows.append(AuditRead(user=user, channel=channel, what=what, scope=cleaned))
-    return AuditRead.objects.bulk_create(rows)

@@ -1,9 +1,11 @@
-"""Programme sampling: which cases the QA lead could audit this month, and who could audit them.
+"""Case proposals: which cases the QA lead could audit in a programme, and who could audit them.
+(Not the moderation sample, which is moderation's: which submitted audits are moderated.)
 
-Reads only. The sample is spread across teams and case types, leaves out cases audited in the
-last 12 months (the rule services.audit_create enforces for one case) and proposes an auditor
-from another team, so that nobody marks their own team's homework. The same seed over the same
-data gives the same sample, so a lead can show how it was drawn and draw it again.
+Reads only. The proposals are spread across teams and case types, leave out cases audited in
+the last 12 months (the rule core.services.audits.audit_create enforces for one case) and come
+with an auditor from another team, so that nobody marks their own team's homework. The same
+seed over the same data gives the same proposals, so a lead can show how they were drawn and
+draw them again.
 """
 
 import random
@@ -14,13 +16,13 @@ from django.db.models import Count, Q, QuerySet
 
 from audits.selectors import auditor_choices
 from core.models import Audit, Case, Programme, ServiceArea, User
-from core.services import audits_in_resample_window
+from core.services.audits import audits_in_resample_window
 
 FOSTER_CARER_TOOL = "foster-carer"
 
 
 @dataclass(frozen=True)
-class SampledCase:
+class ProposedCase:
     case: Case
     auditor: User | None
     reason: str
@@ -43,10 +45,10 @@ def eligible_cases(*, programme: Programme, service_area: ServiceArea | None = N
     return cases.select_related("team__service_area").order_by("reference")
 
 
-def programme_case_sample(
+def programme_case_proposals(
     *, programme: Programme, size: int, seed: int, service_area: ServiceArea | None = None
-) -> list[SampledCase]:
-    """A sample drawn round-robin across (team, case type), each with a proposed auditor."""
+) -> list[ProposedCase]:
+    """Cases drawn round-robin across (team, case type), each with a proposed auditor."""
     if size <= 0:
         return []
     strata: dict[tuple[int, str], list[Case]] = defaultdict(list)
@@ -67,7 +69,7 @@ def programme_case_sample(
     return _with_auditors(programme, picks)
 
 
-def _with_auditors(programme: Programme, picks: list[tuple[Case, int, int]]) -> list[SampledCase]:
+def _with_auditors(programme: Programme, picks: list[tuple[Case, int, int]]) -> list[ProposedCase]:
     auditors = list(auditor_choices())
     load: dict[int, int] = dict(
         Audit.objects.filter(programme=programme)
@@ -84,7 +86,7 @@ def _with_auditors(programme: Programme, picks: list[tuple[Case, int, int]]) -> 
             f"Spread: {case.team.name} · {case.get_case_type_display()}, "
             f"{number} of {eligible} eligible{note}"
         )
-        sample.append(SampledCase(case=case, auditor=auditor, reason=reason))
+        sample.append(ProposedCase(case=case, auditor=auditor, reason=reason))
     return sample
 
 

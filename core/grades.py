@@ -90,7 +90,7 @@ def grade_value_errors(
     tool: _GradedTool,
     domains: Mapping[str, _GradedDomain],
     grades: Mapping[str, str],
-    overall: str,
+    overall: str | None,
 ) -> dict[str, list[str]]:
     """Which given grades the tool does not allow, by field: a domain it lacks, a value that is
     no grade, N/A where the domain forbids it, Outstanding where the tool does not offer it.

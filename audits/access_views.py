@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -22,7 +23,7 @@ def case_access(request):
     """QA leads list who read the audits of a case: the record a subject access request needs."""
     require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
     form = CaseAccessForm(request.GET or None)
-    context = {"form": form, "case": None, "page_obj": None, "searched": False}
+    context: dict[str, Any] = {"form": form, "case": None, "page_obj": None, "searched": False}
     status = 200
     if request.GET and form.is_valid():
         case, reads = selectors.case_reads(reference=form.cleaned_data["reference"])

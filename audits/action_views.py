@@ -8,6 +8,7 @@ table are of the filtered actions, and each links to the list filtered to exactl
 
 import csv
 import io
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -48,7 +49,8 @@ def _own_areas(user: User):
     if user.is_qa_lead or user.is_moderator:
         return ServiceArea.objects.all()
     own = Q(pk__in=user.service_areas.values("pk"))
-    own |= Q(pk__in=Team.objects.filter(pk=user.team_id).values("service_area"))
+    if user.team_id is not None:
+        own |= Q(pk__in=Team.objects.filter(pk=user.team_id).values("service_area"))
     return ServiceArea.objects.filter(own)
 
 
@@ -58,10 +60,14 @@ def _bound_filter(request) -> ActionFilter:
     del action_filter.filters["audit"]
     form = action_filter.form
     areas = _own_areas(request.user)
-    form.fields["service_area"].queryset = areas
-    form.fields["service_area"].empty_label = "All service areas"
-    form.fields["team"].queryset = form.fields["team"].queryset.filter(service_area__in=areas)
-    form.fields["team"].empty_label = "All teams"
+    service_area = cast(forms.ModelChoiceField, form.fields["service_area"])
+    service_area.queryset = areas
+    service_area.empty_label = "All service areas"
+    team = cast(forms.ModelChoiceField, form.fields["team"])
+    teams = team.queryset
+    assert teams is not None  # ActionFilter.team gives its field the teams
+    team.queryset = teams.filter(service_area__in=areas)
+    team.empty_label = "All teams"
     # A plain select: NullBooleanSelect marks "either" as "unknown", which would then sit in
     # every link the page makes.
     form.fields["overdue"].widget = forms.Select(choices=OVERDUE_CHOICES)
@@ -82,7 +88,7 @@ def _query(action_filter: ActionFilter, **extra) -> str:
     kept = {
         name: value
         for name in action_filter.filters
-        if (value := action_filter.data.get(name)) not in (None, "")
+        if (value := (action_filter.data or {}).get(name)) not in (None, "")
     }
     return urlencode({**kept, **extra})
 
@@ -90,7 +96,7 @@ def _query(action_filter: ActionFilter, **extra) -> str:
 def _count_links(action_filter: ActionFilter, counts: dict[str, int]) -> dict[str, dict]:
     """Each count with the list of exactly those actions (none for nothing to list)."""
     base = reverse("action_list")
-    narrowing = {
+    narrowing: dict[str, dict[str, str]] = {
         "open": {"status": Action.Status.OPEN},
         "overdue": {"overdue": "true"},
         "done": {"status": Action.Status.DONE},

@@ -109,4 +109,4 @@ def _propose_auditor(
 
 
 def _area_of(user: User) -> int | None:
-    return user.team.service_area_id if user.team_id else None
+    return user.team.service_area_id if user.team is not None else None

@@ -6,6 +6,7 @@ read `.qs` (see selectors.audit_filter_for_user).
 
 import re
 from functools import cached_property
+from typing import Any
 
 import django_filters
 from django import forms
@@ -22,6 +23,7 @@ from core.filters import (
     PersonFilter,
     StrictBooleanFilter,
     tool_code_choices,
+    with_schema,
 )
 from core.grades import SCALE, DomainGradeChoice, Grade, steps
 from core.models import (
@@ -36,7 +38,7 @@ from core.models import (
 from core.months import (
     MONTH_SCHEMA,
 )
-from core.tools import canonical_domains, domain_catalogue
+from core.tools import DomainRow, canonical_domains, domain_catalogue
 from moderation.models import Moderation
 from moderation.permissions import moderations_visible_to
 
@@ -50,9 +52,10 @@ MODERATION_CHANGES = [
 
 def yes_no_filter(method: str, label: str, help_text: str = "") -> django_filters.ChoiceFilter:
     """A drill-down's yes/no choice, decided by the FilterSet's method of that name."""
-    extra = {"help_text": help_text} if help_text else {}
-    return extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ChoiceFilter(choices=YES_NO, method=method, label=label, **extra)
+    extra: dict[str, Any] = {"help_text": help_text} if help_text else {}
+    return with_schema(
+        OpenApiTypes.STR,
+        django_filters.ChoiceFilter(choices=YES_NO, method=method, label=label, **extra),
     )
 
 
@@ -69,7 +72,7 @@ def _change_condition(value: str, before: str, after: str) -> Q:
     return condition
 
 
-def _domain_lineage() -> tuple[dict[int, dict], dict[int, dict]]:
+def _domain_lineage() -> tuple[dict[int, DomainRow], dict[int, DomainRow]]:
     # The reports' own mapping of tool versions' domains (core.tools), so that a drill-down
     # counts exactly what the report counted.
     catalogue = domain_catalogue()
@@ -99,7 +102,8 @@ def domain_ids(key: str) -> list[int]:
 
 class AuditFilterForm(forms.Form):
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("month_from"), cleaned.get("month_to")
         if start and end and end < start:
             self.add_error("month_to", "The last month must not be before the first month.")
@@ -124,17 +128,19 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         field_name="case__team", queryset=Team.objects.select_related("service_area")
     )
-    tool = extend_schema_field(OpenApiTypes.STR)(
+    tool = with_schema(
+        OpenApiTypes.STR,
         django_filters.ChoiceFilter(
             field_name="tool__code", choices=tool_code_choices, help_text="Tool code."
-        )
+        ),
     )
-    auditor = extend_schema_field(OpenApiTypes.STR)(
+    auditor = with_schema(
+        OpenApiTypes.STR,
         PersonFilter(
             field_name="auditor",
             message="No auditor with this username among the audits you may read.",
             help_text="The auditor's username (of an audit you may read).",
-        )
+        ),
     )
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
     overall = django_filters.ChoiceFilter(choices=Grade.choices, label="Overall judgement")
@@ -146,7 +152,8 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         "yes: leave out submissions returned for rework (no: only those).",
     )
     escalated = yes_no_filter("filter_escalated", "Escalated by the auditor")
-    domain = extend_schema_field(OpenApiTypes.STR)(
+    domain = with_schema(
+        OpenApiTypes.STR,
         django_filters.ChoiceFilter(
             choices=domain_choices,
             method="filter_domain",
@@ -154,7 +161,7 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
             help_text="tool:code. Audits that graded this domain (and, when moderated, "
             "whose moderator graded it too); earlier tool versions' domains count as the "
             "newest version's, as in the reports.",
-        )
+        ),
     )
     domain_grade = django_filters.ChoiceFilter(
         choices=DomainGradeChoice.choices,
@@ -337,10 +344,11 @@ class CaseFilter(django_filters.FilterSet):
 
 class ProgrammeFilter(django_filters.FilterSet):
     month = MonthFilter(field_name="month")
-    tool = extend_schema_field(OpenApiTypes.STR)(
+    tool = with_schema(
+        OpenApiTypes.STR,
         django_filters.ChoiceFilter(
             field_name="tool__code", choices=tool_code_choices, help_text="Tool code."
-        )
+        ),
     )
 
     class Meta:
@@ -377,7 +385,7 @@ class IsoDateFilter(django_filters.DateFilter):
 def documented(schema: dict, filter_: django_filters.Filter) -> django_filters.Filter:
     """The filter with its schema, described by its help text (a schema given by hand
     otherwise leaves the parameter without a description)."""
-    return extend_schema_field({**schema, "description": filter_.extra["help_text"]})(filter_)
+    return with_schema({**schema, "description": filter_.extra["help_text"]}, filter_)
 
 
 class ActionFilter(django_filters.FilterSet):

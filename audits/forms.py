@@ -1,6 +1,7 @@
 """Forms for the auditor's pages. They only parse input: rules live in services."""
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 
@@ -55,7 +56,7 @@ class AuditForm(forms.Form):
             kwargs["initial"] = self._initial(audit)
         super().__init__(*args, **kwargs)
         grades = audit.tool.grade_choices()
-        self.fields["overall"].choices = grades
+        cast(forms.ChoiceField, self.fields["overall"]).choices = grades
         for domain in domains:
             choices = grade_choices(
                 offers_outstanding=audit.tool.offers_outstanding, na_allowed=domain.na_allowed

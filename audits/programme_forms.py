@@ -1,6 +1,7 @@
 """Forms for the QA lead's programme pages. They only parse input: rules live in services."""
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 
@@ -131,9 +132,8 @@ class ProgrammeCreateForm(ProgrammeEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the latest version of each tool: older versions stay for comparable reports.
-        self.fields["tool"].queryset = AuditTool.objects.filter(next_version__isnull=True).order_by(
-            "name", "code"
-        )
+        tools = AuditTool.objects.filter(next_version__isnull=True).order_by("name", "code")
+        cast(forms.ModelChoiceField, self.fields["tool"]).queryset = tools
 
 
 class SampleForm(forms.Form):
@@ -190,4 +190,4 @@ class AddCaseForm(forms.Form):
 
     def __init__(self, *args, auditors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["auditor"].queryset = auditors
+        cast(forms.ModelChoiceField, self.fields["auditor"]).queryset = auditors

@@ -9,6 +9,7 @@ wants to show the filter form with its errors uses audit_filter_for_user instead
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
@@ -58,7 +59,8 @@ def _filtered(
     queryset: QuerySet,
     **kwargs,
 ) -> QuerySet:
-    filterset = filterset_class(data=filters or {}, queryset=queryset, **kwargs)
+    # django-filter binds any mapping (QueryDict or a test's dict); its stubs name only those two.
+    filterset = filterset_class(data=filters or {}, queryset=queryset, **kwargs)  # type: ignore[arg-type]
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
         raise DomainError("Some filters are not valid.", field_errors=errors)
@@ -187,7 +189,8 @@ def _action_rows(user: User) -> QuerySet[Action]:
 def action_filter_for_user(*, user: User, data: Mapping | None) -> ActionFilter:
     """A bound ActionFilter over the actions the user may read (no data: every one). Check
     `.is_valid()`, then list `.qs`; `.form` shows the filters and their errors."""
-    return ActionFilter(data=data or {}, queryset=_action_rows(user))
+    # django-filter binds any mapping (QueryDict or a test's dict); its stubs name only those two.
+    return ActionFilter(data=data or {}, queryset=_action_rows(user))  # type: ignore[arg-type]
 
 
 def action_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Action]:
@@ -226,9 +229,19 @@ def percent(part: int, whole: int) -> str | None:
     return str(value)
 
 
-def programme_list_with_compliance() -> list[Programme]:
+@dataclass(frozen=True)
+class ProgrammeCompliance:
+    """A programme with its audits assigned, returned (submitted) and returned of its target."""
+
+    programme: Programme
+    assigned: int
+    returned: int
+    percent_returned: str | None  # "85.5": one decimal place, half up
+
+
+def programme_list_with_compliance() -> list[ProgrammeCompliance]:
     """Every programme with `assigned`, `returned` (submitted) and `percent_returned`."""
-    programmes = list(
+    programmes = (
         Programme.objects.select_related("tool")
         .annotate(
             assigned=Count("audits"),
@@ -236,9 +249,15 @@ def programme_list_with_compliance() -> list[Programme]:
         )
         .order_by("-month", "tool__code", "pk")
     )
-    for programme in programmes:
-        programme.percent_returned = percent(programme.returned, programme.audit_target)
-    return programmes
+    return [
+        ProgrammeCompliance(
+            programme=programme,
+            assigned=programme.assigned,
+            returned=programme.returned,
+            percent_returned=percent(programme.returned, programme.audit_target),
+        )
+        for programme in programmes
+    ]
 
 
 def programme_compliance(*, programme: Programme) -> dict:

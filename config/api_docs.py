@@ -71,7 +71,7 @@ def type_parts(schema: dict[str, Any]) -> Parts:
         name = schema["$ref"].removeprefix(REF_PREFIX)
         parts: Parts = [(name, f"#{schema_anchor(name)}")]
     elif any(key in schema for key in ("oneOf", "anyOf", "allOf")):
-        choices = schema.get("oneOf") or schema.get("anyOf") or schema.get("allOf")
+        choices = schema.get("oneOf") or schema.get("anyOf") or schema.get("allOf") or []
         parts = _joined([type_parts(choice) for choice in choices], " or ")
     elif schema.get("type") == "array":
         parts = [("list of ", ""), *type_parts(schema.get("items", {}))]
@@ -177,7 +177,8 @@ def _responses(operation: dict[str, Any]) -> list[Row]:
     rows = []
     for code, response in operation.get("responses", {}).items():
         contents = response.get("content", {})
-        media, content = next(iter(contents.items()), ("", {}))
+        no_content: tuple[str, dict[str, Any]] = ("", {})
+        media, content = next(iter(contents.items()), no_content)
         headers = [f"header {name}" for name in response.get("headers", {})]
         rows.append(
             Row(

@@ -11,7 +11,7 @@ from core.models import RecoveryCodeDevice, ServiceArea, Team, User
 @admin.register(User)
 class StaffAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Organisation", {"fields": ("team", "line_manager", "service_areas")}),
     )
     list_display = ("username", "email", "team", "is_active")

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
+from rest_framework.views import APIView
 
 from core import permissions
 from core.months import MONTH_MESSAGE, MONTH_RANGE_MESSAGE, MONTH_SCHEMA, format_month, parse_month
@@ -44,7 +45,7 @@ class Pagination(PageNumberPagination):
         return self._number(request, self.page_query_param, 1, 1, None)
 
     @staticmethod
-    def _number(request, name: str, default: int, low: int, high: int | None) -> int:
+    def _number(request, name: str, default: int | None, low: int, high: int | None) -> int | None:
         raw = request.query_params.get(name)
         if raw is None:
             return default
@@ -71,7 +72,7 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
-class EmptyQueryRefused:
+class EmptyQueryRefused(APIView):
     """A documented query parameter sent empty (?status=) is a 400: leaving it out is how to ask
     for any. A page's form sends its blank fields; an API client that does has a bug to hear of.
     Parameters the operation does not document are ignored, as DRF ignores them."""
@@ -119,7 +120,8 @@ class ApiViewSet(EmptyQueryRefused, viewsets.GenericViewSet):
 
     def get_serializer_class(self):
         forms = self.form_serializers
-        return forms.get(self.action) or forms.get(self.request.method) or serializers.Serializer
+        chosen = forms.get(self.action) or forms.get(self.request.method or "")
+        return chosen or serializers.Serializer
 
     def get_serializer(self, *args, **kwargs):
         return self.get_serializer_class()(context=self.get_serializer_context())

@@ -27,7 +27,7 @@ def exception_handler(exc, context):
         logger.warning("Database busy: %s %s", context["request"].method, context["request"].path)
         return Response({"detail": DATABASE_BUSY}, status=503, headers={"Retry-After": "2"})
     if isinstance(exc, DomainError):
-        body = {"detail": exc.message}
+        body: dict[str, object] = {"detail": exc.message}
         body.update(exc.field_errors)
         code = status.HTTP_409_CONFLICT if exc.status_code == 409 else status.HTTP_400_BAD_REQUEST
         return Response(body, status=code)

@@ -3,6 +3,7 @@ The FilterSets of each app (audits/filters.py, moderation/filters.py, reporting/
 are built from these."""
 
 import datetime as dt
+from typing import Any, TypeVar
 
 import django_filters
 from django import forms
@@ -32,6 +33,16 @@ class MonthFormField(forms.Field):
 
     def prepare_value(self, value):
         return format_month(value) if isinstance(value, dt.date) else value
+
+
+FilterT = TypeVar("FilterT", bound=django_filters.Filter)
+
+
+def with_schema(schema: Any, filter_: FilterT) -> FilterT:
+    """The filter with the OpenAPI schema of its query parameter (drf-spectacular)."""
+    # extend_schema_field is typed for functions and classes (its F is bound to Callable), but it
+    # marks any object, and drf-spectacular reads the mark from filter instances too.
+    return extend_schema_field(schema)(filter_)  # type: ignore[type-var]
 
 
 @extend_schema_field(MONTH_SCHEMA)
@@ -92,6 +103,8 @@ class PersonFilter(django_filters.ModelChoiceFilter):
     has and one the requester may not know get the same message, so the filter tells no one
     who works here; the page's select offers only the people the requester may know."""
 
+    field_name: str  # never None here: __init__ requires it
+
     def __init__(self, *, field_name: str, message: str, **kwargs):
         super().__init__(
             field_name=field_name,
@@ -102,11 +115,12 @@ class PersonFilter(django_filters.ModelChoiceFilter):
         )
 
 
-class PeopleInScope:
+class PeopleInScope(django_filters.FilterSet):
     """A FilterSet whose PersonFilters offer the people named on its own rows."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        assert self.queryset is not None  # FilterSet.__init__ falls back to the model's rows
         for person in self.filters.values():
             if isinstance(person, PersonFilter):
                 # Exists rather than a join, which would repeat a person per row.

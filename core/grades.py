@@ -7,6 +7,7 @@ reports all read the same rule.
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from django.db import models
 
@@ -67,8 +68,29 @@ def grade_choices(*, offers_outstanding: bool, na_allowed: bool = False) -> list
     return choices
 
 
+class _GradedTool(Protocol):
+    """What the rule reads of a tool (core.models.AuditTool; this module sits below models)."""
+
+    @property
+    def offers_outstanding(self) -> bool: ...
+
+
+class _GradedDomain(Protocol):
+    """What the rule reads of a domain (core.models.Domain)."""
+
+    @property
+    def na_allowed(self) -> bool: ...
+
+    @property
+    def title(self) -> str: ...
+
+
 def grade_value_errors(
-    *, tool, domains: Mapping[str, object], grades: Mapping[str, str], overall: str
+    *,
+    tool: _GradedTool,
+    domains: Mapping[str, _GradedDomain],
+    grades: Mapping[str, str],
+    overall: str | None,
 ) -> dict[str, list[str]]:
     """Which given grades the tool does not allow, by field: a domain it lacks, a value that is
     no grade, N/A where the domain forbids it, Outstanding where the tool does not offer it.

@@ -2,10 +2,17 @@
 any version continues (Domain.maps_to). Reports count by it and drill-downs filter by it, so
 a drill-down lists exactly what the report counted."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from core.models import Domain
 
+# One domain as values() reads it: pk, code, title, position, maps_to_id, tool_id, tool__code,
+# tool__version. Read-only: the reports share the rows.
+DomainRow = Mapping[str, Any]
 
-def domain_catalogue() -> dict[int, dict]:
+
+def domain_catalogue() -> dict[int, DomainRow]:
     # Every domain of every tool version: the catalogue, not the data, sets its size.
     rows = Domain.objects.order_by().values(
         "pk", "code", "title", "position", "maps_to_id", "tool_id", "tool__code", "tool__version"
@@ -13,7 +20,7 @@ def domain_catalogue() -> dict[int, dict]:
     return {row["pk"]: row for row in rows}
 
 
-def canonical_domains(catalogue: dict[int, dict]) -> dict[int, dict]:
+def canonical_domains(catalogue: dict[int, DomainRow]) -> dict[int, DomainRow]:
     """Each domain id -> the newest version's domain it continues (through maps_to)."""
     root: dict[int, int] = {}
     for pk in catalogue:
@@ -24,7 +31,7 @@ def canonical_domains(catalogue: dict[int, dict]) -> dict[int, dict]:
                 break
             seen.add(current)
         root[pk] = current
-    newest: dict[int, dict] = {}
+    newest: dict[int, DomainRow] = {}
     for pk, row in catalogue.items():
         best = newest.get(root[pk])
         if best is None or row["tool__version"] > best["tool__version"]:

@@ -223,6 +223,7 @@ def demo_moderate_history(
         source=Moderation.Source.IMPORT, audit__auditor__username="demo.auditor"
     ).order_by("pk"):
         moderation_acknowledge(actor=imported.audit.auditor, moderation=imported)
+        assert imported.completed_at is not None  # imported history is completed
         Moderation.objects.filter(pk=imported.pk).update(
             acknowledged_at=min(now, imported.completed_at + dt.timedelta(days=4))
         )
@@ -312,6 +313,7 @@ def demo_moderation_queue(
     waiting = list(draw.moderations.select_related("audit__tool").order_by("pk"))
     started = moderation_claim(actor=moderator, moderation=waiting[0])
     first = started.audit.grades.select_related("domain").order_by("domain__position").first()
+    assert first is not None  # the audit was submitted with its grades
     moderation_save_draft(
         actor=moderator,
         moderation=started,

@@ -7,9 +7,14 @@ binds it like any FilterSet: ModerationFilter(request.GET, queryset=..., user=re
 import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from core.filters import MonthFilter, PeopleInScope, PersonFilter, StrictBooleanFilter
+from core.filters import (
+    MonthFilter,
+    PeopleInScope,
+    PersonFilter,
+    StrictBooleanFilter,
+    with_schema,
+)
 from core.models import Programme, ServiceArea, User
 from moderation.blind import blind_hidden_from
 from moderation.models import Escalation, Moderation
@@ -17,23 +22,25 @@ from moderation.models import Escalation, Moderation
 
 class ModerationFilter(PeopleInScope, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Moderation.Status.choices)
-    programme = extend_schema_field(OpenApiTypes.INT)(
+    programme = with_schema(
+        OpenApiTypes.INT,
         django_filters.ModelChoiceFilter(
             field_name="audit__programme",
             queryset=Programme.objects.all(),
             help_text="Programme id.",
-        )
+        ),
     )
     month = MonthFilter(field_name="audit__month", help_text="The audit's month, YYYY-MM.")
     service_area = django_filters.ModelChoiceFilter(
         field_name="audit__case__team__service_area", queryset=ServiceArea.objects.all()
     )
-    moderator = extend_schema_field(OpenApiTypes.STR)(
+    moderator = with_schema(
+        OpenApiTypes.STR,
         PersonFilter(
             field_name="moderator",
             message="No moderator with this username among the moderations you may read.",
             help_text="The moderator's username (of a moderation you may read).",
-        )
+        ),
     )
     mine = StrictBooleanFilter(
         method="filter_mine", label="Mine", help_text="true: only those you claimed or moderated."

@@ -1,5 +1,7 @@
 """Forms for the moderation pages. They only parse input: rules live in services."""
 
+from typing import cast
+
 from django import forms
 
 from core.forms import NUMBER_WIDGET, CaseReferenceField
@@ -76,7 +78,7 @@ class ModerationForm(forms.Form):
         super().__init__(*args, **kwargs)
         tool = moderation.audit.tool
         grades = tool.grade_choices()
-        self.fields["overall"].choices = grades
+        cast(forms.ChoiceField, self.fields["overall"]).choices = grades
         rationale_hint = (
             "Needed where your grade differs from the auditor's: you will see theirs once you "
             "have graded and shown them."

@@ -30,7 +30,8 @@ def _label(model, name: str, value) -> str:
 
 def _diffs(history_rows, key, fields, model, record, what) -> list[Change]:
     """Pair each historical row with the one before it for the same object."""
-    changes, previous = [], {}
+    changes: list[Change] = []
+    previous: dict[object, object] = {}
     for row in history_rows:
         before = previous.get(key(row))
         for name in fields:

@@ -119,6 +119,7 @@ def moderation_completed_send(*, moderation_id: int) -> int:
     moderation = Moderation.objects.select_related(
         "audit__case", "audit__auditor__line_manager"
     ).get(pk=moderation_id)
+    assert moderation.completed_at is not None  # sent once the moderation is completed
     key = ("moderation_completed", moderation.pk, moderation.completed_at.date())
     if _queued(*key):
         return 0
@@ -201,6 +202,7 @@ def unsent_send(*, now: dt.datetime | None = None) -> int:
         revision_of__isnull=False, status__in=Audit.EDITABLE_STATUSES, created_at__gte=since
     ).exclude(pk__in=sent("returned_for_rework"))
     for revision in revisions.only("pk", "revision_of_id"):
+        assert revision.revision_of_id is not None  # revision_of__isnull=False above
         returned = (
             Moderation.objects.filter(
                 audit_id=revision.revision_of_id, status=Moderation.Status.RETURNED
@@ -223,6 +225,7 @@ def audits_due_soon_send(*, today: dt.date | None = None) -> int:
     sent = 0
     for audit in due:
         # Once per audit and due date: a second run (or a second worker) finds the record.
+        assert audit.due_date is not None  # due_date__gte above
         key = ("audit_due_soon", audit.pk, audit.due_date)
         if not _queued(*key):
             sent += _notify(

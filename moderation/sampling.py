@@ -154,7 +154,7 @@ def sample_plan(*, programme: Programme, rules: SampleRules, seed: int) -> Plan:
                 "downgraded, so more of their audits are moderated.",
             )
 
-    per_area = defaultdict(int)
+    per_area: defaultdict[int, int] = defaultdict(int)
     names = {}
     for audit in submitted:
         per_area[audit["area_id"]] += 1

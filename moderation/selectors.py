@@ -38,7 +38,8 @@ def _filtered(
     queryset: QuerySet,
     **kwargs,
 ) -> QuerySet:
-    filterset = filterset_class(data=filters or {}, queryset=queryset, **kwargs)
+    # django-filter binds any mapping (QueryDict or a test's dict); its stubs name only those two.
+    filterset = filterset_class(data=filters or {}, queryset=queryset, **kwargs)  # type: ignore[arg-type]
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
         raise DomainError("Some filters are not valid.", field_errors=errors)

@@ -26,7 +26,9 @@ from core.validation import TARGET_MAX
 
 class GradeChoiceOutput(serializers.Serializer):
     value = serializers.CharField()
-    label = serializers.CharField()
+    # The metaclass takes declared fields off the class, so this does not shadow Field.label;
+    # the stubs cannot tell.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class DomainOutput(serializers.ModelSerializer):

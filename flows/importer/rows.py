@@ -202,7 +202,7 @@ class Checker:
         tool = self._tool(number, value.get("tool", ""), month)
         overall, escalated = self._overall(number, value, "overall", "escalated", tool)
         submitted_on = self._date(number, value, "submitted_on")
-        case_type = Case.CaseType.OTHER
+        case_type: str = Case.CaseType.OTHER
         if value.get("case_type"):
             case_type = _case_type(value["case_type"]) or ""
             if not case_type:

@@ -65,7 +65,7 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
 
 
 def _existing_cases(references: set[str]) -> dict[str, Case]:
-    found = {}
+    found: dict[str, Case] = {}
     for chunk in _chunks(sorted(references)):
         cases = (
             Case.objects.annotate(ref_lower=Lower("reference"))
@@ -77,7 +77,7 @@ def _existing_cases(references: set[str]) -> dict[str, Case]:
 
 
 def _existing_audits(case_ids: list[int], programme_ids: list[int]) -> set[tuple[int, int]]:
-    found = set()
+    found: set[tuple[int, int]] = set()
     for chunk in _chunks(case_ids):
         found.update(
             Audit.objects.filter(case_id__in=chunk, programme_id__in=programme_ids).values_list(
@@ -300,7 +300,9 @@ def _ensure_people(
     for row in rows:
         for value in (row.auditor, _moderator(row)):
             if value and value.lower() not in ids:
-                ids[value.lower()] = people.find(value)
+                known = people.find(value)
+                assert known is not None  # everyone find() did not know was created above
+                ids[value.lower()] = known
     return ids
 
 

@@ -161,6 +161,7 @@ def seed_load(
         ids = []
         for i in range(items):
             author = auditor_users[(n * items + i) % len(auditor_users)]
+            assert author.team is not None  # every auditor here has a team
             audit = audit_create(
                 actor=qa_lead,
                 case=cases.new(author.team),

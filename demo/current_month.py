@@ -81,7 +81,7 @@ def demo_current_month(
     rng, organisation: DemoOrganisation, today, qa_lead, auditor
 ) -> tuple[int, Programme]:
     """This month's programme: work assigned (the demo auditor's under way), a few returned."""
-    tool = AuditTool.objects.filter(code="case-file").order_by("-version").first()
+    tool = AuditTool.objects.filter(code="case-file").latest("version")
     month = today.replace(day=1)
     last_day = calendar.monthrange(month.year, month.month)[1]
     target = rng.randint(48, 55)
@@ -185,7 +185,7 @@ def demo_reaudit_cohort(rng: random.Random, programme: Programme, history: list[
         .select_related("case__team")
         .order_by("pk")
     )
-    managers = {}
+    managers: dict[int | None, User] = {}
     for user in User.objects.filter(groups__name=Role.AUDITOR, is_active=True).exclude(
         username=DEMO_AUDITOR
     ):

@@ -28,7 +28,7 @@ DEMO_VIEWER_AREAS = ("Children in need", "Child protection")
 
 
 # (service area, case type, teams); a team may name its own case type.
-ORGANISATION = [
+ORGANISATION: list[tuple[str, str, list[str | tuple[str, str]]]] = [
     (
         "Front door (MASH and assessment)",
         Case.CaseType.ASSESSMENT,

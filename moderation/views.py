@@ -290,7 +290,7 @@ def _feedback_page(request, *, error_form=None, status: int = 200):
         ),
     )
     for row in rows:
-        row.outcomes = _outcomes(row)
+        row.outcomes = _outcomes(row)  # type: ignore[attr-defined]  # for the template
     audit_read_record(
         user=user, audits=[row.audit for row in rows], channel="page", what="feedback"
     )

@@ -19,6 +19,7 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
 
     # Why verify_token refused the last token (None once it accepted one).
     USED, WRONG, THROTTLED = "used", "wrong", "throttled"
+    refusal: str | None = None
 
     authenticator = models.OneToOneField(
         "otp_totp.TOTPDevice", on_delete=models.CASCADE, related_name="recovery_device"

@@ -14,7 +14,7 @@ from core.services.saving import insert_once, set_history_author
 @transaction.atomic
 def programme_create(
     *,
-    actor: User,
+    actor: User | None,
     month: dt.date,
     tool: AuditTool,
     theme: str = "",

@@ -13,7 +13,7 @@ def tool_new_version(*, tool: AuditTool, actor: User, domain_changes: dict[str, 
     domain_changes maps a domain code to the fields to change (title, guidance, descriptors,
     na_allowed); the version in use is never edited.
     """
-    latest = AuditTool.objects.filter(code=tool.code).order_by("-version").first()
+    latest = AuditTool.objects.filter(code=tool.code).latest("version")
     if latest.pk != tool.pk:
         raise TransitionNotAllowed(f"Only the latest version (v{latest.version}) can be revised.")
     new = AuditTool.objects.create(

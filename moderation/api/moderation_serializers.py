@@ -59,7 +59,7 @@ class ModerationListOutput(serializers.ModelSerializer):
         if not hasattr(moderation, "reason"):
             request = self.context.get("request")
             selectors.for_reader([moderation], user=request.user if request else None)
-        return moderation.reason
+        return moderation.reason  # type: ignore[attr-defined]  # set by for_reader
 
     @extend_schema_field(serializers.ChoiceField(choices=Moderation.Selection.choices))
     def get_selection(self, moderation: Moderation) -> str:
@@ -136,7 +136,9 @@ class ModerationDetailOutput(ModerationListOutput):
 
     @extend_schema_field(ComparisonOutput(many=True))
     def get_grades(self, moderation: Moderation) -> list:
-        return ComparisonOutput(selectors.moderation_comparison(moderation), many=True).data
+        return ComparisonOutput(  # type: ignore[return-value]  # many=True gives a ReturnList
+            selectors.moderation_comparison(moderation), many=True
+        ).data
 
     @extend_schema_field(EscalationOutput(allow_null=True))
     def get_escalation(self, moderation: Moderation) -> dict | None:

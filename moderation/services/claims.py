@@ -23,7 +23,8 @@ def moderation_claim(*, actor: User, moderation: Moderation) -> Moderation:
         permissions.CLAIM_OWN_AUDIT_REFUSED,
     )
     if locked.status == Moderation.Status.CLAIMED:
-        who = "you" if locked.moderator_id == actor.pk else locked.moderator.get_full_name()
+        holder = locked.moderator
+        who = "you" if locked.moderator_id == actor.pk else holder and holder.get_full_name()
         raise TransitionNotAllowed(f"This audit has already been claimed by {who or 'someone'}.")
     change_status(locked, Moderation.Status.CLAIMED, "This audit is no longer waiting.")
     audit = locked.audit

@@ -33,7 +33,8 @@ def moderation_sample(
 
 
 # The hand-added reason is stored as the selection note: the schema promises no longer.
-HAND_REASON_MAX = Moderation._meta.get_field("selection_note").max_length
+# The column's own limit, so the schema and the service say the same.
+HAND_REASON_MAX: int = Moderation._meta.get_field("selection_note").max_length or 300
 
 
 HAND_REASON_TOO_LONG = f"Enter a reason of at most {HAND_REASON_MAX} characters."

@@ -134,7 +134,7 @@ def next_scheduled_publication(now: dt.datetime) -> dict:
 def _snapshot_list_page(request, *, form: PublishForm | None = None, status: int = 200):
     snapshots = permissions.snapshots_for_user(user=request.user)
     page = Paginator(snapshots, 50).get_page(request.GET.get("page"))
-    can_publish = request.user.is_qa_lead
+    can_publish = permissions.snapshot_publish_allowed(request.user)
     if form is None and can_publish:
         previous = months_before(timezone.localdate().replace(day=1), 1)
         form = PublishForm(initial={"month": format_month(previous)})

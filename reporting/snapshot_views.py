@@ -25,6 +25,7 @@ from core.services import audit_read_record
 from reporting import exports, permissions, selectors, services
 from reporting.filters import ReportFilter
 from reporting.models import ReportSnapshot
+from reporting.tables.html import whole_table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -180,35 +181,11 @@ def snapshot_publish(request):
     return redirect(snapshot)
 
 
-def _display_tables(data: dict) -> list[dict]:
-    """The export's tables for a page: a count and its percentage share one cell."""
-    tables = []
-    for table in exports.report_tables(data, exports.filter_labels(data["filters"])):
-        merged_into = {
-            i + 1
-            for i in range(len(table.header) - 1)
-            if (i + 1) in table.pct_columns
-            and i not in table.pct_columns
-            and table.header[i + 1] == f"{table.header[i]} %"
-        }
-        header = [h for i, h in enumerate(table.header) if i not in merged_into]
-        rows = []
-        for row in table.rows:
-            cells = []
-            for i, value in enumerate(row):
-                if i in merged_into:
-                    continue
-                if i in table.pct_columns:
-                    cells.append({"kind": "pct", "pct": value})
-                elif (i + 1) in merged_into:
-                    cells.append({"kind": "count_pct", "value": value, "pct": row[i + 1]})
-                elif isinstance(value, int | float) or value is None:
-                    cells.append({"kind": "number", "value": value})
-                else:
-                    cells.append({"kind": "text", "value": value})
-            rows.append(cells)
-        tables.append({"name": table.name, "title": table.title, "header": header, "rows": rows})
-    return tables
+def _display_tables(data: dict) -> list:
+    """The export's tables for a page, every column, with no drill-down links: the figures
+    are as they stood when published, the audit list as it stands now."""
+    labels = exports.filter_labels(data["filters"])
+    return [whole_table(table) for table in exports.report_tables(data, labels)]
 
 
 @login_required

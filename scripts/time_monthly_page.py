@@ -43,7 +43,10 @@ def main() -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     settings.ALLOWED_HOSTS = ["*"]
     # No collectstatic here: plain static storage, as the tests use.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     settings.SECURE_SSL_REDIRECT = False
     # Sign-in receivers write (last login, axes' access log): none is needed to read a page.
     user_logged_in.receivers.clear()
@@ -66,7 +69,8 @@ def main() -> None:
                 times.append(elapsed)
         transaction.set_rollback(True)
     print(
-        f"{args.path}?month={args.month} as {user.username}: median {statistics.median(times):.1f} ms"
+        f"{args.path}?month={args.month} as {user.username}:"
+        f" median {statistics.median(times):.1f} ms"
         f" over {args.runs} runs (min {min(times):.1f}, max {max(times):.1f}),"
         f" {len(response.content) / 1024:.0f} KB, {len(queries)} queries"
     )

@@ -17,9 +17,7 @@ TEXT = Kind.TEXT
 
 
 def grade_columns(keys, suffix: str = "", prefix: str = "") -> list[Column]:
-    return [
-        Column(f"{prefix}{key}", f"{GRADE_NAMES[key]}{suffix}", Kind.COUNT_PCT) for key in keys
-    ]
+    return [Column(f"{prefix}{key}", f"{GRADE_NAMES[key]}{suffix}", Kind.COUNT_PCT) for key in keys]
 
 
 def grade_cells(drill: Drill, block: Mapping, keys, grade_as: str, prefix: str = "", **on):
@@ -102,7 +100,9 @@ def headline_rows(drill: Drill, month: Mapping) -> list[Row]:
             "moderations_targeted",
             "Moderations targeted" + (" (in the sample)" if live else ""),
             "Moderations targeted",
-            drill.cell(moderations["target"], sampled="yes") if live else Cell(moderations["target"]),
+            drill.cell(moderations["target"], sampled="yes")
+            if live
+            else Cell(moderations["target"]),
         ),
         row(
             "completed",

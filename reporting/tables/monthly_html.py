@@ -55,8 +55,14 @@ def headline(current: ReportTable, previous: ReportTable | None, months) -> Page
 def compliance(table: ReportTable, month) -> PageTable:
     row = table.row("current")
     rows = [
-        PageRow(name, [PageCell(row[expected].n), PageCell(count_html(row[done], pct=False)),
-                       PageCell(count_html(Cell(None, row[done].pct)))])
+        PageRow(
+            name,
+            [
+                PageCell(row[expected].n),
+                PageCell(count_html(row[done], pct=False)),
+                PageCell(count_html(Cell(None, row[done].pct))),
+            ],
+        )
         for name, expected, done in (
             ("Audits", "audits_expected", "audits_returned"),
             ("Moderations", "moderations_expected", "moderations_completed"),
@@ -117,7 +123,9 @@ def agreement_per_domain(table: ReportTable, tool_names) -> PageTable:
         if several:
             name = tool_names.get(row.group, row.group)
             header = format_html('{} <span class="govuk-body-s">({})</span>', row.label, name)
-        cells = [PageCell(count_html(row[k])) for k in ("pairs", "agreed", "upgraded", "downgraded")]
+        cells = [
+            PageCell(count_html(row[k])) for k in ("pairs", "agreed", "upgraded", "downgraded")
+        ]
         cells.append(PageCell(f"{number_html(row['kappa'])} ({row['kappa_pairs'].n})"))
         page_rows.append(PageRow(header, cells))
     headings = [Heading("Domain", numeric=False)] + [

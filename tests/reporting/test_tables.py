@@ -93,7 +93,9 @@ def test_every_figure_of_every_table_is_in_every_format(report):
         sheet = [[cell.value for cell in row] for row in book[table.title].iter_rows()]
         rows = list(csv.reader(io.StringIO(exports.table_csv(report, table.key, labels))))
         parsed = Cells()
-        parsed.feed(render_to_string("reporting/includes/table.html", {"table": whole_table(table)}))
+        parsed.feed(
+            render_to_string("reporting/includes/table.html", {"table": whole_table(table)})
+        )
         html = parsed.tables[f"table-{table.key}"]
         assert sheet[0] == rows[0] == table.header
         assert html[0] == [c.heading for c in table.columns]
@@ -164,4 +166,8 @@ def test_the_headline_has_escalations_after_moderation_in_every_format(data, rep
     parsed = Cells()
     parsed.feed(response.content.decode())
     body = next(rows for rows in parsed.tables.values() if rows and rows[0][0] == "Figure")
-    assert ["Escalations after moderation", str(n), str(report["previous_month"]["moderations"]["escalations_after"])] in body
+    assert [
+        "Escalations after moderation",
+        str(n),
+        str(report["previous_month"]["moderations"]["escalations_after"]),
+    ] in body

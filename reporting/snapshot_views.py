@@ -1,4 +1,4 @@
-"""Report downloads (XLSX, CSV) and published snapshots: list, publish, read, download.
+"""Report downloads (XLSX, CSV, JSON) and published snapshots: list, publish, read, download.
 
 Downloads read the same GET filters as the report and ask reporting.permissions through
 selectors.monthly_report_for_user; bad filters get a 400 page with an error summary and the
@@ -86,6 +86,19 @@ def download_xlsx(request):
     labels = exports.filter_labels(report["filters"])
     content = exports.to_xlsx(report, labels)
     return _attachment(content, f"{exports.file_stem(report)}.xlsx", XLSX_TYPE)
+
+
+@login_required
+@require_GET
+def download_json(request):
+    """Every table of the report as JSON: each figure's count, percentage and the audit-list
+    filter behind it (the same tables as the XLSX and CSV)."""
+    report, error = _report_or_error(request)
+    if error is not None:
+        return _bad_download(request, error.message)
+    _record_export(request, "export:report-json")
+    content = exports.to_json(report, exports.filter_labels(report["filters"]))
+    return _attachment(content, f"{exports.file_stem(report)}.json", "application/json")
 
 
 @login_required

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reaudits/", range_views.reaudits_page, name="reaudits"),
     path("monthly/download.xlsx", snapshot_views.download_xlsx, name="download_xlsx"),
     path("monthly/download.csv", snapshot_views.download_csv, name="download_csv"),
+    path("monthly/download.json", snapshot_views.download_json, name="download_json"),
     path("snapshots/", snapshot_views.snapshot_list, name="snapshots"),
     path("snapshots/publish/", snapshot_views.snapshot_publish, name="snapshot_publish"),
     path("snapshots/<int:pk>/", snapshot_views.snapshot_detail, name="snapshot"),

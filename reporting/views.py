@@ -51,7 +51,13 @@ def filter_form(data, user):
 
 def _downloads(query: str) -> dict:
     xlsx, csv = reverse("reports:download_xlsx"), reverse("reports:download_csv")
-    return {"xlsx": f"{xlsx}?{query}", "csv": f"{csv}?{query}", "csv_base": f"{csv}?{query}&table="}
+    json = reverse("reports:download_json")
+    return {
+        "xlsx": f"{xlsx}?{query}",
+        "csv": f"{csv}?{query}",
+        "csv_base": f"{csv}?{query}&table=",
+        "json": f"{json}?{query}",
+    }
 
 
 @login_required

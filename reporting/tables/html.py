@@ -8,8 +8,8 @@ count links to the audit list filtered by its Cell.filter when there is anything
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
+from functools import cache
 from urllib.parse import urlencode
 
 from django.template.defaultfilters import floatformat

@@ -8,6 +8,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
@@ -171,3 +172,20 @@ def test_the_headline_has_escalations_after_moderation_in_every_format(data, rep
         str(n),
         str(report["previous_month"]["moderations"]["escalations_after"]),
     ] in body
+
+
+def test_the_json_download_and_command_give_the_tables(data, report, client, capsys):
+    client.force_login(data.qa_lead)
+    response = client.get("/reports/monthly/download.json", {"month": "2019-03"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert 'filename="qa-report-2019-03.json"' in response["Content-Disposition"]
+    document = json.loads(response.content)
+    assert [t["key"] for t in document["tables"]] == list(exports.TABLE_NAMES)
+    headline = {r["measure"]: r["count"] for r in document["tables"][1]["rows"]}
+    assert headline["Audits returned"] == {
+        "n": 51,
+        "pct": 85.0,
+        "filter": {"month": "2019-03", "status": "submitted"},
+    }
+    call_command("qa_report", "--month", "2019-03", "--format", "tables")
+    assert json.loads(capsys.readouterr().out) == document

@@ -17,10 +17,8 @@ from core.grades import SCALE, SHORT_NAMES
 from core.models import Audit
 from core.months import FIRST_MONTH, format_month, months_before, parse_month
 from reporting import charts, permissions, trends
-from reporting.selectors import DOMAIN_COLUMNS, GRADES
-from reporting.tables.html import matrix_table
-from reporting.tables.model import Cell, Drill, ReportTable, report_drill
-from reporting.tables.monthly import MODERATED, SUBMITTED, matrix_rows
+from reporting.selectors import GRADES
+from reporting.tables import ranges, ranges_html
 from reporting.views import filter_form, latest_programme_month
 
 CHART_SERIES = [charts.Series(key=g, label=SHORT_NAMES[g], css=g.lower()) for g in SCALE]
@@ -30,17 +28,6 @@ KPI_SERIES = [
         key="ri_or_better_pct_after_moderation", label="After moderation", css="kpi-after"
     ),
 ]
-
-
-def _grade_cells(drill: Drill, block: Mapping, keys, grade_as: str, **fixed) -> list[dict]:
-    """One cell per grade, its drill-down filtering `grade_as` to that grade."""
-    return [
-        {
-            "grade": key,
-            "cell": drill.cell(block[key]["n"], block[key]["pct"], **fixed, **{grade_as: key}),
-        }
-        for key in keys
-    ]
 
 
 def _range_filters(request):
@@ -78,42 +65,6 @@ def _bad_range(request, template, form, error: DomainError):
     if not form.errors:
         form.add_error(None, error.message)
     return render(request, template, {"form": form, "data": None}, status=400)
-
-
-def _month_domain(month: Mapping, domain: Mapping) -> dict:
-    """One month's figures for the chosen domain."""
-    return next(
-        d for d in month["domains"] if d["tool"] == domain["tool"] and d["code"] == domain["code"]
-    )
-
-
-def _trend_rows(data: dict, domain: dict | None) -> list[dict]:
-    rows = []
-    for month in data["months"]:
-        drill = report_drill(data, month=month["month"])
-        if not month["has_programme"]:
-            rows.append({"month": month["month"], "gap": True})
-            continue
-        if domain is None:
-            block, total = month["before"], month["audits"]
-            extra = dict(SUBMITTED)
-            grade_as, keys = "overall", GRADES
-        else:
-            found = _month_domain(month, domain)
-            block, total = found["all"], found["audits"]
-            extra = {"domain": domain["value"], **SUBMITTED}
-            grade_as, keys = "domain_grade", DOMAIN_COLUMNS
-        rows.append(
-            {
-                "month": month["month"],
-                "gap": False,
-                "total": drill.cell(total, None, **extra),
-                "cells": _grade_cells(drill, block, keys, grade_as, **extra),
-                "moderated": drill.cell(month["moderated"], None, **MODERATED),
-                "kpi": month["kpi"],
-            }
-        )
-    return rows
 
 
 @login_required
@@ -181,6 +132,11 @@ def trend_page(request):
         points=kpi_points,
         series=KPI_SERIES,
     )
+    tables = {
+        "trend_grades": ranges.trend_grades(result, domain),
+        "trend_kpi": ranges.trend_kpi(result),
+        "quarters": ranges.quarters(result),
+    }
     return render(
         request,
         "reporting/trends.html",
@@ -190,60 +146,26 @@ def trend_page(request):
             "domain": domain,
             "domain_choices": domain_choices,
             "domain_key": domain_key,
-            "rows": _trend_rows(result, domain),
-            "keys": GRADES if domain is None else DOMAIN_COLUMNS,
-            "grades": GRADES,
-            "grade_names": SHORT_NAMES,
+            "tables": tables,
+            "page": {
+                "grades": ranges_html.trend_grades(tables["trend_grades"]),
+                "kpi": ranges_html.trend_kpi(tables["trend_kpi"]),
+                "quarters": ranges_html.quarters(tables["quarters"]),
+            },
             "bar_chart": bar_chart,
             "line_chart": line,
-            "quarters": result["quarters"],
         },
     )
 
 
 def _domain_pcts(month: Mapping, domain: Mapping) -> dict:
-    found = _month_domain(month, domain)
+    found = ranges.month_domain(month, domain)
     # The N/A share is left out of the bars: they show the graded part (the table has N/A).
     graded = sum(found["all"][g]["n"] for g in GRADES)
     return {g: (100 * found["all"][g]["n"] / graded if graded else 0) for g in GRADES}
 
 
 # ---------------------------------------------------------------- calibration
-
-
-def _range_drill(result: Mapping) -> Drill:
-    return report_drill(result, month_from=result["month_from"], month_to=result["month_to"])
-
-
-def _calibration_rows(result: dict, who: str) -> list[dict]:
-    base = _range_drill(result).base
-    rows = []
-    for row in result[who]:
-        if who == "auditors":
-            drill = Drill({**base, "auditor": row["auditor"]["username"]})
-            name = row["auditor"]["name"]
-        else:
-            drill = Drill({**base, "team": row["team"]["id"]})
-            name = row["team"]["name"]
-        rows.append(
-            {
-                "name": name,
-                "moderated": drill.cell(row["moderated"], None, **MODERATED),
-                "agreed": drill.cell(
-                    row["agreed"], row["agreement_pct"], moderation_change="same", **MODERATED
-                ),
-                "upgraded": drill.cell(
-                    row["upgraded"], None, moderation_change="upgraded", **MODERATED
-                ),
-                "downgraded": drill.cell(
-                    row["downgraded"], None, moderation_change="downgraded", **MODERATED
-                ),
-                "mean_shift": row["mean_shift"],
-                "domain_pairs": row["domain_pairs"],
-                "domain_agreement_pct": row["domain_agreement_pct"],
-            }
-        )
-    return rows
 
 
 @login_required
@@ -255,46 +177,21 @@ def calibration_page(request):
         result = trends.calibration_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/calibration.html", form, error)
+    tables = {t.key: t for t in (ranges.calibration(result, w) for w in ("auditors", "teams"))}
     return render(
         request,
         "reporting/calibration.html",
         {
             "form": form,
             "data": result,
-            "auditors": _calibration_rows(result, "auditors"),
-            "teams": _calibration_rows(result, "teams"),
+            "tables": tables,
+            "auditors": ranges_html.calibration(tables["calibration_auditors"]),
+            "teams": ranges_html.calibration(tables["calibration_teams"]),
         },
     )
 
 
 # ---------------------------------------------------------------- re-audits
-
-REAUDIT = {"status": "submitted", "reaudit": "yes"}
-
-
-def _changes(figures: Mapping) -> dict:
-    """Improved, same and worse: counts with their percentages (no list to drill into)."""
-    return {
-        change: Cell(figures[change], figures[f"{change}_pct"])
-        for change in ("improved", "same", "worse")
-    }
-
-
-def _reaudit_domain_rows(drill: Drill, result: dict) -> list[dict]:
-    """A row per domain; the tool's name beside it only when the cohort spans tools."""
-    names = dict(tool_code_choices())
-    several = len({domain["tool"] for domain in result["domains"]}) > 1
-    return [
-        {
-            "title": domain["title"],
-            "tool": names.get(domain["tool"], domain["tool"]) if several else "",
-            "pairs": drill.cell(
-                domain["pairs"], None, **REAUDIT, domain=f"{domain['tool']}:{domain['code']}"
-            ),
-            **_changes(domain),
-        }
-        for domain in result["domains"]
-    ]
 
 
 @login_required
@@ -306,36 +203,20 @@ def reaudits_page(request):
         result = trends.reaudits_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/reaudits.html", form, error)
-    drill = _range_drill(result)
-    overall = result["overall"]
+    tables = {
+        "reaudits": ranges.reaudit_summary(result),
+        "reaudit_matrix": ranges.reaudit_matrix(result),
+        "reaudit_domains": ranges.reaudit_domains(result, dict(tool_code_choices())),
+    }
     return render(
         request,
         "reporting/reaudits.html",
         {
             "form": form,
             "data": result,
-            "cohort": drill.cell(result["cohort"], None, **REAUDIT),
-            "matrix": matrix_table(
-                ReportTable(
-                    "reaudits",
-                    "Re-audits",
-                    "",
-                    (),
-                    matrix_rows(
-                        drill,
-                        overall,
-                        GRADES,
-                        lambda first, again: {"first_overall": first, "overall": again, **REAUDIT},
-                    ),
-                ),
-                GRADES,
-                SHORT_NAMES,
-                caption="Re-audits by the earlier judgement (rows) and the re-audit's (columns)",
-                id="reaudit-matrix",
-                first="Earlier audit",
-            ),
-            "changes": _changes(overall),
-            "domains": _reaudit_domain_rows(drill, result),
-            "grade_names": SHORT_NAMES,
+            "tables": tables,
+            "summary": tables["reaudits"].row("overall"),
+            "matrix": ranges_html.reaudit_matrix(tables["reaudit_matrix"]),
+            "domains": ranges_html.reaudit_domains(tables["reaudit_domains"]),
         },
     )

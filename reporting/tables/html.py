@@ -87,10 +87,16 @@ class PageRow:
     cells: list[PageCell]
     css: str = ""
     header_css: str = ""
+    gap: str = ""  # a row with no figures: why, in one cell across the row
+    span: int = 0
 
     @property
     def cells_html(self) -> SafeString:
         """The row's <td>s in one string: the template renders a row, not each cell."""
+        if self.gap:
+            return format_html(
+                '<td class="govuk-table__cell" colspan="{}">{}</td>', self.span, self.gap
+            )
         return mark_safe(
             "".join(
                 f'<td class="govuk-table__cell govuk-table__cell--numeric{c.css}">'
@@ -108,6 +114,7 @@ class PageTable:
     css: str = ""  # extra classes on the table
     id: str = ""
     scroll: bool = True  # wrapped to scroll sideways on a narrow screen
+    empty: str = ""  # said in the table when it has no rows
 
     @property
     def caption_parts(self) -> tuple:

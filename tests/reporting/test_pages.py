@@ -280,17 +280,17 @@ def test_trends_page_draws_charts_with_their_data_tables(data, client):
     assert html.count('<svg class="app-chart" role="img"') == 2
     assert 'aria-labelledby="chart-distribution-title chart-distribution-desc"' in html
     assert "No programme" in html  # January 2019 is a gap
-    rows = {row["month"]: row for row in response.context["rows"]}
-    assert rows["2019-01"]["gap"] is True
-    assert rows["2019-03"]["total"].n == 51
+    grades = response.context["tables"]["trend_grades"]
+    assert grades.row("2019-01").label == "No programme"
+    assert grades.row("2019-03")["audits"].n == 51
     assert "style=" not in html
     domain = client.get(
         "/reports/trends/",
         {"month_from": "2019-02", "month_to": "2019-03", "domain": "case-file:review"},
     )
     assert domain.status_code == 200
-    review = {row["month"]: row for row in domain.context["rows"]}["2019-03"]
-    assert {c["grade"]: c["cell"].n for c in review["cells"]}["NA"] == 18
+    review = domain.context["tables"]["trend_grades"].row("2019-03")
+    assert review["NA"].n == 18
     for href, figure in drill_links(domain.content.decode()):
         assert listed(client, href) == figure, href
 
@@ -322,7 +322,7 @@ def test_calibration_is_for_qa_leads_only(data, client):
     client.force_login(data.qa_lead)
     response = client.get("/reports/calibration/", {"month_from": "2019-03", "month_to": "2019-03"})
     assert response.status_code == 200
-    teams = {row["name"]: row for row in response.context["teams"]}
+    teams = {row.label: row for row in response.context["tables"]["calibration_teams"].rows}
     assert teams["A1"]["moderated"].n == 10  # m1, m3r, m3a 2, m5a 4, m8a, f1
     for href, figure in drill_links(response.content.decode()):
         assert listed(client, href) == figure, href

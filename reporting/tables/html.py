@@ -125,7 +125,7 @@ def columns_table(
     table: ReportTable,
     keys: Iterable[str],
     *,
-    caption: str,
+    caption: str | tuple,
     first: str,
     rows: Iterable[Row] | None = None,
     links: bool = True,

@@ -10,6 +10,7 @@ only lays the cells out, so no format can lose one.
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -54,7 +55,7 @@ class Row:
     row for a page that picks it out; `label` is its name on a page when that differs from
     its TEXT columns; `group` gathers rows a page shows as separate tables (a tool)."""
 
-    values: Mapping[str, object]
+    values: Mapping[str, Any]
     key: str = ""
     label: str = ""
     group: str = ""
@@ -129,12 +130,8 @@ class Drill:
     def __init__(self, base: Mapping[str, object]):
         self.base = {key: value for key, value in base.items() if value not in (None, "")}
 
-    def cell(self, n, pct: float | None = None, **counted) -> Cell:
+    def cell(self, n, pct: float | None = None, /, **counted: object) -> Cell:
         return Cell(n, pct, {**self.base, **counted})
-
-    def plain(self, n, pct: float | None = None) -> Cell:
-        """A figure with no list behind it (a target, a rate, a kappa)."""
-        return Cell(n, pct, None)
 
     def narrowed(self, **where) -> "Drill":
         return Drill({**self.base, **where})

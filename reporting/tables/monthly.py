@@ -284,11 +284,13 @@ def matrix_rows(drill: Drill, figures: Mapping, keys, pair_filter, names=GRADE_N
     counts = {(t["from"], t["to"]): t["n"] for t in figures["transitions"]}
     rows = []
     for before in keys:
-        cells = {a: drill.cell(counts.get((before, a), 0), **pair_filter(before, a)) for a in keys}
-        total = Cell(sum(cell.n for cell in cells.values()))
+        row = {a: counts.get((before, a), 0) for a in keys}
+        cells = {a: drill.cell(n, **pair_filter(before, a)) for a, n in row.items()}
+        total = Cell(sum(row.values()))
         rows.append(Row({"first": names[before], **cells, "total": total}, key=before))
-    totals = {a: Cell(sum(counts.get((b, a), 0) for b in keys)) for a in keys}
-    total = Cell(sum(cell.n for cell in totals.values()))
+    sums = {a: sum(counts.get((b, a), 0) for b in keys) for a in keys}
+    totals = {a: Cell(n) for a, n in sums.items()}
+    total = Cell(sum(sums.values()))
     rows.append(Row({"first": "Total", **totals, "total": total}, key="total"))
     return rows
 

@@ -97,17 +97,16 @@ def quarters(result: Mapping) -> ReportTable:
     for q in result["quarters"]:
         label = q["quarter"] if q["complete"] else f"{q['quarter']} (part)"
         if not q["has_programme"]:
-            values = {c.key: Cell(None) for c in columns[1:]}
-            rows.append(Row({"quarter": label, **values}, key=q["quarter"], label=NO_PROGRAMME))
+            empty = {c.key: Cell(None) for c in columns[1:]}
+            rows.append(Row({"quarter": label, **empty}, key=q["quarter"], label=NO_PROGRAMME))
             continue
-        values = {
-            "quarter": label,
+        figures = {
             "audits": Cell(q["audits"]),
             **{g: Cell(None, q["before"][g]["pct"]) for g in GRADES},
             "kpi": Cell(None, q["kpi"]["ri_or_better_pct"]),
             "change": Cell(q["ri_or_better_change"]),
         }
-        rows.append(Row(values, key=q["quarter"]))
+        rows.append(Row({"quarter": label, **figures}, key=q["quarter"]))
     caption = "Financial-year quarters (Q1 is April to June): overall judgements before moderation"
     return ReportTable("quarters", "Quarter against quarter", caption, columns, rows)
 

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from reporting.tables.model import Cell, Column, Kind, ReportTable, Row
 
 DASH = "–"
+NUMERIC = " govuk-table__cell--numeric"
 HEAT_LEVELS = 5
 
 
@@ -83,6 +84,7 @@ class Heading:
 class PageCell:
     html: SafeString | str
     css: str = ""  # extra classes
+    numeric: bool = True  # right-aligned, as figures are
 
 
 @dataclass(slots=True)
@@ -103,7 +105,7 @@ class PageRow:
             )
         return mark_safe(
             "".join(
-                f'<td class="govuk-table__cell govuk-table__cell--numeric{c.css}">'
+                f'<td class="govuk-table__cell{NUMERIC if c.numeric else ""}{c.css}">'
                 f"{conditional_escape(c.html)}</td>"
                 for c in self.cells
             )
@@ -171,10 +173,7 @@ def whole_table(table: ReportTable, *, links: bool = False) -> PageTable:
             PageRow(
                 cell_html(row, first, links=links),
                 [
-                    PageCell(
-                        cell_html(row, c, links=links),
-                        "" if c.kind is not Kind.TEXT else " app-text",
-                    )
+                    PageCell(cell_html(row, c, links=links), numeric=c.kind is not Kind.TEXT)
                     for c in rest
                 ],
             )

@@ -28,7 +28,7 @@ def report_areas_for_user(
     answered with an empty report that would look like "no audits". Anyone else: 403.
     """
     check_reports_readable(user)
-    if user.is_qa_lead or user.is_moderator:
+    if reports_cover_every_area(user):
         return None
     own = tuple(sorted(user.service_areas.values_list("pk", flat=True)))
     if service_area is not None and service_area.pk not in own:
@@ -36,6 +36,12 @@ def report_areas_for_user(
     if team is not None and team.service_area_id not in own:
         raise PermissionDenied("You can read reports for teams in your own service areas only.")
     return own
+
+
+def reports_cover_every_area(user: User) -> bool:
+    """QA leads and moderators read every service area's report; a head of service only
+    their own (report_areas_for_user)."""
+    return bool(user.is_qa_lead or user.is_moderator)
 
 
 def snapshots_readable(user: User) -> bool:
@@ -62,9 +68,14 @@ def check_calibration_readable(user: User) -> None:
         raise PermissionDenied("Auditor calibration is for QA leads only.")
 
 
-def check_snapshot_publish(user: User) -> None:
+def snapshot_publish_allowed(user: User) -> bool:
     """Only a QA lead publishes the monthly report."""
-    if not (user and user.is_authenticated and user.is_active and user.is_qa_lead):
+    return bool(user and user.is_authenticated and user.is_active and user.is_qa_lead)
+
+
+def check_snapshot_publish(user: User) -> None:
+    """snapshot_publish_allowed, raising: 403 with the reason."""
+    if not snapshot_publish_allowed(user):
         raise PermissionDenied("Only a QA lead can publish the monthly report.")
 
 

@@ -1,4 +1,4 @@
-"""Report downloads (XLSX, CSV) and published snapshots: list, publish, read, download.
+"""Report downloads (XLSX, CSV, JSON) and published snapshots: list, publish, read, download.
 
 Downloads read the same GET filters as the report and ask reporting.permissions through
 selectors.monthly_report_for_user; bad filters get a 400 page with an error summary and the
@@ -25,6 +25,7 @@ from core.services.access_log import audit_read_record
 from reporting import exports, permissions, selectors, services
 from reporting.filters import ReportFilter
 from reporting.models import ReportSnapshot
+from reporting.tables.html import whole_table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -89,6 +90,19 @@ def download_xlsx(request):
 
 @login_required
 @require_GET
+def download_json(request):
+    """Every table of the report as JSON: each figure's count, percentage and the audit-list
+    filter behind it (the same tables as the XLSX and CSV)."""
+    report, error = _report_or_error(request)
+    if error is not None:
+        return _bad_download(request, error.message)
+    _record_export(request, "export:report-json")
+    content = exports.to_json(report, exports.filter_labels(report["filters"]))
+    return _attachment(content, f"{exports.file_stem(report)}.json", "application/json")
+
+
+@login_required
+@require_GET
 def download_csv(request):
     """?table=<name> for one table's CSV; without it (or "all") a zip of every table."""
     table = request.GET.get("table") or "all"
@@ -134,7 +148,7 @@ def next_scheduled_publication(now: dt.datetime) -> dict:
 def _snapshot_list_page(request, *, form: PublishForm | None = None, status: int = 200):
     snapshots = permissions.snapshots_for_user(user=request.user)
     page = Paginator(snapshots, 50).get_page(request.GET.get("page"))
-    can_publish = request.user.is_qa_lead
+    can_publish = permissions.snapshot_publish_allowed(request.user)
     if form is None and can_publish:
         previous = months_before(timezone.localdate().replace(day=1), 1)
         form = PublishForm(initial={"month": format_month(previous)})
@@ -180,35 +194,11 @@ def snapshot_publish(request):
     return redirect(snapshot)
 
 
-def _display_tables(data: dict) -> list[dict]:
-    """The export's tables for a page: a count and its percentage share one cell."""
-    tables = []
-    for table in exports.report_tables(data, exports.filter_labels(data["filters"])):
-        merged_into = {
-            i + 1
-            for i in range(len(table.header) - 1)
-            if (i + 1) in table.pct_columns
-            and i not in table.pct_columns
-            and table.header[i + 1] == f"{table.header[i]} %"
-        }
-        header = [h for i, h in enumerate(table.header) if i not in merged_into]
-        rows = []
-        for row in table.rows:
-            cells = []
-            for i, value in enumerate(row):
-                if i in merged_into:
-                    continue
-                if i in table.pct_columns:
-                    cells.append({"kind": "pct", "pct": value})
-                elif (i + 1) in merged_into:
-                    cells.append({"kind": "count_pct", "value": value, "pct": row[i + 1]})
-                elif isinstance(value, int | float) or value is None:
-                    cells.append({"kind": "number", "value": value})
-                else:
-                    cells.append({"kind": "text", "value": value})
-            rows.append(cells)
-        tables.append({"name": table.name, "title": table.title, "header": header, "rows": rows})
-    return tables
+def _display_tables(data: dict) -> list:
+    """The export's tables for a page, every column, with no drill-down links: the figures
+    are as they stood when published, the audit list as it stands now."""
+    labels = exports.filter_labels(data["filters"])
+    return [whole_table(table) for table in exports.report_tables(data, labels)]
 
 
 @login_required

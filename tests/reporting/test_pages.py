@@ -85,17 +85,24 @@ def test_qa_lead_reads_the_march_report(data, client):
     html = response.content.decode()
     assert '<h1 class="govuk-heading-l">March 2019</h1>' in html
     assert "February 2019 (previous month)" in html
-    headline = response.context["headline"]
-    returned = next(r for r in headline if r["current"]["label"] == "Audits returned")
-    assert (returned["current"]["n"], returned["previous"]["n"]) == (51, 8)
-    assert response.context["compliance"]["moderations"]["pct"] == 115.4
+    tables = response.context["tables"]
+    returned = tables["headline"].row("returned")
+    assert returned.label == "Audits returned"
+    previous = tables["previous_month"].row("returned")
+    assert (returned["count"].n, previous["count"].n) == (51, 8)
+    assert tables["compliance"].row("current")["moderations_completed"].pct == 115.4
     assert "115.4%" in html
     # The heat map: the largest cell (G -> G and RI -> RI, 7 each) is the darkest shade.
-    matrix = response.context["matrix"]
-    cells = {(row["before"], c["after"]): c for row in matrix["rows"] for c in row["cells"]}
-    assert (cells[("G", "G")]["n"], cells[("G", "G")]["level"]) == (7, 5)
-    assert (cells[("O", "I")]["n"], cells[("O", "I")]["level"]) == (0, 0)
-    assert cells[("I", "RI")]["level"] == 1
+    matrix = response.context["page"]["matrix"]
+    grades = ["O", "G", "RI", "I"]
+    cells = {
+        (grade, after): (tables["transitions"].row(grade)[after].n, row.cells[i].css)
+        for grade, row in zip(grades, matrix.rows, strict=False)
+        for i, after in enumerate(grades)
+    }
+    assert cells[("G", "G")] == (7, " app-heat heat-5 app-heat--same")
+    assert cells[("O", "I")] == (0, " app-heat heat-0")
+    assert cells[("I", "RI")][1] == " app-heat heat-1"
     assert (
         'class="govuk-table__cell govuk-table__cell--numeric app-heat heat-5 app-heat--same"'
         in html
@@ -273,17 +280,17 @@ def test_trends_page_draws_charts_with_their_data_tables(data, client):
     assert html.count('<svg class="app-chart" role="img"') == 2
     assert 'aria-labelledby="chart-distribution-title chart-distribution-desc"' in html
     assert "No programme" in html  # January 2019 is a gap
-    rows = {row["month"]: row for row in response.context["rows"]}
-    assert rows["2019-01"]["gap"] is True
-    assert rows["2019-03"]["total"]["n"] == 51
+    grades = response.context["tables"]["trend_grades"]
+    assert grades.row("2019-01").label == "No programme"
+    assert grades.row("2019-03")["audits"].n == 51
     assert "style=" not in html
     domain = client.get(
         "/reports/trends/",
         {"month_from": "2019-02", "month_to": "2019-03", "domain": "case-file:review"},
     )
     assert domain.status_code == 200
-    review = {row["month"]: row for row in domain.context["rows"]}["2019-03"]
-    assert {c["grade"]: c["n"] for c in review["cells"]}["NA"] == 18
+    review = domain.context["tables"]["trend_grades"].row("2019-03")
+    assert review["NA"].n == 18
     for href, figure in drill_links(domain.content.decode()):
         assert listed(client, href) == figure, href
 
@@ -315,7 +322,7 @@ def test_calibration_is_for_qa_leads_only(data, client):
     client.force_login(data.qa_lead)
     response = client.get("/reports/calibration/", {"month_from": "2019-03", "month_to": "2019-03"})
     assert response.status_code == 200
-    teams = {row["name"]: row for row in response.context["teams"]}
-    assert teams["A1"]["moderated"]["n"] == 10  # m1, m3r, m3a 2, m5a 4, m8a, f1
+    teams = {row.label: row for row in response.context["tables"]["calibration_teams"].rows}
+    assert teams["A1"]["moderated"].n == 10  # m1, m3r, m3a 2, m5a 4, m8a, f1
     for href, figure in drill_links(response.content.decode()):
         assert listed(client, href) == figure, href

@@ -666,6 +666,7 @@ PAGES: dict[str, Rule] = {
     "reports:calibration GET": Rule("reports", REPORT_FILTERS, PAGE_QA_LEAD),
     "reports:download_xlsx GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:download_csv GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
+    "reports:download_json GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:snapshots GET": Rule("-", NONE, PAGE_MODERATORS_AND_QA),
     "reports:snapshot_publish POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
     "reports:snapshot GET": Rule("-", NONE, page(SNAPSHOT_WHILE_BLIND)),

@@ -1,7 +1,9 @@
 """python manage.py qa_report --month YYYY-MM [--service-area ID] [--team ID] [--tool CODE]
-[--format json|xlsx|csv] [--table NAME] [--output FILE]: the monthly QA report without the
+[--format json|tables|xlsx|csv] [--table NAME] [--output FILE]: the monthly QA report without the
 web, for the whole authority (whoever can run this command can read every report).
 
+json: the report's figures as the API gives them. tables: every table as JSON (each figure
+with its count, percentage and audit-list filter, as /reports/monthly/download.json).
 xlsx: one sheet per table (needs --output). csv: with --table, that table's CSV; without it,
 a zip of every table's CSV (needs --output)."""
 
@@ -19,6 +21,10 @@ def render_json(report: dict, table: str | None) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_tables(report: dict, table: str | None) -> str:
+    return exports.to_json(report, exports.filter_labels(report["filters"]))
+
+
 def render_xlsx(report: dict, table: str | None) -> bytes:
     return exports.to_xlsx(report, exports.filter_labels(report["filters"]))
 
@@ -33,6 +39,7 @@ def render_csv(report: dict, table: str | None) -> str | bytes:
 # One renderer per format; bytes can only go to --output.
 RENDERERS: dict[str, Callable[[dict, str | None], str | bytes]] = {
     "json": render_json,
+    "tables": render_tables,
     "xlsx": render_xlsx,
     "csv": render_csv,
 }

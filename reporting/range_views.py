@@ -1,0 +1,222 @@
+"""The range report pages: trends, auditor calibration and re-audits.
+
+The figures come from reporting.trends (which asks reporting.permissions); every count is a
+reporting.tables Cell whose filter lists exactly its audits (drill-down), as on the monthly
+page. Bad filters are a 400 page with an error summary and the form to correct them.
+"""
+
+from collections.abc import Mapping
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from core.errors import DomainError
+from core.filters import tool_code_choices
+from core.grades import SCALE, SHORT_NAMES
+from core.models import Audit
+from core.months import FIRST_MONTH, format_month, months_before, parse_month
+from reporting import charts, permissions, trends
+from reporting.selectors import GRADES
+from reporting.tables import ranges, ranges_html
+from reporting.views import filter_form, latest_programme_month
+
+CHART_SERIES = [charts.Series(key=g, label=SHORT_NAMES[g], css=g.lower()) for g in SCALE]
+KPI_SERIES = [
+    charts.Series(key="ri_or_better_pct", label="Before moderation", css="kpi-before"),
+    charts.Series(
+        key="ri_or_better_pct_after_moderation", label="After moderation", css="kpi-after"
+    ),
+]
+
+
+def _range_filters(request):
+    """The range pages' filters (to the latest programme's month by default) and their form."""
+    data = request.GET.copy()
+    if not data.get("month_to") and not data.get("month"):
+        data["month_to"] = format_month(latest_programme_month())
+    if not data.get("month_from"):
+        # Shown in the form as the range it is: the 12 months to the last one.
+        try:
+            last = parse_month(data.get("month_to") or data.get("month"))
+        except ValueError:
+            pass  # the filter reports the bad month
+        else:
+            data["month_from"] = format_month(max(months_before(last, 11), FIRST_MONTH))
+    form = trends.RangeReportFilter(data=data, queryset=Audit.objects.none()).form
+    del form.fields["month"]  # the range says it all on this page
+    form.fields["month_from"].label = "From month"
+    form.fields["month_to"].label = "To month"
+    for name in ("month_from", "month_to"):
+        form.fields[name].help_text = "As YYYY-MM."
+    base = filter_form(data, request.user)
+    for name in ("service_area", "team", "tool"):
+        form.fields[name] = base.fields[name]
+    form.order_fields(["month_from", "month_to", "service_area", "team", "tool"])
+    return data, form
+
+
+def _bad_range(request, template, form, error: DomainError):
+    form.is_valid()
+    for field, messages in (error.field_errors or {}).items():
+        for message in messages:
+            if field in form.fields and message not in form.errors.get(field, []):
+                form.add_error(field, message)
+    if not form.errors:
+        form.add_error(None, error.message)
+    return render(request, template, {"form": form, "data": None}, status=400)
+
+
+@login_required
+@require_GET
+def trend_page(request):
+    permissions.check_reports_readable(request.user)
+    data, form = _range_filters(request)
+    try:
+        result = trends.trend_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        return _bad_range(request, "reporting/trends.html", form, error)
+    domain_key = data.get("domain") or ""
+    domain = None
+    domain_choices = [
+        {"value": f"{d['tool']}:{d['code']}", "label": f"{d['title']} ({d['tool']})", **d}
+        for d in result["domains"]
+    ]
+    if domain_key:
+        domain = next((d for d in domain_choices if d["value"] == domain_key), None)
+        if domain is None:
+            form.is_valid()
+            form.add_error(None, "Choose a domain from the list.")
+            return render(
+                request,
+                "reporting/trends.html",
+                {"form": form, "data": None, "domain_error": True},
+                status=400,
+            )
+    months = result["months"]
+    distribution_points = [
+        charts.Point(
+            label=m["month"],
+            values=None
+            if not m["has_programme"]
+            else (
+                {g: m["before"][g]["pct"] for g in GRADES}
+                if domain is None
+                else _domain_pcts(m, domain)
+            ),
+        )
+        for m in months
+    ]
+    kpi_points = [
+        charts.Point(label=m["month"], values=m["kpi"] if m["has_programme"] else None)
+        for m in months
+    ]
+    subject = "overall judgements" if domain is None else f"the {domain['title']} domain"
+    first, last = result["month_from"], result["month_to"]
+    bar_chart = charts.stacked_bars(
+        chart_id="chart-distribution",
+        title=f"Grades of {subject} by month, {first} to {last}",
+        desc="Stacked bars, one per month, of the percentage of returned audits in each grade "
+        "(auditors' grades, before moderation). Months without a programme are gaps. "
+        "The table after the chart gives every figure.",
+        points=distribution_points,
+        series=CHART_SERIES,
+    )
+    line = charts.line_chart(
+        chart_id="chart-kpi",
+        title=f"Audits rated RI or better by month, {first} to {last}",
+        desc="Two lines: the percentage of returned audits rated requires improvement or "
+        "better by the auditors (circles), and of moderated audits by the moderators "
+        "(squares, dashed). Months without a programme are gaps. The table after the chart "
+        "gives every figure.",
+        points=kpi_points,
+        series=KPI_SERIES,
+    )
+    tables = {
+        "trend_grades": ranges.trend_grades(result, domain),
+        "trend_kpi": ranges.trend_kpi(result),
+        "quarters": ranges.quarters(result),
+    }
+    return render(
+        request,
+        "reporting/trends.html",
+        {
+            "form": form,
+            "data": result,
+            "domain": domain,
+            "domain_choices": domain_choices,
+            "domain_key": domain_key,
+            "tables": tables,
+            "page": {
+                "grades": ranges_html.trend_grades(tables["trend_grades"]),
+                "kpi": ranges_html.trend_kpi(tables["trend_kpi"]),
+                "quarters": ranges_html.quarters(tables["quarters"]),
+            },
+            "bar_chart": bar_chart,
+            "line_chart": line,
+        },
+    )
+
+
+def _domain_pcts(month: Mapping, domain: Mapping) -> dict:
+    found = ranges.month_domain(month, domain)
+    # The N/A share is left out of the bars: they show the graded part (the table has N/A).
+    graded = sum(found["all"][g]["n"] for g in GRADES)
+    return {g: (100 * found["all"][g]["n"] / graded if graded else 0) for g in GRADES}
+
+
+# ---------------------------------------------------------------- calibration
+
+
+@login_required
+@require_GET
+def calibration_page(request):
+    permissions.check_calibration_readable(request.user)
+    data, form = _range_filters(request)
+    try:
+        result = trends.calibration_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        return _bad_range(request, "reporting/calibration.html", form, error)
+    tables = {t.key: t for t in (ranges.calibration(result, w) for w in ("auditors", "teams"))}
+    return render(
+        request,
+        "reporting/calibration.html",
+        {
+            "form": form,
+            "data": result,
+            "tables": tables,
+            "auditors": ranges_html.calibration(tables["calibration_auditors"]),
+            "teams": ranges_html.calibration(tables["calibration_teams"]),
+        },
+    )
+
+
+# ---------------------------------------------------------------- re-audits
+
+
+@login_required
+@require_GET
+def reaudits_page(request):
+    permissions.check_reports_readable(request.user)
+    data, form = _range_filters(request)
+    try:
+        result = trends.reaudits_for_user(user=request.user, filters=data)
+    except DomainError as error:
+        return _bad_range(request, "reporting/reaudits.html", form, error)
+    tables = {
+        "reaudits": ranges.reaudit_summary(result),
+        "reaudit_matrix": ranges.reaudit_matrix(result),
+        "reaudit_domains": ranges.reaudit_domains(result, dict(tool_code_choices())),
+    }
+    return render(
+        request,
+        "reporting/reaudits.html",
+        {
+            "form": form,
+            "data": result,
+            "tables": tables,
+            "summary": tables["reaudits"].row("overall"),
+            "matrix": ranges_html.reaudit_matrix(tables["reaudit_matrix"]),
+            "domains": ranges_html.reaudit_domains(tables["reaudit_domains"]),
+        },
+    )

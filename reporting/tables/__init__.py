@@ -1,0 +1,1 @@
+"""Report tables: each defined once (monthly, ranges), rendered by every format."""

@@ -42,7 +42,7 @@ def filter_labels(filters: Mapping) -> dict[str, str]:
     else:
         names = ServiceArea.objects.filter(pk__in=areas).order_by("name")
         area_names = ", ".join(names.values_list("name", flat=True))
-    team = "All teams"
+    team: str | None = "All teams"
     if filters.get("team") is not None:
         team = Team.objects.filter(pk=filters["team"]).values_list("name", flat=True).first()
     labels = {
@@ -66,7 +66,7 @@ def to_xlsx(
 ) -> bytes:
     """The report as an XLSX workbook, one sheet per table. `created` fixes the file's date."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the default empty sheet
     if created is not None:
         # openpyxl stamps "now" otherwise; a frozen snapshot's file records its own time.
         workbook.properties.created = workbook.properties.modified = created.replace(tzinfo=None)

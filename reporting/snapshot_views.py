@@ -7,6 +7,7 @@ publish them (reporting.services.snapshot_request; the figures are computed by a
 """
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -137,7 +138,8 @@ SCHEDULED_PUBLICATION = "publish-previous-month-report"
 def next_scheduled_publication(now: dt.datetime) -> dict:
     """When Celery beat next publishes the previous month's report (its schedule in
     settings.CELERY_BEAT_SCHEDULE), and which month that is."""
-    schedule = settings.CELERY_BEAT_SCHEDULE[SCHEDULED_PUBLICATION]["schedule"]
+    # A celery crontab; its stubs leave out day_of_month, hour and minute, which it has.
+    schedule: Any = settings.CELERY_BEAT_SCHEDULE[SCHEDULED_PUBLICATION]["schedule"]
     day, at = min(schedule.day_of_month), dt.time(min(schedule.hour), min(schedule.minute))
     on = now.date().replace(day=day)
     if (on, at) <= (now.date(), now.time()):
@@ -183,6 +185,7 @@ def snapshot_publish(request):
     except DomainError as error:
         add_service_errors(form, error)
         return _snapshot_list_page(request, form=form, status=400)
+    assert snapshot is not None  # only a scheduled request can find its version already there
     snapshot.refresh_from_db(fields=["status", "error"])
     name = f"The {snapshot.month:%B %Y} report, version {snapshot.version},"
     if snapshot.status == ReportSnapshot.Status.PUBLISHED:
@@ -211,7 +214,7 @@ def snapshot_detail(request, pk: int):
         "reporting/snapshots_detail.html",
         {
             "snapshot": snapshot,
-            "tables": _display_tables(snapshot.data) if published else [],
+            "tables": _display_tables(snapshot.data or {}) if published else [],
         },
     )
 

@@ -7,6 +7,7 @@ domain, domain_grade, moderated, moderated_overall, moderation_change...). Bad f
 400 page with an error summary and the form to correct them.
 """
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -32,20 +33,21 @@ def latest_programme_month():
 
 def filter_form(data, user):
     form = ReportFilter(data=data, queryset=Audit.objects.none()).form
-    form.fields["month"].label = "Month"
-    form.fields["month"].help_text = "As YYYY-MM, for example 2019-03."
-    form.fields["service_area"].label = "Service area"
-    form.fields["service_area"].empty_label = "All service areas"
-    form.fields["team"].label = "Team"
-    form.fields["team"].empty_label = "All teams"
-    form.fields["tool"].label = "Audit tool"
-    form.fields["tool"].empty_label = "All tools"
-    form.fields["tool"].help_text = ""
+    fields: dict[str, Any] = form.fields  # the filters' own field types
+    fields["month"].label = "Month"
+    fields["month"].help_text = "As YYYY-MM, for example 2019-03."
+    fields["service_area"].label = "Service area"
+    fields["service_area"].empty_label = "All service areas"
+    fields["team"].label = "Team"
+    fields["team"].empty_label = "All teams"
+    fields["tool"].label = "Audit tool"
+    fields["tool"].empty_label = "All tools"
+    fields["tool"].help_text = ""
     if not permissions.reports_cover_every_area(user):
         # A head of service may choose only within their own areas.
         own = user.service_areas.all()
-        form.fields["service_area"].queryset = ServiceArea.objects.filter(pk__in=own)
-        form.fields["team"].queryset = form.fields["team"].queryset.filter(service_area__in=own)
+        fields["service_area"].queryset = ServiceArea.objects.filter(pk__in=own)
+        fields["team"].queryset = fields["team"].queryset.filter(service_area__in=own)
     return form
 
 

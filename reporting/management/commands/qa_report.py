@@ -31,7 +31,7 @@ def render_xlsx(report: dict, table: str | None) -> bytes:
 
 def render_csv(report: dict, table: str | None) -> str | bytes:
     labels = exports.filter_labels(report["filters"])
-    if table in (None, "all"):
+    if table is None or table == "all":
         return exports.to_csv_zip(report, labels)
     return exports.table_csv(report, table, labels)
 

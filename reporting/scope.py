@@ -1,6 +1,6 @@
 """Which audits a report counts, written once: ReportScope (the month and filters, and the
 reader blind moderation hides audits from) and the one way it becomes a condition, on the raw
-tables (ReportScope.audits) and on the summary (summary_scope)."""
+tables (ReportScope.audits) and on the summary (ReportScope.summary)."""
 
 import datetime as dt
 from collections import Counter
@@ -59,6 +59,21 @@ class ReportScope:
         hidden = self.hidden(prefix)
         if hidden is not None:
             condition &= ~hidden
+        return condition
+
+    def summary(self) -> Q:
+        """The same filters as a condition on the summary (reporting.models.ReportSummary).
+
+        Blind moderation is not a condition here: the summary has no audits to leave out,
+        so a hidden audit's rows are taken off afterwards (blind_summary_rows, net_rows).
+        """
+        condition = Q()
+        if self.service_area_ids is not None:
+            condition &= Q(team__service_area__in=self.service_area_ids)
+        if self.team_id is not None:
+            condition &= Q(team=self.team_id)
+        if self.tool_code:
+            condition &= Q(tool_code=self.tool_code)
         return condition
 
     def hidden(self, prefix: str = "") -> Q | None:
@@ -168,15 +183,3 @@ def net_rows(rows: Iterable[dict], negatives: list[dict], keys: tuple[str, ...])
     for row in [*rows, *negatives]:
         totals[tuple(row[k] for k in keys)] += row["n"]
     return [dict(zip(keys, key, strict=True), n=n) for key, n in totals.items() if n]
-
-
-def summary_scope(scope: ReportScope) -> Q:
-    """ReportScope's filters as a condition on ReportSummary."""
-    condition = Q()
-    if scope.service_area_ids is not None:
-        condition &= Q(team__service_area__in=scope.service_area_ids)
-    if scope.team_id is not None:
-        condition &= Q(team=scope.team_id)
-    if scope.tool_code:
-        condition &= Q(tool_code=scope.tool_code)
-    return condition

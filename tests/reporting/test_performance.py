@@ -11,15 +11,17 @@ from django.db import connection
 
 from core.models import Audit
 from core.services import AuditContent
+from core.tools import domain_catalogue
 from flows.audits import audit_submit
 from flows.moderation import moderation_return_for_rework
 from moderation.models import Moderation
 from moderation.services import ImportedModeration, moderation_record_imported
-from reporting import selectors
 from reporting.models import ReportSummary
 from reporting.scope import ReportScope
+from reporting.selectors import monthly, monthly_rows
+from reporting.selectors.summary_rows import summary_domain_rows
+from reporting.selectors.trend import trend
 from reporting.summary import summary_rebuild, summary_refresh_audits
-from reporting.summary_rows import summary_domain_rows
 from tests.reporting.test_monthly import FEBRUARY, MARCH, Builder, build
 
 GRADES = ["O", "G", "RI", "I"]
@@ -170,8 +172,8 @@ def test_summary_maintained_equals_a_fresh_recompute(db, seed):
     assert sum(maintained.values()) > 0
     for month in (MARCH, FEBRUARY):
         scope = ReportScope(month=month)
-        raw = selectors.monthly_report(scope=scope, source="raw")
-        assert selectors.monthly_report(scope=scope) == raw
+        raw = monthly.monthly_report(scope=scope, source="raw")
+        assert monthly.monthly_report(scope=scope) == raw
     assert Audit.objects.filter(status=Audit.Status.SUBMITTED).exists()
     summary_rebuild()
     assert summary_state() == maintained
@@ -218,8 +220,8 @@ def test_monthly_domain_figures_are_the_same_from_the_summary(data, db, filters)
         team_id=data.teams[filters["team"]].pk if "team" in filters else None,
         service_area_ids=(data.area_b.pk,) if "area" in filters else None,
     )
-    raw_rows = selectors._domain_rows(scope)
-    raw_pairs = selectors._domain_pair_rows(scope)
+    raw_rows = monthly_rows.domain_rows(scope)
+    raw_pairs = monthly_rows.domain_pair_rows(scope)
     summary_rows, summary_pairs = summary_domain_rows(scope)
 
     def as_counter(rows, keys):
@@ -235,10 +237,10 @@ def test_monthly_domain_figures_are_the_same_from_the_summary(data, db, filters)
     ) == as_counter(graded, ["domain_id", "grade", "moderated"])
 
     # The whole domain tables of the report, computed from either source.
-    programmes = selectors._programme_rows(scope, [MARCH])
-    catalogue = selectors.domain_catalogue()
-    from_raw = selectors._domains(scope, programmes, raw_rows, raw_pairs, catalogue)
-    from_summary = selectors._domains(scope, programmes, summary_rows, summary_pairs, catalogue)
+    programmes = monthly_rows.programme_rows(scope, [MARCH])
+    catalogue = domain_catalogue()
+    from_raw = monthly._domains(scope, programmes, raw_rows, raw_pairs, catalogue)
+    from_summary = monthly._domains(scope, programmes, summary_rows, summary_pairs, catalogue)
     assert from_summary == from_raw
     assert any(domain["audits"] for domain in from_raw)
 
@@ -252,16 +254,14 @@ def test_the_whole_monthly_report_is_the_same_from_raw_tables_and_summary(data, 
         team_id=data.teams[filters["team"]].pk if "team" in filters else None,
         service_area_ids=(data.area_b.pk,) if "area" in filters else None,
     )
-    raw = selectors.monthly_report(scope=scope, source="raw")
-    summary = selectors.monthly_report(scope=scope, source="summary")
+    raw = monthly.monthly_report(scope=scope, source="raw")
+    summary = monthly.monthly_report(scope=scope, source="summary")
     assert summary == raw
     assert raw["audits"]["returned"] or raw["previous_month"]["audits"]["returned"] == 0
 
 
 def test_trend_month_equals_the_monthly_report(data, db):
-    from reporting.trends import trend
-
-    report = selectors.monthly_report(scope=ReportScope(month=MARCH))
+    report = monthly.monthly_report(scope=ReportScope(month=MARCH))
     month = trend(scope=ReportScope(month=MARCH), months=[MARCH])["months"][0]
     assert month["before"] == report["audits"]["overall"]
     assert month["after"] == report["moderations"]["after"]

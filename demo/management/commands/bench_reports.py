@@ -32,9 +32,9 @@ from audits.selectors import audit_list_for_user
 from core.models import Audit, AuditTool, Domain, Programme, Role, ServiceArea, Team, User
 from core.months import month_range
 from reporting.scope import ReportScope
-from reporting.selectors import monthly_report
+from reporting.selectors.monthly import monthly_report
+from reporting.selectors.trend import trend
 from reporting.summary import summary_rebuild
-from reporting.trends import trend
 
 TOOL_CODE = "bench-case-file"
 AREAS, TEAMS_PER_AREA, AUDITORS_PER_TEAM, MODERATORS = 12, 5, 5, 20

@@ -1,5 +1,6 @@
 """The monthly report's rows read from the summary table (reporting.summary keeps it), in the
-shapes selectors would read from the raw tables, so the figures are computed by one code."""
+shapes reporting.selectors.monthly_rows reads from the raw tables, so the figures are computed
+by one code."""
 
 import datetime as dt
 from collections import Counter
@@ -9,16 +10,16 @@ from django.db.models import Count, F, Sum
 from core.models import Audit
 from moderation.models import Moderation
 from reporting.models import ReportSummary
-from reporting.scope import ReportScope, blind_summary_rows, net_rows, summary_scope
+from reporting.scope import ReportScope, blind_summary_rows, net_rows
 
 
 def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
     """The monthly report's domain rows and domain pair rows, from the summary (one query).
 
-    The same shapes as selectors._domain_rows and selectors._domain_pair_rows.
+    The same shapes as monthly_rows.domain_rows and monthly_rows.domain_pair_rows.
     """
     return _fold_domain_rows(
-        ReportSummary.objects.filter(summary_scope(scope), month=scope.month, domain__isnull=False)
+        ReportSummary.objects.filter(scope.summary(), month=scope.month, domain__isnull=False)
         .order_by()
         .values("domain_id", "grade", "moderated_grade")
         .annotate(n=Sum("n"))
@@ -26,7 +27,7 @@ def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
 
 
 def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
-    """Summary rows of domains as selectors._domain_rows and selectors._domain_pair_rows."""
+    """Summary rows of domains as monthly_rows.domain_rows and monthly_rows.domain_pair_rows."""
     grades: Counter[tuple[int, str]] = Counter()
     pairs: Counter[tuple[int, str, str]] = Counter()
     for row in rows:
@@ -48,11 +49,11 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
     Returned audits and completed moderations come from the summary; the few audits still
     open (assigned, in progress) and moderations still open (sampled, claimed), which the
     report counts as assigned and live, are counted from the raw tables by status and team,
-    once for both uses. The rows have the shapes of selectors._audit_rows, _moderation_rows,
-    _domain_rows and _domain_pair_rows, so the report's figures are computed by the same code
+    once for both uses. The rows have the shapes of monthly_rows.audit_rows, moderation_rows,
+    domain_rows and domain_pair_rows, so the report's figures are computed by the same code
     either way.
     """
-    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months).order_by()
+    summary = ReportSummary.objects.filter(scope.summary(), month__in=months).order_by()
     columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
     # A moderator's report leaves out the blind-pending audits: what they add is taken off.
     hidden = blind_summary_rows(scope, months)

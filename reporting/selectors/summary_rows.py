@@ -19,8 +19,8 @@ def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
     The same shapes as monthly_rows.domain_rows and monthly_rows.domain_pair_rows.
     """
     return _fold_domain_rows(
-        ReportSummary.objects.filter(scope.summary(), month=scope.month, domain__isnull=False)
-        .order_by()
+        scope.summary_rows()
+        .filter(month=scope.month, domain__isnull=False)
         .values("domain_id", "grade", "moderated_grade")
         .annotate(n=Sum("n"))
     )
@@ -53,13 +53,14 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
     domain_rows and domain_pair_rows, so the report's figures are computed by the same code
     either way.
     """
-    summary = ReportSummary.objects.filter(scope.summary(), month__in=months).order_by()
+    summary = scope.summary_rows().filter(month__in=months)
     columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
     # A moderator's report leaves out the blind-pending audits: what they add is taken off.
     hidden = blind_summary_rows(scope, months)
     by_month = net_rows(summary.values(*columns).annotate(n=Sum("n")), hidden, columns)
     by_team = net_rows(
-        summary.filter(month=scope.month, domain__isnull=True)
+        ReportSummary.objects.filter(scope.summary(), month=scope.month, domain__isnull=True)
+        .order_by()
         .values(*columns, "team_id")
         .annotate(n=Sum("n")),
         [r for r in hidden if r["month"] == scope.month and r["domain_id"] is None],

@@ -1,7 +1,7 @@
 """Trends: month by month and quarter by quarter, from the summary. reporting.selectors.
 monthly defines the figures for one month, reporting.selectors.ranges the range.
 
-Trends (reporting.models.ReportSummary, kept up to date by reporting.summary)
+Trends (the summary, kept up to date by reporting.summary: ReportScope.summary_rows)
     Per month: returned audits and their overall judgements before moderation; moderated
     audits and the moderator's judgements after; the KPI "% rated RI or better" before and
     after (reporting.selectors.figures.kpi); per domain (under the newest version's code, as
@@ -26,7 +26,6 @@ from django.db.models import Sum
 from core.models import Programme, User
 from core.months import financial_quarter, format_month, quarter_label
 from core.tools import canonical_domains, domain_catalogue
-from reporting.models import ReportSummary
 from reporting.scope import ReportScope, blind_summary_rows, net_rows
 from reporting.selectors.figures import DOMAIN_COLUMNS, GRADES, distribution, kpi
 from reporting.selectors.ranges import range_filters_out, range_scope_for_user
@@ -110,10 +109,7 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
     with_programme = {row["month"] for row in programme_rows}
     columns = ("month", "domain_id", "grade", "moderated_grade")
     rows = net_rows(
-        ReportSummary.objects.filter(scope.summary(), month__in=months)
-        .order_by()
-        .values(*columns)
-        .annotate(n=Sum("n")),
+        scope.summary_rows().filter(month__in=months).values(*columns).annotate(n=Sum("n")),
         blind_summary_rows(scope, months),
         columns,
     )

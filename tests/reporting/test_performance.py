@@ -16,7 +16,7 @@ from flows.audits import audit_submit
 from flows.moderation import moderation_return_for_rework
 from moderation.models import Moderation
 from moderation.services import ImportedModeration, moderation_record_imported
-from reporting.models import ReportSummary
+from reporting.models import ReportSummary, ReportSummaryTotal
 from reporting.scope import ReportScope
 from reporting.selectors import monthly, monthly_rows
 from reporting.selectors.summary_rows import summary_domain_rows
@@ -49,6 +49,24 @@ def summary_state() -> Counter:
         n = row.pop("n")
         state[tuple(sorted(row.items()))] += n
     return state
+
+
+def totals_state() -> Counter:
+    """The authority's totals as counts per key."""
+    state: Counter = Counter()
+    for row in ReportSummaryTotal.objects.values():
+        row.pop("id")
+        n = row.pop("n")
+        state[tuple(sorted(row.items()))] += n
+    return state
+
+
+def over_teams(state: Counter) -> Counter:
+    """A summary_state() added up over teams: what the totals must hold."""
+    totals: Counter = Counter()
+    for key, n in state.items():
+        totals[tuple((k, v) for k, v in key if k != "team_id")] += n
+    return totals
 
 
 # ---------------------------------------------------------------- the benchmark command
@@ -170,6 +188,7 @@ def test_summary_maintained_equals_a_fresh_recompute(db, seed):
             summary_refresh_audits(audit_ids=[audit.pk])
     maintained = summary_state()
     assert sum(maintained.values()) > 0
+    assert totals_state() == over_teams(maintained)
     for month in (MARCH, FEBRUARY):
         scope = ReportScope(month=month)
         raw = monthly.monthly_report(scope=scope, source="raw")
@@ -177,6 +196,7 @@ def test_summary_maintained_equals_a_fresh_recompute(db, seed):
     assert Audit.objects.filter(status=Audit.Status.SUBMITTED).exists()
     summary_rebuild()
     assert summary_state() == maintained
+    assert totals_state() == over_teams(maintained)
 
 
 def test_rebuild_command_recomputes_a_stale_summary(data, db):

@@ -55,6 +55,30 @@ class _Tally:
             if moderated:
                 self.domain_after[key][moderated] += n
 
+    def merge(self, other: "_Tally") -> None:
+        """Add another tally's counts to this one (a quarter from its months)."""
+        self.before.update(other.before)
+        self.after.update(other.after)
+        self.returned += other.returned
+        self.moderated += other.moderated
+        for key, counts in other.domain_all.items():
+            self.domain_all[key].update(counts)
+        for key, counts in other.domain_after.items():
+            self.domain_after[key].update(counts)
+
+    def _domain(self, d: dict) -> dict:
+        graded, moderated = self.domain_all[d["pk"]], self.domain_after[d["pk"]]
+        audits, moderated_n = sum(graded.values()), sum(moderated.values())
+        return {
+            "code": d["code"],
+            "title": d["title"],
+            "tool": d["tool__code"],
+            "audits": audits,
+            "all": distribution(graded, DOMAIN_COLUMNS, audits),
+            "moderated": moderated_n,
+            "moderated_after": distribution(moderated, DOMAIN_COLUMNS, moderated_n),
+        }
+
     def block(self, domains: list[dict]) -> dict:
         return {
             "audits": self.returned,
@@ -67,26 +91,7 @@ class _Tally:
                 after=self.after,
                 moderated=self.moderated,
             ),
-            "domains": [
-                {
-                    "code": d["code"],
-                    "title": d["title"],
-                    "tool": d["tool__code"],
-                    "audits": sum(self.domain_all[d["pk"]].values()),
-                    "all": distribution(
-                        self.domain_all[d["pk"]],
-                        DOMAIN_COLUMNS,
-                        sum(self.domain_all[d["pk"]].values()),
-                    ),
-                    "moderated": sum(self.domain_after[d["pk"]].values()),
-                    "moderated_after": distribution(
-                        self.domain_after[d["pk"]],
-                        DOMAIN_COLUMNS,
-                        sum(self.domain_after[d["pk"]].values()),
-                    ),
-                }
-                for d in domains
-            ],
+            "domains": [self._domain(d) for d in domains],
         }
 
 
@@ -127,7 +132,8 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
             continue  # a gap month: its stray audits are not a month of figures
         key = None if row["domain_id"] is None else canonical[row["domain_id"]]["pk"]
         by_month[row["month"]].add(row, key)
-        by_quarter[financial_quarter(row["month"])].add(row, key)
+    for month, tally in by_month.items():
+        by_quarter[financial_quarter(month)].merge(tally)
 
     month_blocks = []
     for month in months:

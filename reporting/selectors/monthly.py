@@ -62,7 +62,7 @@ By area (by_area)
     moderations and kpi blocks above, each area or team taken as a scope of its own (so its
     targets are the audits assigned and the live moderations there). Ordered by name.
 
-Queries: seven for the whole report (nine from the raw tables, source="raw": reporting.
+Queries: six for the whole report (nine from the raw tables, source="raw": reporting.
 selectors.monthly_rows), including the
 previous month and the areas and teams, whatever the volume of data. Python
 only folds the small grouped rows the database returns.
@@ -208,7 +208,7 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     """The whole monthly report for a scope, with the previous month's headline beside it.
 
     source "summary" reads returned audits and completed moderations from the summary table
-    (summary_rows.summary_report_rows: seven queries in all, fast at national scale); "raw"
+    (summary_rows.summary_report_rows: six queries in all, fast at national scale); "raw"
     counts them from the audit tables (monthly_rows: nine queries). The figures are the same.
     """
     months = [scope.month, scope.previous_month]

@@ -5,7 +5,7 @@ by one code."""
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Sum, Value
 
 from core.models import Audit
 from moderation.models import Moderation
@@ -42,7 +42,7 @@ def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
 
 
 def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list, ...]:
-    """The monthly report's rows (five queries): audit, moderation, domain and domain pair rows
+    """The monthly report's rows (three queries): audit, moderation, domain and domain pair rows
     for `months`, then the audit and moderation rows of scope.month by team (each with a
     "team"), for the report's by-area table.
 
@@ -66,12 +66,16 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
         [r for r in hidden if r["month"] == scope.month and r["domain_id"] is None],
         (*columns, "team_id"),
     )
+    # One query for both kinds of open work (a UNION ALL): the audits still open (assigned, in
+    # progress) and the moderations still open (sampled, claimed), by month and team.
+    kind = {"moderation": Value(False)}
     open_audits = (
         Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
         .order_by()
-        .values("month", team=F("case__team"))
-        .annotate(n=Count("pk"))
+        .values(open_month=F("month"), team=F("case__team"))
+        .annotate(n=Count("pk"), **kind)
     )
+    kind = {"moderation": Value(True)}
     open_moderations = (
         Moderation.objects.filter(
             scope.audits("audit__"),
@@ -79,33 +83,35 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
             status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
         )
         .order_by()
-        .values("audit__month", team=F("audit__case__team"))
-        .annotate(n=Count("pk"))
+        .values(open_month=F("audit__month"), team=F("audit__case__team"))
+        .annotate(n=Count("pk"), **kind)
     )
-    open_audit_rows = [
-        {
-            "month": r["month"],
-            "status": "assigned",
-            "overall": "",
-            "escalated": False,
-            "n": r["n"],
-            "team": r["team"],
-        }
-        for r in open_audits
-    ]
-    open_moderation_rows = [
-        {
-            "audit__month": r["audit__month"],
-            "audit__overall": "",
-            "overall": "",
-            "audit__escalated": False,
-            "escalated": False,
-            "live": r["n"],
-            "completed": 0,
-            "team": r["team"],
-        }
-        for r in open_moderations
-    ]
+    open_audit_rows, open_moderation_rows = [], []
+    for r in open_audits.union(open_moderations, all=True):
+        if r["moderation"]:
+            open_moderation_rows.append(
+                {
+                    "audit__month": r["open_month"],
+                    "audit__overall": "",
+                    "overall": "",
+                    "audit__escalated": False,
+                    "escalated": False,
+                    "live": r["n"],
+                    "completed": 0,
+                    "team": r["team"],
+                }
+            )
+        else:
+            open_audit_rows.append(
+                {
+                    "month": r["open_month"],
+                    "status": "assigned",
+                    "overall": "",
+                    "escalated": False,
+                    "n": r["n"],
+                    "team": r["team"],
+                }
+            )
     # The report's own rows: the team rows as they are (the team key is never read there).
     audit_rows, moderation_rows = list(open_audit_rows), list(open_moderation_rows)
     domain_rows = []

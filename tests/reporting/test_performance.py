@@ -90,10 +90,18 @@ def test_benchmark_runs_end_to_end_at_tiny_scale(db):
     call_command("bench_reports", "--audits", "200", "--runs", "1", stdout=out)
     text = out.getvalue()
     assert "Built 200 audits" in text
-    for name in ("monthly report", "12-month trend", "drill-down first page"):
+    for name in (
+        "monthly report",
+        "12-month trend",
+        "drill-down first page",
+        "page /reports/monthly/",
+        "API /api/reports/monthly/",
+        "API /api/reports/trends/",
+    ):
         line = next(line for line in text.splitlines() if line.startswith(name))
         assert line.split()[-1] in ("ok", "over")
     assert "pandas / database" in text
+    assert "monthly report API end to end" in text
     assert Audit.objects.filter(tool__code="bench-case-file").count() == 200
     # The summary the benchmark built is a faithful one.
     built = summary_state()

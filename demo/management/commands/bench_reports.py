@@ -355,7 +355,8 @@ class Command(BaseCommand):
     def _signed_in(self, user: User) -> Client:
         """A test client signed in as `user`, with a verified two-factor session: a QA lead
         may not use the service on a password alone (core.permissions.two_factor_required)."""
-        client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
+        host = next((h for h in settings.ALLOWED_HOSTS if "*" not in h), "localhost")
+        client = Client(HTTP_HOST=host.lstrip("."))
         client.force_login(user)
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:

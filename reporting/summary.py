@@ -131,12 +131,9 @@ def _refresh_slices(slices: list[Slice]) -> None:
 
 
 def _refresh_totals(months_and_tools: list[tuple]) -> None:
+    """Recompute the totals of these (month, tool_id) pairs; their tools are locked."""
     if not months_and_tools:
         return
-    # After the teams' rows are written and their Team rows locked (always in that order,
-    # so that two refreshes cannot deadlock): one refresh of a tool's totals at a time.
-    tool_ids = {tool_id for _, tool_id in months_and_tools}
-    list(AuditTool.objects.select_for_update().filter(pk__in=tool_ids).order_by("pk"))
     condition = Q()
     for month, tool_id in months_and_tools:
         condition |= Q(month=month, tool_id=tool_id)
@@ -155,6 +152,10 @@ def summary_refresh_audits(*, audit_ids: Iterable[int]) -> int:
     for start in range(0, len(slices), 200):
         _refresh_slices(slices[start : start + 200])
     months_and_tools = sorted({(month, tool_id) for month, tool_id, _ in slices})
+    # After the teams' rows are written and their Team rows locked (always in that order,
+    # so that two refreshes cannot deadlock): one refresh of a tool's totals at a time.
+    tool_ids = {tool_id for _, tool_id in months_and_tools}
+    list(AuditTool.objects.select_for_update().filter(pk__in=tool_ids).order_by("pk"))
     for start in range(0, len(months_and_tools), 200):
         _refresh_totals(months_and_tools[start : start + 200])
     return len(slices)

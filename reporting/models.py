@@ -169,3 +169,41 @@ class ReportSummary(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.tool_code} team {self.team_id}: {self.n}"
+
+
+class ReportSummaryTotal(models.Model):
+    """ReportSummary added up over teams: the whole authority's counts per (month, tool
+    version, domain, grades, escalations). The reports that ask for no service area or team
+    (every QA lead's and moderator's first view) read these: at national scale about sixty
+    times fewer rows to add up than the teams'. reporting.summary keeps it in step with
+    ReportSummary in the same transaction; the columns mean what they mean there.
+    """
+
+    month = models.DateField()
+    tool = models.ForeignKey(
+        "audits.AuditTool", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    tool_code = models.SlugField(max_length=50, db_index=False)
+    domain = models.ForeignKey(
+        "audits.Domain",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    grade = models.CharField(max_length=2, blank=True)
+    moderated_grade = models.CharField(max_length=2, null=True, blank=True)  # noqa: DJ001
+    escalated = models.BooleanField(default=False)
+    moderated_escalated = models.BooleanField(null=True, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "tool_code"], name="summary_total_month_tool"),
+            models.Index(fields=["month", "tool"], name="summary_total_slice"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.tool_code}: {self.n}"

@@ -1,6 +1,6 @@
 """The range report pages: trends, auditor calibration and re-audits.
 
-The figures come from reporting.trends (which asks reporting.permissions); every count is a
+The figures come from reporting.selectors (which asks reporting.permissions); every count is a
 reporting.tables Cell whose filter lists exactly its audits (drill-down), as on the monthly
 page. Bad filters are a 400 page with an error summary and the form to correct them.
 """
@@ -16,8 +16,12 @@ from core.filters import tool_code_choices
 from core.grades import SCALE, SHORT_NAMES
 from core.models import Audit
 from core.months import FIRST_MONTH, format_month, months_before, parse_month
-from reporting import charts, permissions, trends
+from reporting import charts, permissions
 from reporting.selectors import GRADES
+from reporting.selectors.calibration import calibration_for_user
+from reporting.selectors.ranges import RangeReportFilter
+from reporting.selectors.reaudits import reaudits_for_user
+from reporting.selectors.trend import trend_for_user
 from reporting.tables import ranges, ranges_html
 from reporting.views import filter_form, latest_programme_month
 
@@ -43,7 +47,7 @@ def _range_filters(request):
             pass  # the filter reports the bad month
         else:
             data["month_from"] = format_month(max(months_before(last, 11), FIRST_MONTH))
-    form = trends.RangeReportFilter(data=data, queryset=Audit.objects.none()).form
+    form = RangeReportFilter(data=data, queryset=Audit.objects.none()).form
     del form.fields["month"]  # the range says it all on this page
     form.fields["month_from"].label = "From month"
     form.fields["month_to"].label = "To month"
@@ -73,7 +77,7 @@ def trend_page(request):
     permissions.check_reports_readable(request.user)
     data, form = _range_filters(request)
     try:
-        result = trends.trend_for_user(user=request.user, filters=data)
+        result = trend_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/trends.html", form, error)
     domain_key = data.get("domain") or ""
@@ -174,7 +178,7 @@ def calibration_page(request):
     permissions.check_calibration_readable(request.user)
     data, form = _range_filters(request)
     try:
-        result = trends.calibration_for_user(user=request.user, filters=data)
+        result = calibration_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/calibration.html", form, error)
     tables = {t.key: t for t in (ranges.calibration(result, w) for w in ("auditors", "teams"))}
@@ -200,7 +204,7 @@ def reaudits_page(request):
     permissions.check_reports_readable(request.user)
     data, form = _range_filters(request)
     try:
-        result = trends.reaudits_for_user(user=request.user, filters=data)
+        result = reaudits_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/reaudits.html", form, error)
     tables = {

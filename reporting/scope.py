@@ -1,19 +1,21 @@
 """Which audits a report counts, written once: ReportScope (the month and filters, and the
 reader blind moderation hides audits from) and the one way it becomes a condition, on the raw
-tables (ReportScope.audits) and on the summary (summary_scope)."""
+tables (ReportScope.audits) and on the summary (ReportScope.summary, and summary_rows which
+picks the teams' rows or the authority's totals)."""
 
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 
 from core.errors import DomainError
 from core.models import Audit, DomainGrade, User
 from core.months import months_before
 from moderation.blind import blind_applies_to, blind_hidden_from_moderator
 from reporting.filters import ReportFilter
+from reporting.models import ReportSummary, ReportSummaryTotal
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,29 @@ class ReportScope:
         if hidden is not None:
             condition &= ~hidden
         return condition
+
+    def summary(self) -> Q:
+        """The same filters as a condition on the summary (reporting.models.ReportSummary).
+
+        Blind moderation is not a condition here: the summary has no audits to leave out,
+        so a hidden audit's rows are taken off afterwards (blind_summary_rows, net_rows).
+        """
+        condition = Q()
+        if self.service_area_ids is not None:
+            condition &= Q(team__service_area__in=self.service_area_ids)
+        if self.team_id is not None:
+            condition &= Q(team=self.team_id)
+        if self.tool_code:
+            condition &= Q(tool_code=self.tool_code)
+        return condition
+
+    def summary_rows(self) -> QuerySet:
+        """The summary's rows in scope (months not filtered): with no service area or team
+        asked for, the authority's totals (ReportSummaryTotal, the same counts added up over
+        teams: far fewer rows); otherwise the teams' rows (ReportSummary) in scope."""
+        if self.authority_wide:
+            return ReportSummaryTotal.objects.filter(self.summary()).order_by()
+        return ReportSummary.objects.filter(self.summary()).order_by()
 
     def hidden(self, prefix: str = "") -> Q | None:
         """The audits this scope leaves out because of blind moderation, or None."""
@@ -168,15 +193,3 @@ def net_rows(rows: Iterable[dict], negatives: list[dict], keys: tuple[str, ...])
     for row in [*rows, *negatives]:
         totals[tuple(row[k] for k in keys)] += row["n"]
     return [dict(zip(keys, key, strict=True), n=n) for key, n in totals.items() if n]
-
-
-def summary_scope(scope: ReportScope) -> Q:
-    """ReportScope's filters as a condition on ReportSummary."""
-    condition = Q()
-    if scope.service_area_ids is not None:
-        condition &= Q(team__service_area__in=scope.service_area_ids)
-    if scope.team_id is not None:
-        condition &= Q(team=scope.team_id)
-    if scope.tool_code:
-        condition &= Q(tool_code=scope.tool_code)
-    return condition

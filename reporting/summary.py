@@ -14,6 +14,11 @@ flows.moderation.moderation_complete / moderation_return_for_rework, and the imp
 another service area needs nothing: the reports reach the area through Team when they
 read. Nothing in the product moves a case to another team; if one is moved by hand in the
 database, run `manage.py rebuild_report_summary`.
+
+ReportSummaryTotal is the summary added up over teams, per (month, tool version): every
+refresh recomputes the totals of the (month, tool) pairs it touched, from the summary rows
+just written, under a lock on those tools' rows so that two transactions refreshing different
+teams of the same month cannot each leave a total that misses the other's teams.
 """
 
 from collections.abc import Iterable
@@ -23,7 +28,7 @@ from django.db.models import Q
 
 from core.models import Audit, AuditTool, Case, DomainGrade, Team
 from moderation.models import ModeratedGrade, Moderation
-from reporting.models import ReportSummary
+from reporting.models import ReportSummary, ReportSummaryTotal
 
 Slice = tuple  # (month, tool_id, team_id)
 
@@ -33,9 +38,15 @@ _COLUMNS = (
 )
 
 
+_TOTAL_COLUMNS = (
+    "month, tool_id, tool_code, domain_id, grade, moderated_grade, escalated, moderated_escalated"
+)
+
+
 def _tables() -> dict[str, str]:
     return {
         "summary": ReportSummary._meta.db_table,
+        "total": ReportSummaryTotal._meta.db_table,
         "audit": Audit._meta.db_table,
         "case": Case._meta.db_table,
         "tool": AuditTool._meta.db_table,
@@ -78,6 +89,15 @@ def _domain_sql(where: str) -> str:
     """.format(columns=_COLUMNS, where=where, **_tables())
 
 
+def _total_sql(where: str) -> str:
+    return """
+        INSERT INTO {total} ({columns}, n)
+        SELECT {columns}, SUM(n) FROM {summary} s
+        WHERE 1 = 1 {where}
+        GROUP BY {columns}
+    """.format(columns=_TOTAL_COLUMNS, where=where, **_tables())
+
+
 def _slices_of(audit_ids: Iterable[int]) -> list[Slice]:
     ids = list(audit_ids)
     if not ids:
@@ -110,6 +130,20 @@ def _refresh_slices(slices: list[Slice]) -> None:
         cursor.execute(_domain_sql(where), params)
 
 
+def _refresh_totals(months_and_tools: list[tuple]) -> None:
+    """Recompute the totals of these (month, tool_id) pairs; their tools are locked."""
+    if not months_and_tools:
+        return
+    condition = Q()
+    for month, tool_id in months_and_tools:
+        condition |= Q(month=month, tool_id=tool_id)
+    ReportSummaryTotal.objects.filter(condition).delete()
+    where = " AND (" + " OR ".join(["(s.month = %s AND s.tool_id = %s)"] * len(months_and_tools))
+    params = [value for pair in months_and_tools for value in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(_total_sql(where + ")"), params)
+
+
 @transaction.atomic
 def summary_refresh_audits(*, audit_ids: Iterable[int]) -> int:
     """Recompute the summary rows of the slices these audits belong to; returns the slices."""
@@ -117,6 +151,13 @@ def summary_refresh_audits(*, audit_ids: Iterable[int]) -> int:
     # Big imports: a few hundred slices per statement keeps the SQL a sensible size.
     for start in range(0, len(slices), 200):
         _refresh_slices(slices[start : start + 200])
+    months_and_tools = sorted({(month, tool_id) for month, tool_id, _ in slices})
+    # After the teams' rows are written and their Team rows locked (always in that order,
+    # so that two refreshes cannot deadlock): one refresh of a tool's totals at a time.
+    tool_ids = {tool_id for _, tool_id in months_and_tools}
+    list(AuditTool.objects.select_for_update().filter(pk__in=tool_ids).order_by("pk"))
+    for start in range(0, len(months_and_tools), 200):
+        _refresh_totals(months_and_tools[start : start + 200])
     return len(slices)
 
 
@@ -126,10 +167,21 @@ def summary_refresh_audit(*, audit: Audit) -> None:
 
 
 @transaction.atomic
-def summary_rebuild() -> int:
-    """Recompute the whole summary from the raw tables; returns the number of rows."""
+def summary_rebuild(*, with_totals: bool = True) -> int:
+    """Recompute the whole summary (and its totals) from the raw tables; returns the number
+    of summary rows. with_totals=False is for migration 0003, before the totals' table."""
     ReportSummary.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute(_overall_sql(""))
         cursor.execute(_domain_sql(""))
+    if with_totals:
+        summary_totals_rebuild()
     return ReportSummary.objects.count()
+
+
+@transaction.atomic
+def summary_totals_rebuild() -> None:
+    """Recompute ReportSummaryTotal from the summary."""
+    ReportSummaryTotal.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(_total_sql(""))

@@ -11,7 +11,7 @@ from django.db import migrations
 def fill(apps, schema_editor):
     from reporting.summary import summary_rebuild
 
-    summary_rebuild()
+    summary_rebuild(with_totals=False)  # 0005 creates and fills the totals' table
 
 
 class Migration(migrations.Migration):

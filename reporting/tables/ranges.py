@@ -1,4 +1,4 @@
-"""The range reports' tables (reporting.trends: trend, calibration, re-audits), each defined
+"""The range reports' tables (reporting.selectors: trend, calibration, re-audits), each defined
 once; reporting.tables.ranges_html lays them out for the pages."""
 
 from collections.abc import Mapping

@@ -595,11 +595,11 @@ def test_a_team_moved_to_another_area_is_reported_there_at_once(data, db):
 
 
 def test_query_count_does_not_grow_with_the_data(data, db, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         monthly_report(scope=ReportScope(month=MARCH))
     data.moderated(3, "B1", "G", "I")
     data.unmoderated(2, "A2", "RI", review="NA")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         report = monthly_report(scope=ReportScope(month=MARCH))
     assert report["audits"]["returned"] == 56
 
@@ -609,7 +609,7 @@ def test_query_count_does_not_grow_with_the_data(data, db, django_assert_num_que
 
 def test_api_returns_the_report_to_a_qa_lead(data, db, api_client, django_assert_max_num_queries):
     api_client.force_authenticate(data.qa_lead)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         response = api_client.get(URL, {"month": "2019-03"})
     assert response.status_code == 200, response.content
     body = response.json()

@@ -11,15 +11,17 @@ from django.db import connection
 
 from core.models import Audit
 from core.services.audits import AuditContent
+from core.tools import domain_catalogue
 from flows.audits import audit_submit
 from flows.moderation import moderation_return_for_rework
 from moderation.models import Moderation
 from moderation.services.imported import ImportedModeration, moderation_record_imported
-from reporting import selectors
-from reporting.models import ReportSummary
+from reporting.models import ReportSummary, ReportSummaryTotal
 from reporting.scope import ReportScope
+from reporting.selectors import monthly, monthly_rows
+from reporting.selectors.summary_rows import summary_domain_rows
+from reporting.selectors.trend import trend
 from reporting.summary import summary_rebuild, summary_refresh_audits
-from reporting.summary_rows import summary_domain_rows
 from tests.reporting.test_monthly import FEBRUARY, MARCH, Builder, build
 
 GRADES = ["O", "G", "RI", "I"]
@@ -49,6 +51,24 @@ def summary_state() -> Counter:
     return state
 
 
+def totals_state() -> Counter:
+    """The authority's totals as counts per key."""
+    state: Counter = Counter()
+    for row in ReportSummaryTotal.objects.values():
+        row.pop("id")
+        n = row.pop("n")
+        state[tuple(sorted(row.items()))] += n
+    return state
+
+
+def over_teams(state: Counter) -> Counter:
+    """A summary_state() added up over teams: what the totals must hold."""
+    totals: Counter = Counter()
+    for key, n in state.items():
+        totals[tuple((k, v) for k, v in key if k != "team_id")] += n
+    return totals
+
+
 # ---------------------------------------------------------------- the benchmark command
 # First in the module: the command refuses a database that already has audits, and the
 # module's `data` fixture keeps its audits until the module ends.
@@ -70,10 +90,18 @@ def test_benchmark_runs_end_to_end_at_tiny_scale(db):
     call_command("bench_reports", "--audits", "200", "--runs", "1", stdout=out)
     text = out.getvalue()
     assert "Built 200 audits" in text
-    for name in ("monthly report", "12-month trend", "drill-down first page"):
+    for name in (
+        "monthly report",
+        "12-month trend",
+        "drill-down first page",
+        "page /reports/monthly/",
+        "API /api/reports/monthly/",
+        "API /api/reports/trends/",
+    ):
         line = next(line for line in text.splitlines() if line.startswith(name))
         assert line.split()[-1] in ("ok", "over")
     assert "pandas / database" in text
+    assert "monthly report API end to end" in text
     assert Audit.objects.filter(tool__code="bench-case-file").count() == 200
     # The summary the benchmark built is a faithful one.
     built = summary_state()
@@ -168,13 +196,15 @@ def test_summary_maintained_equals_a_fresh_recompute(db, seed):
             summary_refresh_audits(audit_ids=[audit.pk])
     maintained = summary_state()
     assert sum(maintained.values()) > 0
+    assert totals_state() == over_teams(maintained)
     for month in (MARCH, FEBRUARY):
         scope = ReportScope(month=month)
-        raw = selectors.monthly_report(scope=scope, source="raw")
-        assert selectors.monthly_report(scope=scope) == raw
+        raw = monthly.monthly_report(scope=scope, source="raw")
+        assert monthly.monthly_report(scope=scope) == raw
     assert Audit.objects.filter(status=Audit.Status.SUBMITTED).exists()
     summary_rebuild()
     assert summary_state() == maintained
+    assert totals_state() == over_teams(maintained)
 
 
 def test_rebuild_command_recomputes_a_stale_summary(data, db):
@@ -218,8 +248,8 @@ def test_monthly_domain_figures_are_the_same_from_the_summary(data, db, filters)
         team_id=data.teams[filters["team"]].pk if "team" in filters else None,
         service_area_ids=(data.area_b.pk,) if "area" in filters else None,
     )
-    raw_rows = selectors._domain_rows(scope)
-    raw_pairs = selectors._domain_pair_rows(scope)
+    raw_rows = monthly_rows.domain_rows(scope)
+    raw_pairs = monthly_rows.domain_pair_rows(scope)
     summary_rows, summary_pairs = summary_domain_rows(scope)
 
     def as_counter(rows, keys):
@@ -235,10 +265,10 @@ def test_monthly_domain_figures_are_the_same_from_the_summary(data, db, filters)
     ) == as_counter(graded, ["domain_id", "grade", "moderated"])
 
     # The whole domain tables of the report, computed from either source.
-    programmes = selectors._programme_rows(scope, [MARCH])
-    catalogue = selectors.domain_catalogue()
-    from_raw = selectors._domains(scope, programmes, raw_rows, raw_pairs, catalogue)
-    from_summary = selectors._domains(scope, programmes, summary_rows, summary_pairs, catalogue)
+    programmes = monthly_rows.programme_rows(scope, [MARCH])
+    catalogue = domain_catalogue()
+    from_raw = monthly._domains(scope, programmes, raw_rows, raw_pairs, catalogue)
+    from_summary = monthly._domains(scope, programmes, summary_rows, summary_pairs, catalogue)
     assert from_summary == from_raw
     assert any(domain["audits"] for domain in from_raw)
 
@@ -252,16 +282,14 @@ def test_the_whole_monthly_report_is_the_same_from_raw_tables_and_summary(data, 
         team_id=data.teams[filters["team"]].pk if "team" in filters else None,
         service_area_ids=(data.area_b.pk,) if "area" in filters else None,
     )
-    raw = selectors.monthly_report(scope=scope, source="raw")
-    summary = selectors.monthly_report(scope=scope, source="summary")
+    raw = monthly.monthly_report(scope=scope, source="raw")
+    summary = monthly.monthly_report(scope=scope, source="summary")
     assert summary == raw
     assert raw["audits"]["returned"] or raw["previous_month"]["audits"]["returned"] == 0
 
 
 def test_trend_month_equals_the_monthly_report(data, db):
-    from reporting.trends import trend
-
-    report = selectors.monthly_report(scope=ReportScope(month=MARCH))
+    report = monthly.monthly_report(scope=ReportScope(month=MARCH))
     month = trend(scope=ReportScope(month=MARCH), months=[MARCH])["months"][0]
     assert month["before"] == report["audits"]["overall"]
     assert month["after"] == report["moderations"]["after"]

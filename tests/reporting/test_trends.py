@@ -19,7 +19,9 @@ from core.months import financial_quarter, month_range
 from core.services.audits import AuditContent
 from flows.audits import audit_submit
 from reporting.scope import ReportScope
-from reporting.trends import calibration, reaudits, trend
+from reporting.selectors.calibration import calibration
+from reporting.selectors.reaudits import reaudits
+from reporting.selectors.trend import trend
 from tests.factories import AuditFactory, ProgrammeFactory, UserFactory
 from tests.reporting.test_monthly import FEBRUARY, MARCH, Builder, build
 

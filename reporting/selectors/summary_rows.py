@@ -1,32 +1,33 @@
 """The monthly report's rows read from the summary table (reporting.summary keeps it), in the
-shapes selectors would read from the raw tables, so the figures are computed by one code."""
+shapes reporting.selectors.monthly_rows reads from the raw tables, so the figures are computed
+by one code."""
 
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Sum, Value
 
 from core.models import Audit
 from moderation.models import Moderation
 from reporting.models import ReportSummary
-from reporting.scope import ReportScope, blind_summary_rows, net_rows, summary_scope
+from reporting.scope import ReportScope, blind_summary_rows, net_rows
 
 
 def summary_domain_rows(scope: ReportScope) -> tuple[list[dict], list[dict]]:
     """The monthly report's domain rows and domain pair rows, from the summary (one query).
 
-    The same shapes as selectors._domain_rows and selectors._domain_pair_rows.
+    The same shapes as monthly_rows.domain_rows and monthly_rows.domain_pair_rows.
     """
     return _fold_domain_rows(
-        ReportSummary.objects.filter(summary_scope(scope), month=scope.month, domain__isnull=False)
-        .order_by()
+        scope.summary_rows()
+        .filter(month=scope.month, domain__isnull=False)
         .values("domain_id", "grade", "moderated_grade")
         .annotate(n=Sum("n"))
     )
 
 
 def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
-    """Summary rows of domains as selectors._domain_rows and selectors._domain_pair_rows."""
+    """Summary rows of domains as monthly_rows.domain_rows and monthly_rows.domain_pair_rows."""
     grades: Counter[tuple[int, str]] = Counter()
     pairs: Counter[tuple[int, str, str]] = Counter()
     for row in rows:
@@ -41,35 +42,40 @@ def _fold_domain_rows(rows) -> tuple[list[dict], list[dict]]:
 
 
 def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list, ...]:
-    """The monthly report's rows (five queries): audit, moderation, domain and domain pair rows
+    """The monthly report's rows (three queries): audit, moderation, domain and domain pair rows
     for `months`, then the audit and moderation rows of scope.month by team (each with a
     "team"), for the report's by-area table.
 
     Returned audits and completed moderations come from the summary; the few audits still
     open (assigned, in progress) and moderations still open (sampled, claimed), which the
     report counts as assigned and live, are counted from the raw tables by status and team,
-    once for both uses. The rows have the shapes of selectors._audit_rows, _moderation_rows,
-    _domain_rows and _domain_pair_rows, so the report's figures are computed by the same code
+    once for both uses. The rows have the shapes of monthly_rows.audit_rows, moderation_rows,
+    domain_rows and domain_pair_rows, so the report's figures are computed by the same code
     either way.
     """
-    summary = ReportSummary.objects.filter(summary_scope(scope), month__in=months).order_by()
+    summary = scope.summary_rows().filter(month__in=months)
     columns = ("month", "domain_id", "grade", "moderated_grade", "escalated", "moderated_escalated")
     # A moderator's report leaves out the blind-pending audits: what they add is taken off.
     hidden = blind_summary_rows(scope, months)
     by_month = net_rows(summary.values(*columns).annotate(n=Sum("n")), hidden, columns)
     by_team = net_rows(
-        summary.filter(month=scope.month, domain__isnull=True)
+        ReportSummary.objects.filter(scope.summary(), month=scope.month, domain__isnull=True)
+        .order_by()
         .values(*columns, "team_id")
         .annotate(n=Sum("n")),
         [r for r in hidden if r["month"] == scope.month and r["domain_id"] is None],
         (*columns, "team_id"),
     )
+    # One query for both kinds of open work (a UNION ALL): the audits still open (assigned, in
+    # progress) and the moderations still open (sampled, claimed), by month and team.
+    kind = {"moderation": Value(False)}
     open_audits = (
         Audit.objects.filter(scope.audits(), month__in=months, status__in=Audit.EDITABLE_STATUSES)
         .order_by()
-        .values("month", team=F("case__team"))
-        .annotate(n=Count("pk"))
+        .values(open_month=F("month"), team=F("case__team"))
+        .annotate(n=Count("pk"), **kind)
     )
+    kind = {"moderation": Value(True)}
     open_moderations = (
         Moderation.objects.filter(
             scope.audits("audit__"),
@@ -77,33 +83,35 @@ def summary_report_rows(scope: ReportScope, months: list[dt.date]) -> tuple[list
             status__in=(Moderation.Status.SAMPLED, Moderation.Status.CLAIMED),
         )
         .order_by()
-        .values("audit__month", team=F("audit__case__team"))
-        .annotate(n=Count("pk"))
+        .values(open_month=F("audit__month"), team=F("audit__case__team"))
+        .annotate(n=Count("pk"), **kind)
     )
-    open_audit_rows = [
-        {
-            "month": r["month"],
-            "status": "assigned",
-            "overall": "",
-            "escalated": False,
-            "n": r["n"],
-            "team": r["team"],
-        }
-        for r in open_audits
-    ]
-    open_moderation_rows = [
-        {
-            "audit__month": r["audit__month"],
-            "audit__overall": "",
-            "overall": "",
-            "audit__escalated": False,
-            "escalated": False,
-            "live": r["n"],
-            "completed": 0,
-            "team": r["team"],
-        }
-        for r in open_moderations
-    ]
+    open_audit_rows, open_moderation_rows = [], []
+    for r in open_audits.union(open_moderations, all=True):
+        if r["moderation"]:
+            open_moderation_rows.append(
+                {
+                    "audit__month": r["open_month"],
+                    "audit__overall": "",
+                    "overall": "",
+                    "audit__escalated": False,
+                    "escalated": False,
+                    "live": r["n"],
+                    "completed": 0,
+                    "team": r["team"],
+                }
+            )
+        else:
+            open_audit_rows.append(
+                {
+                    "month": r["open_month"],
+                    "status": "assigned",
+                    "overall": "",
+                    "escalated": False,
+                    "n": r["n"],
+                    "team": r["team"],
+                }
+            )
     # The report's own rows: the team rows as they are (the team key is never read there).
     audit_rows, moderation_rows = list(open_audit_rows), list(open_moderation_rows)
     domain_rows = []

@@ -1,4 +1,5 @@
-"""The monthly QA report, computed by the database. Every figure is defined here.
+"""The monthly QA report, computed by the database. Every figure is defined here (the
+shared arithmetic, comparison and kappa: reporting.selectors.figures).
 
 Scope
     Month M is Audit.month (its first day). An audit is *in scope* when it counts towards M and
@@ -31,11 +32,7 @@ Moderations
     transitions   every (from, to) pair with n > 0: from = auditor's overall, to = moderator's.
     agreement_pct   pairs where from = to, % of pairs; upgraded_pct / downgraded_pct: the
                     moderator's grade is better / worse on the scale O > G > RI > I.
-    weighted_kappa  Cohen's kappa with linear weights over the four grades O, G, RI, I
-                    (disagreement weight |i - j|), rounded to 3 places, half up, over
-                    `kappa_pairs` pairs. None when there are no pairs, or when the expected
-                    disagreement is 0 (every pair in one grade on both sides: kappa is
-                    undefined then).
+    weighted_kappa, kappa_pairs   as reporting.selectors.figures defines them.
 
 Domains (M only)
     Tool versions map their domains to the previous version's (Domain.maps_to); a domain is
@@ -55,7 +52,8 @@ KPI
     ri_or_better_pct  returned audits whose overall is O, G or RI, % of returned;
     ri_or_better_pct_after_moderation  the same over the moderated audits, moderator's overall.
 
-Percentages are rounded to one decimal place, half up; a percentage of nothing is None.
+Percentages are rounded to one decimal place, half up; a percentage of nothing is None
+(core.grades.percent).
 previous_month repeats the audits, moderations and kpi blocks for M - 1; `has_programme`
 false (no programme in that month, for the tool if filtered) is a gap, not a month of zeros.
 
@@ -64,173 +62,25 @@ By area (by_area)
     moderations and kpi blocks above, each area or team taken as a scope of its own (so its
     targets are the audits assigned and the live moderations there). Ordered by name.
 
-Queries: seven for the whole report (nine from the raw tables, source="raw"), including the
+Queries: six for the whole report (nine from the raw tables, source="raw": reporting.
+selectors.monthly_rows), including the
 previous month and the areas and teams, whatever the volume of data. Python
 only folds the small grouped rows the database returns.
 """
 
-import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
-from django.db.models import Count, F, Q
-
-from core.grades import NOT_APPLICABLE, RI_OR_BETTER, SCALE, percent, steps
-from core.models import Audit, DomainGrade, Programme, Team, User
+from core.grades import percent
+from core.models import Audit, Team, User
 from core.months import format_month
 from core.tools import canonical_domains, domain_catalogue
-from moderation.models import Moderation
 from reporting import permissions
 from reporting.scope import ReportScope, blind_left_out, report_filters, report_scope
-from reporting.summary_rows import summary_report_rows
-
-GRADES = SCALE  # best first, as on the scale
-DOMAIN_COLUMNS = (*GRADES, NOT_APPLICABLE)
-
-
-# ---------------------------------------------------------------- arithmetic
-
-
-def distribution(counts: Mapping[str, int], keys: Iterable[str], whole: int) -> dict:
-    return {
-        key: {"n": counts.get(key, 0), "pct": percent(counts.get(key, 0), whole)} for key in keys
-    }
-
-
-def weighted_kappa(pairs: Mapping[tuple[str, str], int]) -> float | None:
-    """Cohen's kappa with linear weights over O, G, RI, I; None when it is undefined."""
-    position = {grade: i for i, grade in enumerate(GRADES)}
-    graded = {(b, a): n for (b, a), n in pairs.items() if b in position and a in position}
-    total = sum(graded.values())
-    if not total:
-        return None
-    rows: Counter[str] = Counter()
-    columns: Counter[str] = Counter()
-    for (before, after), n in graded.items():
-        rows[before] += n
-        columns[after] += n
-    observed = Fraction(
-        sum(n * abs(position[b] - position[a]) for (b, a), n in graded.items()), total
-    )
-    expected = Fraction(
-        sum(rows[b] * columns[a] * abs(position[b] - position[a]) for b in GRADES for a in GRADES),
-        total * total,
-    )
-    if expected == 0:
-        return None
-    kappa = 1 - observed / expected
-    rounded = (Decimal(kappa.numerator) / Decimal(kappa.denominator)).quantize(
-        Decimal("0.001"), ROUND_HALF_UP
-    )
-    return float(rounded)
-
-
-def comparison(pairs: Mapping[tuple[str, str], int], order: tuple[str, ...]) -> dict:
-    """Before against after over the same pairs: transitions, agreement, shifts and kappa."""
-    total = sum(pairs.values())
-    agreed = sum(n for (before, after), n in pairs.items() if before == after)
-    moved = [(steps(before, after), n) for (before, after), n in pairs.items()]
-    upgraded = sum(n for step, n in moved if step is not None and step > 0)
-    downgraded = sum(n for step, n in moved if step is not None and step < 0)
-    rank = {grade: i for i, grade in enumerate(order)}
-    last = len(order)
-    ordered = sorted(
-        pairs.items(), key=lambda pair: (rank.get(pair[0][0], last), rank.get(pair[0][1], last))
-    )
-    transitions = [{"from": b, "to": a, "n": n} for (b, a), n in ordered if n]
-    kappa_pairs = sum(n for (b, a), n in pairs.items() if steps(b, a) is not None)
-    return {
-        "pairs": total,
-        "transitions": transitions,
-        "agreed": agreed,
-        "agreement_pct": percent(agreed, total),
-        "upgraded": upgraded,
-        "upgraded_pct": percent(upgraded, total),
-        "downgraded": downgraded,
-        "downgraded_pct": percent(downgraded, total),
-        "weighted_kappa": weighted_kappa(pairs),
-        "kappa_pairs": kappa_pairs,
-    }
-
-
-# ---------------------------------------------------------------- queries
-
-
-def _programme_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
-    programmes = Programme.objects.filter(month__in=months)
-    if scope.tool_code:
-        programmes = programmes.filter(tool__code=scope.tool_code)
-    return list(
-        programmes.order_by().values("month", "tool_id", "audit_target", "moderation_target")
-    )
-
-
-def _audit_rows(scope: ReportScope, months: list[dt.date], by_team: bool = False) -> list[dict]:
-    teams = {"team": F("case__team")} if by_team else {}
-    return list(
-        Audit.objects.filter(scope.audits(), month__in=months)
-        .order_by()
-        .values("month", "status", "overall", "escalated", **teams)
-        .annotate(n=Count("pk"))
-    )
-
-
-def _moderation_rows(
-    scope: ReportScope, months: list[dt.date], by_team: bool = False
-) -> list[dict]:
-    completed = Q(status=Moderation.Status.COMPLETED, audit__status=Audit.Status.SUBMITTED)
-    teams = {"team": F("audit__case__team")} if by_team else {}
-    return list(
-        Moderation.objects.filter(
-            scope.audits("audit__"),
-            audit__month__in=months,
-            status__in=Moderation.LIVE_STATUSES,
-        )
-        .order_by()
-        .values(
-            "audit__month", "audit__overall", "overall", "audit__escalated", "escalated", **teams
-        )
-        .annotate(live=Count("pk"), completed=Count("pk", filter=completed))
-    )
-
-
-def _domain_rows(scope: ReportScope) -> list[dict]:
-    """The auditor's domain grades of the month's returned audits, counted per grade."""
-    return list(
-        DomainGrade.objects.filter(
-            scope.audits("audit__"), audit__month=scope.month, audit__status=Audit.Status.SUBMITTED
-        )
-        .exclude(grade="")
-        .order_by()
-        .values("domain_id", "grade")
-        .annotate(n=Count("pk"))
-    )
-
-
-def _domain_pair_rows(scope: ReportScope) -> list[dict]:
-    """(auditor's grade, moderator's grade) per domain over the month's moderated audits.
-
-    The auditor's row and the moderator's row for the same domain are joined in one filter()
-    call, so both conditions apply to the same moderation and grade (one join, no fan-out).
-    Blank grades are dropped from the grouped rows (an exclude() here would become a
-    subquery over every moderation of the audit).
-    """
-    return list(
-        DomainGrade.objects.filter(
-            scope.audits("audit__"),
-            audit__month=scope.month,
-            audit__status=Audit.Status.SUBMITTED,
-            audit__moderations__status=Moderation.Status.COMPLETED,
-            audit__moderations__grades__domain=F("domain"),
-        )
-        .order_by()
-        .values("domain_id", "grade", moderated=F("audit__moderations__grades__grade"))
-        .annotate(n=Count("pk"))
-    )
-
+from reporting.selectors import monthly_rows
+from reporting.selectors.figures import DOMAIN_COLUMNS, GRADES, comparison, distribution, kpi
+from reporting.selectors.summary_rows import summary_report_rows
 
 # ---------------------------------------------------------------- blocks
 
@@ -285,15 +135,12 @@ def _moderations_block(scope: ReportScope, rows: list[dict], target: int) -> dic
 
 
 def _kpi(audits: dict, moderations: dict) -> dict:
-    def better(block: dict) -> int:
-        return sum(block[grade]["n"] for grade in RI_OR_BETTER)
-
-    return {
-        "ri_or_better_pct": percent(better(audits["overall"]), audits["returned"]),
-        "ri_or_better_pct_after_moderation": percent(
-            better(moderations["after"]), moderations["completed"]
-        ),
-    }
+    return kpi(
+        before={grade: audits["overall"][grade]["n"] for grade in GRADES},
+        returned=audits["returned"],
+        after={grade: moderations["after"][grade]["n"] for grade in GRADES},
+        moderated=moderations["completed"],
+    )
 
 
 def _month_blocks(scope, month, programmes, audit_rows, moderation_rows) -> dict:
@@ -361,21 +208,22 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     """The whole monthly report for a scope, with the previous month's headline beside it.
 
     source "summary" reads returned audits and completed moderations from the summary table
-    (reporting.summary_rows.summary_report_rows: seven queries in all, fast at national scale);
-    "raw" counts them from the audit tables (nine queries). The figures are the same.
+    (summary_rows.summary_report_rows: six queries in all, fast at national scale); "raw"
+    counts them from the audit tables (monthly_rows: nine queries). The figures are the same.
     """
     months = [scope.month, scope.previous_month]
-    programmes = _programme_rows(scope, months)
+    programmes = monthly_rows.programme_rows(scope, months)
     if source == "summary":
         rows = summary_report_rows(scope, months)
         audit_rows, moderation_rows, domain_rows, pair_rows = rows[:4]
         team_audit_rows, team_moderation_rows = rows[4:]
     else:
-        audit_rows = _audit_rows(scope, months)
-        moderation_rows = _moderation_rows(scope, months)
-        domain_rows, pair_rows = _domain_rows(scope), _domain_pair_rows(scope)
-        team_audit_rows = _audit_rows(scope, [scope.month], by_team=True)
-        team_moderation_rows = _moderation_rows(scope, [scope.month], by_team=True)
+        audit_rows = monthly_rows.audit_rows(scope, months)
+        moderation_rows = monthly_rows.moderation_rows(scope, months)
+        domain_rows = monthly_rows.domain_rows(scope)
+        pair_rows = monthly_rows.domain_pair_rows(scope)
+        team_audit_rows = monthly_rows.audit_rows(scope, [scope.month], by_team=True)
+        team_moderation_rows = monthly_rows.moderation_rows(scope, [scope.month], by_team=True)
     current = _month_blocks(scope, scope.month, programmes, audit_rows, moderation_rows)
     previous = _month_blocks(scope, scope.previous_month, programmes, audit_rows, moderation_rows)
     domains = _domains(scope, programmes, domain_rows, pair_rows, domain_catalogue())

@@ -7,9 +7,8 @@ the month's audits in scope (every status): the starting point of a drill-down.
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from core.filters import MonthFilter, tool_code_choices
+from core.filters import MonthFilter, tool_code_choices, with_schema
 from core.models import Audit, ServiceArea, Team
 
 
@@ -21,13 +20,14 @@ class ReportFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         field_name="case__team", queryset=Team.objects.select_related("service_area")
     )
-    tool = extend_schema_field(OpenApiTypes.STR)(
+    tool = with_schema(
+        OpenApiTypes.STR,
         django_filters.ChoiceFilter(
             field_name="tool__code",
             choices=tool_code_choices,
             help_text="Tool code.",
             empty_label="All tools",
-        )
+        ),
     )
 
     class Meta:

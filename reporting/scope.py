@@ -99,7 +99,8 @@ class ReportScope:
 
 def report_filters(filters: Mapping | None) -> dict:
     """The cleaned filters (month, service_area, team, tool); DomainError per invalid field."""
-    filterset = ReportFilter(data=filters or {}, queryset=Audit.objects.none())
+    # Any mapping works: a page's QueryDict, the API's query, a command's dict.
+    filterset = ReportFilter(data=filters or {}, queryset=Audit.objects.none())  # type: ignore[arg-type]
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
         raise DomainError("Some filters are not valid.", field_errors=errors)
@@ -119,7 +120,7 @@ def report_scope(
         service_area_ids=(area.pk,) if area is not None else areas,
         team_id=team.pk if team is not None else None,
         tool_code=cleaned.get("tool") or None,
-        blind_moderator_id=user.pk if hides else None,
+        blind_moderator_id=user.pk if user is not None and hides else None,
     )
 
 

@@ -68,7 +68,8 @@ class SnapshotOutput(serializers.ModelSerializer):
 
 
 class SnapshotDetailOutput(SnapshotOutput):
-    data = serializers.JSONField(
+    # A field named data: the stubs take it for Serializer.data, which DRF keeps apart.
+    data = serializers.JSONField(  # type: ignore[assignment]
         read_only=True,
         help_text="The monthly report as published (the shape of GET /api/reports/monthly/); "
         "null until published.",
@@ -117,6 +118,7 @@ class SnapshotViewSet(ApiViewSet):
         permissions.check_snapshot_publish(request.user)
         data = validated(SnapshotPublishInput, request)
         snapshot = services.snapshot_request(month=data["month"], actor=request.user)
+        assert snapshot is not None  # only a scheduled request can find its version already there
         # With no broker the task has already run (eagerly, on commit): show where it is now.
         snapshot.refresh_from_db(fields=["status", "published_at", "error"])
         response = Response(SnapshotOutput(snapshot).data, status=status.HTTP_201_CREATED)

@@ -128,14 +128,14 @@ def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
         for tally in (auditor, team, total):
             tally.add_pair(row["audit__overall"], row["overall"], row["n"])
     for row in domain_rows:
-        for tally in (
+        for maybe_tally in (
             auditors.get(row["audit__auditor_id"]),
             teams.get(row["audit__case__team_id"]),
             total,
         ):
-            if tally is not None:
-                tally.domain_pairs += row["pairs"]
-                tally.domain_agreed += row["agreed"]
+            if maybe_tally is not None:
+                maybe_tally.domain_pairs += row["pairs"]
+                maybe_tally.domain_agreed += row["agreed"]
     return {
         "auditors": [
             a.out() for a in sorted(auditors.values(), key=lambda a: a.who["auditor"]["name"])

@@ -3,6 +3,8 @@ grades): the reference the summary's rows (reporting.selectors.summary_rows) mus
 the report's source="raw". reporting.selectors.monthly defines the figures."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Count, F, Q
 
@@ -11,7 +13,7 @@ from moderation.models import Moderation
 from reporting.scope import ReportScope
 
 
-def programme_rows(scope: ReportScope, months: list[dt.date]) -> list[dict]:
+def programme_rows(scope: ReportScope, months: list[dt.date]) -> list[Mapping[str, Any]]:
     programmes = Programme.objects.filter(month__in=months)
     if scope.tool_code:
         programmes = programmes.filter(tool__code=scope.tool_code)

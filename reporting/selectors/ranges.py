@@ -38,7 +38,8 @@ class RangeReportFilter(ReportFilter):
 
 def range_filters(filters: Mapping | None) -> dict:
     """Cleaned range filters with month_from and month_to filled in; DomainError if invalid."""
-    filterset = RangeReportFilter(data=filters or {}, queryset=Audit.objects.none())
+    # Any mapping works: a page's QueryDict, the API's query, a command's dict.
+    filterset = RangeReportFilter(data=filters or {}, queryset=Audit.objects.none())  # type: ignore[arg-type]
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
         raise DomainError("Some filters are not valid.", field_errors=errors)

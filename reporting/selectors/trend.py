@@ -20,6 +20,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 
@@ -66,7 +67,7 @@ class _Tally:
         for key, counts in other.domain_after.items():
             self.domain_after[key].update(counts)
 
-    def _domain(self, d: dict) -> dict:
+    def _domain(self, d: Mapping[str, Any]) -> dict:
         graded, moderated = self.domain_all[d["pk"]], self.domain_after[d["pk"]]
         audits, moderated_n = sum(graded.values()), sum(moderated.values())
         return {
@@ -79,7 +80,7 @@ class _Tally:
             "moderated_after": distribution(moderated, DOMAIN_COLUMNS, moderated_n),
         }
 
-    def block(self, domains: list[dict]) -> dict:
+    def block(self, domains: list[Mapping[str, Any]]) -> dict:
         return {
             "audits": self.returned,
             "moderated": self.moderated,
@@ -95,7 +96,7 @@ class _Tally:
         }
 
 
-GAP = {
+GAP: dict[str, Any] = {
     "audits": None,
     "moderated": None,
     "before": None,

@@ -40,7 +40,9 @@ def _queue_publish(snapshot_id: int, task_id: str) -> bool:
     from reporting.tasks import publish_snapshot  # tasks import this module
 
     try:
-        publish_snapshot.apply_async(args=(snapshot_id,), task_id=task_id)
+        # A list, as the message has always carried it; celery takes any sequence (its stubs
+        # ask for a tuple).
+        publish_snapshot.apply_async(args=[snapshot_id], task_id=task_id)  # type: ignore[arg-type]
     except BrokerUnavailable as error:
         logger.warning("Report snapshot %s not sent to the task queue: %s", snapshot_id, error)
         ReportSnapshot.objects.filter(pk=snapshot_id, status=ReportSnapshot.Status.QUEUED).update(

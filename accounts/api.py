@@ -4,7 +4,7 @@ API token.
 A token stands for both factors: it is issued here only after the code, or by an administrator
 (`manage.py issue_token`). QA leads and administrators without an authenticator app get none
 here, so a password alone never opens the API to them. Each request issues a new token, kept
-only as a digest and expiring after settings.API_TOKEN_TTL hours (audits/api_tokens.py).
+only as a digest and expiring after settings.API_TOKEN_TTL hours (accounts/tokens.py).
 """
 
 from drf_spectacular.utils import extend_schema

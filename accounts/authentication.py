@@ -1,5 +1,5 @@
 """API token authentication: django-rest-knox's digests, with our rules for when a token that
-exists may no longer be used (audits/api_tokens.py). Every refusal is a 401 saying why."""
+exists may no longer be used (accounts/tokens.py). Every refusal is a 401 saying why."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object

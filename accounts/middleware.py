@@ -46,7 +46,7 @@ class TwoFactorMiddleware:
     """Until a code verifies the session, QA leads, administrators and anyone who has set up
     two-factor sign-in reach only the two-factor pages, sign-out and static files: pages
     redirect there, the API answers 403. Token-authenticated API calls are not sessions and pass:
-    a token stands for both factors (audits/api/tokens.py issues one only after the code)."""
+    a token stands for both factors (accounts/api.py issues one only after the code)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

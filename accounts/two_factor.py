@@ -3,7 +3,7 @@ administrators.
 
 Sign-in has two steps. The password (Django's LoginView, counted by django-axes) signs the
 person in; then, for anyone with a confirmed authenticator app and for everyone who must have
-one, TwoFactorMiddleware (config/middleware.py) allows nothing but these pages and sign-out until
+one, TwoFactorMiddleware (accounts/middleware.py) allows nothing but these pages and sign-out until
 a code verifies the session. django-otp's OTPMiddleware reads that verification from the session
 on every request, so deleting the device in the admin ends it at once.
 

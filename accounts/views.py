@@ -1,5 +1,5 @@
 """The two-factor sign-in pages: setting up the app, the code at sign-in, recovery codes, a new
-app, turning it off. Every rule is in config/two_factor.py (its docstring explains the design);
+app, turning it off. Every rule is in accounts/two_factor.py (its docstring explains the design);
 these views read forms, call it and show the result."""
 
 import base64

@@ -144,7 +144,7 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
     overall = django_filters.ChoiceFilter(choices=Grade.choices, label="Overall judgement")
-    # ---- drill-down from the reports (reporting/selectors.py defines each figure)
+    # ---- drill-down from the reports (reporting/selectors/ defines each figure)
     month = MonthFilter(field_name="month", label="Month", help_text="YYYY-MM")
     current = yes_no_filter(
         "filter_current",

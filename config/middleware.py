@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 class DatabaseBusyMiddleware:
     """A page whose write found the database locked (SQLite: one writer at a time) answers
-    503 "try again", as the API does (audits/api_errors.py), instead of a 500."""
+    503 "try again", as the API does (core/api_errors.py), instead of a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response

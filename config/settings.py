@@ -103,7 +103,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 # X-Forwarded-For (config/client_address.py, DRF's NUM_PROXIES); 0 believes no header.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
-# Two-factor sign-in (config/two_factor.py): TOTP codes from an authenticator app. Each wrong
+# Two-factor sign-in (accounts/two_factor.py): TOTP codes from an authenticator app. Each wrong
 # code doubles the wait before the next try (1, 2, 4 ... seconds); keys stay out of the admin.
 OTP_TOTP_ISSUER = "Case file audit"
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -136,13 +136,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite with a flush that the history tables' append-only triggers let through, as
-    # PostgreSQL's TRUNCATE is (audits/history_guard.py).
+    # PostgreSQL's TRUNCATE is (core/history_guard.py).
     DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
     # SQLite is for one person trying the service. Still, two requests writing at once
     # should queue, not fail: IMMEDIATE takes the write lock when a transaction starts (a
     # reader upgrading to a writer would be refused at once, whatever the timeout), and the
     # timeout is how long a writer waits for it. A wait past that answers 503 "try again"
-    # (config.middleware.DatabaseBusyMiddleware, audits/api_errors.py).
+    # (config.middleware.DatabaseBusyMiddleware, core/api_errors.py).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
@@ -173,12 +173,12 @@ STORAGES = {
 }
 
 # Every request body: 2 MB (config.middleware.RequestSizeMiddleware, and Django's own check).
-# The largest legitimate save is a full audit with every text at its limit (audits/limits.py):
+# The largest legitimate save is a full audit with every text at its limit (core/limits.py):
 # 8 domains x 10,000 characters of evidence + 3 x 20,000 + 10,000 + 5,000 = 155,000 characters.
 # Even if each were a 4-byte character percent-encoded (12 bytes) that is 1.86 MB; as JSON with
 # \uXXXX escapes (6 bytes) 0.93 MB. A moderation save is smaller (123,000 characters).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# The import upload alone may send a 20 MB file (audits/importer/files.py), plus the form.
+# The import upload alone may send a 20 MB file (flows/importer/files.py), plus the form.
 IMPORT_UPLOAD_PATHS = {"/import/"}
 IMPORT_UPLOAD_MAX_SIZE = 21 * 1024 * 1024
 # Import files are parsed in memory.
@@ -229,7 +229,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
-# API tokens (django-rest-knox, audits/api_tokens.py): kept as digests, valid this many hours.
+# API tokens (django-rest-knox, accounts/tokens.py): kept as digests, valid this many hours.
 API_TOKEN_TTL = int(os.environ.get("API_TOKEN_TTL", "24"))
 KNOX_TOKEN_MODEL = "audits.ApiToken"
 # knox's own AuthToken is swapped out for audits.ApiToken, yet its migrations would still make

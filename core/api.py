@@ -174,7 +174,7 @@ class GradesField(serializers.DictField):
     }
 )
 class CaseReferenceField(serializers.CharField):
-    """A case reference, checked against the one pattern (audits/validation.py) as sent:
+    """A case reference, checked against the one pattern (core/validation.py) as sent:
     not trimmed, so a space or line break is refused rather than quietly kept or dropped."""
 
     def __init__(self, **kwargs):

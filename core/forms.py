@@ -6,7 +6,7 @@ from core.validation import CASE_REFERENCE_MAX_LENGTH, validate_case_reference
 
 
 class CaseReferenceField(forms.CharField):
-    """A case reference, checked against the one pattern (audits/validation.py) as typed: not
+    """A case reference, checked against the one pattern (core/validation.py) as typed: not
     stripped, so a space or line break gets the pattern's message rather than being kept."""
 
     default_validators = [validate_case_reference]

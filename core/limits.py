@@ -1,6 +1,6 @@
 """How long each piece of free text may be, in one table for every channel.
 
-The services refuse anything longer (audits/services.py, moderation/services.py), so the pages,
+The services refuse anything longer (core/services/, moderation/services/), so the pages,
 the API and the importer share one rule; page forms say the limit in each field's hint and
 the API's serializers declare it. The history keeps a copy of every save, so an unbounded field
 would grow the database without end. The limits are generous: several pages of writing each.

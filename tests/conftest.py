@@ -131,7 +131,7 @@ def _reference_data_after_flush(request):
 @pytest.fixture(autouse=True)
 def _force_login_stands_for_password_and_code(monkeypatch):
     """A test sign-in stands for password + code. QA leads and administrators must enter a
-    two-factor code (config/two_factor.py); Client.force_login (and APIClient's) marks their
+    two-factor code (accounts/two_factor.py); Client.force_login (and APIClient's) marks their
     session verified with a confirmed authenticator app, so enforcement stays on in every test
     while tests about other things need not sign in twice. tests/test_two_factor.py signs in
     through the real forms instead."""

@@ -3,7 +3,7 @@ administrators; a code works once; wrong codes slow the next try; events logged 
 Recovery codes: shown once, stored as digests, each signs in once in place of the app's code.
 
 These tests sign in through the real forms (password, then code), never force_login, so the
-enforcement in config/middleware.py is exercised as a person meets it.
+enforcement in accounts/middleware.py is exercised as a person meets it.
 """
 
 import base64

@@ -1,6 +1,6 @@
 """Django's SQLite backend, with a flush that history tables' triggers let through.
 
-History tables refuse DELETE (audits/history_guard.py). PostgreSQL's flush is a TRUNCATE,
+History tables refuse DELETE (core/history_guard.py). PostgreSQL's flush is a TRUNCATE,
 which row triggers do not see; SQLite's flush is a DELETE per table, so it raises a flag row
 the triggers look for, inside the flush's own transaction, and lowers it again at the end.
 """

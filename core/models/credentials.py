@@ -13,7 +13,7 @@ from knox.models import AbstractAuthToken
 
 class RecoveryCodeDevice(ThrottlingMixin, Device):
     """Single-use recovery codes for someone who cannot use their authenticator app
-    (config/two_factor.py). One per person, tied to their app: removing the app (turning
+    (accounts/two_factor.py). One per person, tied to their app: removing the app (turning
     two-factor sign-in off, or an administrator's reset of a lost phone) removes the codes and
     ends any session they verified. Only keyed digests of the codes are stored."""
 
@@ -120,7 +120,7 @@ class RecoveryCode(models.Model):
 class ApiToken(AbstractAuthToken):
     """An API token (django-rest-knox): only a digest of it is kept, and it expires
     (settings.API_TOKEN_TTL). It stands for the credentials it was issued on, and is refused
-    once they change (audits/api_tokens.py): the password it was issued under (a keyed stamp,
+    once they change (accounts/tokens.py): the password it was issued under (a keyed stamp,
     as Django's sessions keep one) and the authenticator app whose code it was issued after
     (none for people without two-factor sign-in). Removing that app removes the token."""
 

@@ -1,4 +1,4 @@
-"""The blind rule, written once (audits/permissions.py): a returned revision and a person with
+"""The blind rule, written once (moderation/models.py): a returned revision and a person with
 two roles read nothing of an audit while it is moderated blind, and every per-object answer
 agrees with the queryset rule."""
 

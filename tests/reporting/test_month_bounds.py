@@ -1,4 +1,4 @@
-"""Months are taken from 2000-01 to 2100-12 everywhere (audits/validation.py): reports, lists,
+"""Months are taken from 2000-01 to 2100-12 everywhere (core/months.py): reports, lists,
 programmes and imports refuse one outside with a clear message, never a 500."""
 
 import datetime as dt

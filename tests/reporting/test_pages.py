@@ -248,7 +248,7 @@ def test_the_page_costs_the_same_number_of_queries_with_more_data(data, client):
     client.get(URL, {"month": "2019-03"})  # warm the session
     with CaptureQueriesContext(connection) as first:
         client.get(URL, {"month": "2019-03"})
-    # session, user, the two-factor device (config/two_factor.py), the form's choices (areas,
+    # session, user, the two-factor device (accounts/two_factor.py), the form's choices (areas,
     # teams, tools), the report's own queries
     assert len(first) <= 17, [q["sql"] for q in first.captured_queries]
     data.moderated(2, "B1", "G", "I")

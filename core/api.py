@@ -284,6 +284,23 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+def etag(*codes: int, of: str) -> OpenApiParameter:
+    """The ETag response header of an object with a version (an audit, a moderation)."""
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=list(codes),
+        description=f'The {of}\'s version in quotes, e.g. "3": send it back as If-Match.',
+    )
+
+
+def with_etag(response, version: int):
+    """The response, with the version it shows as its ETag (read back by version_from)."""
+    response["ETag"] = f'"{version}"'
+    return response
+
+
 def version_from(request, data: dict) -> int:
     """The version the client read: from the body, or an If-Match header holding the ETag."""
     header = request.headers.get("If-Match")

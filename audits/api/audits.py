@@ -4,8 +4,7 @@ import logging
 from contextlib import contextmanager
 
 from django.db import InterfaceError, OperationalError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -23,10 +22,12 @@ from core.api import (
     MonthField,
     StrictInput,
     error_responses,
+    etag,
     list_errors,
     validated,
     validated_content,
     version_from,
+    with_etag,
 )
 from core.errors import DATABASE_UNAVAILABLE, DomainError
 from core.grades import DomainGradeChoice, Grade
@@ -283,19 +284,7 @@ def detail_response(request, audit_id: int, code: int = status.HTTP_200_OK) -> R
 
 
 def audit_response(audit: Audit, code: int = status.HTTP_200_OK) -> Response:
-    response = Response(AuditDetailOutput(audit).data, status=code)
-    response["ETag"] = f'"{audit.version}"'
-    return response
-
-
-def etag(*codes: int) -> OpenApiParameter:
-    return OpenApiParameter(
-        "ETag",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=list(codes),
-        description='The audit\'s version in quotes, e.g. "3": send it back as If-Match.',
-    )
+    return with_etag(Response(AuditDetailOutput(audit).data, status=code), audit.version)
 
 
 # ---------------------------------------------------------------- view
@@ -320,7 +309,8 @@ class AuditViewSet(ApiViewSet):
         return self.paginated(audits, AuditListOutput)
 
     @extend_schema(
-        parameters=[etag(200)], responses={200: AuditDetailOutput, **error_responses(404)}
+        parameters=[etag(200, of="audit")],
+        responses={200: AuditDetailOutput, **error_responses(404)},
     )
     def retrieve(self, request, pk: int):
         audit = selectors.audit_detail_for_user(user=request.user, audit_id=pk)
@@ -354,7 +344,7 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(
         request=AuditContentInput,
-        parameters=[IF_MATCH, etag(200)],
+        parameters=[IF_MATCH, etag(200, of="audit")],
         responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409, 503)},
         description="Save a draft. Send only what changed, with the version you read.",
     )
@@ -370,7 +360,7 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(
         request=AuditContentInput,
-        parameters=[IF_MATCH, etag(200)],
+        parameters=[IF_MATCH, etag(200, of="audit")],
         responses={200: AuditDetailOutput, **error_responses(400, 403, 404, 409, 503)},
         description="Submit (saving any content sent first). An incomplete audit gets 400 with "
         "what is missing; after submission its grades never change.",
@@ -389,7 +379,7 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(
         request=ReauditInput,
-        parameters=[etag(201)],
+        parameters=[etag(201, of="audit")],
         responses={201: AuditDetailOutput, **error_responses(400, 403, 404, 409)},
         description="Start a re-audit of a submitted audit, as its auditor, from a copy of it.",
     )

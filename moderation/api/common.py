@@ -1,8 +1,5 @@
 """What the moderation endpoints share with the audit endpoints, and the user fields."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
-
 from core.api import (
     IF_MATCH,
     ApiViewSet,
@@ -11,6 +8,7 @@ from core.api import (
     MonthField,
     StrictInput,
     error_responses,
+    etag,
     list_errors,
     validated,
     validated_content,
@@ -36,13 +34,3 @@ __all__ = [
 
 class EmptyInput(StrictInput):
     """Nothing to send: the request itself is the instruction (send {} or no body)."""
-
-
-def etag(*codes: int) -> OpenApiParameter:
-    return OpenApiParameter(
-        "ETag",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=list(codes),
-        description='The moderation\'s version in quotes, e.g. "3": send it back as If-Match.',
-    )

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import with_etag
 from core.errors import DomainError
 from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
@@ -105,9 +106,7 @@ def moderation_response(
     request, moderation: Moderation, code: int = status.HTTP_200_OK
 ) -> Response:
     output = ModerationDetailOutput(moderation, context={"request": request})
-    response = Response(output.data, status=code)
-    response["ETag"] = f'"{moderation.version}"'
-    return response
+    return with_etag(Response(output.data, status=code), moderation.version)
 
 
 def _read(request, pk: int) -> Moderation:
@@ -155,7 +154,8 @@ class ModerationViewSet(ApiViewSet):
         return self.paginated(moderations, ModerationListOutput)
 
     @extend_schema(
-        parameters=[etag(200)], responses={200: ModerationDetailOutput, **error_responses(404)}
+        parameters=[etag(200, of="moderation")],
+        responses={200: ModerationDetailOutput, **error_responses(404)},
     )
     def retrieve(self, request, pk: int):
         moderation = selectors.moderation_detail_for_user(user=request.user, moderation_id=pk)
@@ -166,7 +166,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=ModerationAddInput,
-        parameters=[etag(201)],
+        parameters=[etag(201, of="moderation")],
         responses={201: ModerationDetailOutput, **ALL_ERRORS},
         description="A QA lead adds a submitted audit to the sample by hand, with a reason.",
     )
@@ -178,7 +178,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=ModerationRemoveInput,
-        parameters=[etag(200)],
+        parameters=[etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="A QA lead takes an audit nobody has claimed out of the sample.",
     )
@@ -191,7 +191,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=ModerationContentInput,
-        parameters=[IF_MATCH, etag(200)],
+        parameters=[IF_MATCH, etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="The claimant saves a draft. Send only what changed, with the version read.",
     )
@@ -210,7 +210,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=NO_BODY,
-        parameters=[etag(200)],
+        parameters=[etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="A moderator claims a waiting audit (never one they wrote). Of two "
         "moderators claiming at once one wins; the other gets 409 naming the claimant.",
@@ -223,7 +223,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=NO_BODY,
-        parameters=[etag(200)],
+        parameters=[etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="Give a claimed audit back to the queue (the claimant, or a QA lead); "
         "the grades entered so far are kept.",
@@ -236,7 +236,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=ModerationContentInput,
-        parameters=[IF_MATCH, etag(200)],
+        parameters=[IF_MATCH, etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="Blind moderation: save any content sent, fix the grades given so far and "
         "show the auditor's grades. Every domain and the overall judgement must be graded.",
@@ -257,7 +257,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=ModerationContentInput,
-        parameters=[IF_MATCH, etag(200)],
+        parameters=[IF_MATCH, etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="Complete (saving any content sent first). Anything missing gets 400 with "
         "a message per field; after completion the moderation never changes.",
@@ -278,7 +278,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=ModerationReturnInput,
-        parameters=[IF_MATCH, etag(200)],
+        parameters=[IF_MATCH, etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="Return a poorly evidenced audit for rework: the submission stays as it "
         "was and the auditor reworks a new revision, which rejoins the sample when resubmitted.",
@@ -295,7 +295,7 @@ class ModerationViewSet(ApiViewSet):
 
     @extend_schema(
         request=NO_BODY,
-        parameters=[etag(200)],
+        parameters=[etag(200, of="moderation")],
         responses={200: ModerationDetailOutput, **ALL_ERRORS},
         description="The audit's auditor confirms they have read the moderation's feedback.",
     )

@@ -70,6 +70,9 @@ def monthly(request):
     if not data.get("month"):
         data["month"] = format_month(latest_programme_month())
     form = filter_form(data, request.user)
+    # The tools once, for the form's select and the tables' tool names (else one query each).
+    tools = tool_code_choices()
+    form.fields["tool"].choices = tools
     try:
         report = selectors.monthly_report_for_user(user=request.user, filters=data)
     except DomainError as error:
@@ -84,9 +87,7 @@ def monthly(request):
     # The month before, worked out: 2000-01's is outside what parse_month takes.
     previous_date = months_before(month_date, 1)
     tables = {table.key: table for table in report_tables(report)}
-    page = monthly_html.page_tables(
-        report, tables, dict(tool_code_choices()), (month_date, previous_date)
-    )
+    page = monthly_html.page_tables(report, tables, dict(tools), (month_date, previous_date))
     context = {
         "form": form,
         "report": report,

@@ -27,6 +27,7 @@ KPI
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from core.grades import NOT_APPLICABLE, RI_OR_BETTER, SCALE, percent, steps
 
@@ -35,10 +36,17 @@ DOMAIN_COLUMNS = (*GRADES, NOT_APPLICABLE)
 _POSITION = {grade: i for i, grade in enumerate(GRADES)}
 
 
+# percent is pure arithmetic on two integers, and a report asks it the same few thousand
+# questions (0 of n, ...) over and over: remembering the answers is not caching a report.
+_percent = lru_cache(maxsize=16384)(percent)
+
+
 def distribution(counts: Mapping[str, int], keys: Iterable[str], whole: int) -> dict:
-    return {
-        key: {"n": counts.get(key, 0), "pct": percent(counts.get(key, 0), whole)} for key in keys
-    }
+    out = {}
+    for key in keys:
+        n = counts.get(key, 0)
+        out[key] = {"n": n, "pct": _percent(n, whole)}
+    return out
 
 
 def ri_or_better_pct(counts: Mapping[str, int], whole: int) -> float | None:

@@ -41,9 +41,11 @@ AREAS, TEAMS_PER_AREA, AUDITORS_PER_TEAM, MODERATORS = 12, 5, 5, 20
 DOMAINS = 10
 FIRST_MONTH = dt.date(2024, 4, 1)  # April 2024 .. April 2025, with August 2024 a gap
 GAP_MONTH = dt.date(2024, 8, 1)
+# Issue 14's budgets: the 12-month trend 10 ms (27.6 measured before), the monthly report page
+# 50 ms and its API 30 ms end to end; the trend's API end to end is held to the same 10 ms.
 BUDGETS_MS = {
     "monthly report": 100,
-    "12-month trend": 100,
+    "12-month trend": 10,
     "drill-down first page": 50,
     "page /reports/monthly/": 50,
     "API /api/reports/monthly/": 30,

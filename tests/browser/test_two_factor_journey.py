@@ -33,6 +33,16 @@ def code_from_key(page, steps_ahead: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
+def next_code(username: str) -> str:
+    """The app's code for the time step after the last one the device accepted. Not "now plus
+    30 s": a code accepted one step late leaves the device's drift at -1, and then a code two
+    steps ahead of the server's clock is (rightly) refused."""
+    device = TOTPDevice.objects.get(user__username=username)
+    totp = TOTP(device.bin_key, step=device.step, t0=device.t0)
+    totp.time = device.t0 + (device.last_t + 1) * device.step
+    return f"{totp.token():06d}"
+
+
 def submit(page, button: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name=button).click()
@@ -88,10 +98,8 @@ def test_two_factor_setup_sign_in_and_turning_off(live_server, page, axe, settin
     submit(page, "Continue")
     assert page.title().startswith("Error: Enter your code")
     axe.check(page, "2fa-04-enter-your-code-error")
-    device = TOTPDevice.objects.get(user__username="lee.qalead")
-    totp = TOTP(device.bin_key)
-    totp.time = time.time() + 30  # the setup code is spent; the app's next one is accepted
-    page.fill("#id_code", f"{totp.token():06d}")
+    # The setup code is spent; the app's next one is accepted.
+    page.fill("#id_code", next_code("lee.qalead"))
     submit(page, "Continue")
     page.wait_for_url(f"{live_server.url}/audits/")
     sign_out(page)
@@ -173,10 +181,7 @@ def test_two_factor_setup_sign_in_and_turning_off(live_server, page, axe, settin
     with page.expect_navigation():
         page.get_by_role("button", name="Turn off two-factor sign-in").click()
     axe.check(page, "2fa-08-turn-off")
-    device = TOTPDevice.objects.get(user__username="kim.auditor")
-    totp = TOTP(device.bin_key)
-    totp.time = time.time() + 30
-    page.fill("#id_code", f"{totp.token():06d}")
+    page.fill("#id_code", next_code("kim.auditor"))
     submit(page, "Turn off two-factor sign-in")
     assert "Two-factor sign-in is off." in page.locator(".govuk-notification-banner").inner_text()
     assert not TOTPDevice.objects.filter(user__username="kim.auditor").exists()

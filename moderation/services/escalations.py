@@ -38,8 +38,32 @@ def _raise(*, actor: User, audit: Audit, moderation, role: str, reason: str) -> 
     return escalation
 
 
+def _earlier_revisions(audit: Audit) -> list[int]:
+    """The ids of the submissions this revision reworks, newest first."""
+    ids, current = [], audit.revision_of
+    while current is not None:
+        ids.append(current.pk)
+        current = current.revision_of
+    return ids
+
+
 def escalation_raise_from_audit(*, actor: User, audit: Audit) -> Escalation:
-    """The auditor's 'Inadequate – escalation', raised as the audit is submitted."""
+    """The auditor's 'Inadequate – escalation', raised as the audit is submitted.
+
+    A revision resubmitted after rework is the same concern about the same case: its earlier
+    revision's open escalation is carried to it (with the auditor's latest reason, recorded in
+    the escalation's history) instead of a second one, so the head of service answers once."""
+    carried = (
+        Escalation.objects.select_for_update()
+        .filter(audit__in=_earlier_revisions(audit), status=Escalation.Status.OPEN)
+        .order_by("-pk")
+        .first()
+    )
+    if carried is not None:
+        carried.audit = audit
+        carried.reason = audit.escalation_reason
+        set_history_author(carried, actor).save()
+        return carried
     return _raise(
         actor=actor,
         audit=audit,

@@ -1,14 +1,15 @@
 """Forms for the auditor's pages. They only parse input: rules live in services."""
 
-import datetime as dt
 from typing import cast
 
 from django import forms
+from django.utils import timezone
 
 from core.grades import Grade, grade_choices
 from core.limits import show_limits
 from core.models import Audit, Domain
 from core.services.audits import NARRATIVE_FIELDS, AuditContent
+from core.validation import action_due_date_error
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %m %Y", "%d-%m-%Y"]
 
@@ -116,15 +117,24 @@ class AuditForm(forms.Form):
 
 class ActionForm(forms.Form):
     description = forms.CharField(
-        label="What needs to happen", widget=forms.Textarea(attrs={"rows": 2})
+        label="What needs to happen",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter what needs to happen."},
     )
     owner = forms.CharField(
         label="Owner",
         max_length=120,
+        error_messages={"required": "Enter who owns the action."},
         help_text="A role or member of staff, for example 'Social worker'.",
     )
     due_date = forms.DateField(
-        label="Due date", input_formats=DATE_FORMATS, help_text="For example, 27/3/2027"
+        label="Due date",
+        input_formats=DATE_FORMATS,
+        help_text="For example, 27/3/2027",
+        error_messages={
+            "required": "Enter the date the action is due.",
+            "invalid": "Enter the due date as a real date, for example 27/3/2027.",
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -133,6 +143,7 @@ class ActionForm(forms.Form):
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
-        if due < dt.date(2000, 1, 1):
-            raise forms.ValidationError("Enter a due date after 1 January 2000.")
+        error = action_due_date_error(due, today=timezone.localdate())
+        if error:
+            raise forms.ValidationError(error)
         return due

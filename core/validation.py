@@ -3,6 +3,7 @@ and the importer all check case references, months and programme targets here, s
 channel refuses is refused by all of them.
 """
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -45,3 +46,14 @@ def is_case_reference(value: object) -> bool:
 
 # Targets are counts of audits in a month: far below this, and far below PostgreSQL's 2^31.
 TARGET_MAX = 100_000
+
+
+# ---------------------------------------------------------------- action due dates
+
+ACTION_DUE_PAST = "Enter a due date of today or later."
+
+
+def action_due_date_error(due: dt.date, *, today: dt.date) -> str | None:
+    """A new action's due date, on the pages and the API: today or later. (The importer and
+    the demo record past actions as they were, through the same service.)"""
+    return ACTION_DUE_PAST if due < today else None

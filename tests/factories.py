@@ -143,3 +143,14 @@ def api_token_for(user) -> str:
     if device is None and two_factor_required(user):
         device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
     return api_token_issue(user=user, device=device)[1]
+
+
+def action_due(days: int = 30, *, page: bool = False) -> str:
+    """A new action's due date `days` from today (pages and API refuse one in the past), as the
+    API (YYYY-MM-DD) or a page form (DD/MM/YYYY) takes it: never a fixed date that ages."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    due = timezone.localdate() + dt.timedelta(days=days)
+    return f"{due:%d/%m/%Y}" if page else f"{due:%Y-%m-%d}"

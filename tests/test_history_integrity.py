@@ -36,6 +36,7 @@ from tests.factories import (
     CaseFactory,
     ProgrammeFactory,
     UserFactory,
+    action_due,
     case_file_tool,
     complete_content,
     moderation_content,
@@ -342,7 +343,7 @@ def test_api_audit_create_save_submit(api_client, qa_lead, auditor, team):
 def test_api_action_add_and_close(api_client, auditor, submitted):
     client = login(api_client, auditor)
     before = marks()
-    body = {"audit": submitted.pk, "description": "Visit", "owner": "SW", "due_date": "2026-12-01"}
+    body = {"audit": submitted.pk, "description": "Visit", "owner": "SW", "due_date": action_due()}
     created = client.post("/api/actions/", body, format="json")
     assert created.status_code == 201, created.json()
     action_id = created.json()["id"]

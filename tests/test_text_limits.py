@@ -15,7 +15,7 @@ from core.models import Audit
 from moderation.models import Escalation, Moderation
 from moderation.services.claims import moderation_claim
 from moderation.services.imported import ImportedModeration, moderation_record_imported
-from tests.factories import moderation_content
+from tests.factories import action_due, moderation_content
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_the_action_page_refuses_a_description_over_the_limit(client, auditor, a
         {
             "description": over(limits.ACTION_DESCRIPTION),
             "owner": "Social worker",
-            "due_date": "31/12/2026",
+            "due_date": action_due(page=True),
         },
     )
     assert response.status_code == 400

@@ -12,6 +12,7 @@ from core.api import ApiViewSet, StrictInput, error_responses, list_errors, vali
 from core.models import Action
 from core.services.access_log import audit_read_record
 from core.services.actions import action_create, action_status_set
+from core.validation import action_due_date_error
 from moderation import access
 
 
@@ -34,7 +35,13 @@ class ActionCreateInput(StrictInput):
     owner = serializers.CharField(
         max_length=120, help_text="A role or member of staff, never the child or family."
     )
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(help_text="Today or later.")
+
+    def validate_due_date(self, value):
+        error = action_due_date_error(value, today=timezone.localdate())
+        if error:
+            raise serializers.ValidationError(error)
+        return value
 
 
 class ActionStatusInput(StrictInput):

@@ -18,6 +18,7 @@ from tests.factories import (
     CaseFactory,
     ProgrammeFactory,
     UserFactory,
+    action_due,
     case_file_tool,
     complete_content,
 )
@@ -710,7 +711,7 @@ def test_auditor_and_qa_lead_add_actions_any_time(api_client, auditor, qa_lead, 
         "audit": submitted.pk,
         "description": "Update the plan",
         "owner": "Team manager",
-        "due_date": "2026-12-01",
+        "due_date": action_due(),
     }
     response = login(api_client, auditor).post("/api/actions/", body, format="json")
     assert response.status_code == 201, response.json()
@@ -734,14 +735,14 @@ def test_auditor_and_qa_lead_add_actions_any_time(api_client, auditor, qa_lead, 
     ],
 )
 def test_action_input_errors_are_per_field(api_client, auditor, audit, change, field):
-    body = {"audit": audit.pk, "description": "Visit", "owner": "SW", "due_date": "2026-12-01"}
+    body = {"audit": audit.pk, "description": "Visit", "owner": "SW", "due_date": action_due()}
     response = login(api_client, auditor).post("/api/actions/", {**body, **change}, format="json")
     assert response.status_code == 400
     assert field in response.json()
 
 
 def test_action_on_an_unknown_audit_is_404(api_client, auditor):
-    body = {"audit": 10**15, "description": "Visit", "owner": "SW", "due_date": "2026-12-01"}
+    body = {"audit": 10**15, "description": "Visit", "owner": "SW", "due_date": action_due()}
     assert login(api_client, auditor).post("/api/actions/", body, format="json").status_code == 404
 
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from core.models import Audit, DomainGrade
 from flows.audits import audit_submit
-from tests.factories import complete_content
+from tests.factories import action_due, complete_content
 
 
 def form_data(audit, *, intent, grade="G", overall="G", evidence=True, version=None):
@@ -116,7 +116,11 @@ def test_action_added_and_closed(client, auditor, audit):
     client.force_login(auditor)
     response = client.post(
         reverse("action_add", args=[audit.pk]),
-        {"description": "Update the plan", "owner": "Social worker", "due_date": "31/12/2026"},
+        {
+            "description": "Update the plan",
+            "owner": "Social worker",
+            "due_date": action_due(page=True),
+        },
     )
     assert response.status_code == 302
     action = audit.actions.get()

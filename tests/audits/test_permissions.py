@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import Action, Audit
-from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory, UserFactory
+from tests.factories import AuditFactory, CaseFactory, ProgrammeFactory, UserFactory, action_due
 
 ROLES = (
     "anonymous",
@@ -130,7 +130,7 @@ ENDPOINTS = [
     Endpoint("action create", "post", lambda w: "/api/actions/",
              S(401, 201, 404, 404, 404, 403, 404, 201, 403),
              body=lambda w: {"audit": w.draft.pk, "description": "Update the plan",
-                             "owner": "Team manager", "due_date": "2026-12-01"}),
+                             "owner": "Team manager", "due_date": action_due()}),
     Endpoint("action status", "patch", lambda w: f"/api/actions/{w.draft_action.pk}/",
              S(401, 200, 404, 404, 404, 403, 404, 200, 403),
              body=lambda w: {"status": "done"}),

@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache as django_cache
 from drf_spectacular.generators import SchemaGenerator
 
+from tests.factories import action_due
 from tests.security.matrix import run_row, target
 from tests.security.policy import API, ROLES, expected
 from tests.security.world import PASSWORD, Clients, reload
@@ -92,7 +93,7 @@ BODIES = {
         "audit": t.pk,
         "description": "Update the plan.",
         "owner": "Team manager",
-        "due_date": "2026-12-20",
+        "due_date": action_due(),
     },
     "actions_partial_update": lambda w, r, t: {"status": "done"},
     "moderations_create": lambda w, r, t: {"audit": t.pk, "reason": "Complaint received."},

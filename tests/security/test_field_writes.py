@@ -18,6 +18,7 @@ from django.urls import reverse
 from core.models import Action, Audit, Case, DomainGrade, Programme
 from moderation.models import Escalation, ModeratedGrade, Moderation
 from reporting.models import ReportSnapshot
+from tests.factories import action_due
 from tests.security.world import Clients, World, cell, reload
 
 pytestmark = pytest.mark.django_db
@@ -330,7 +331,7 @@ ATTEMPTS = [
     Attempt("head of service adds an action",
             "viewer", "post", lambda w: api("actions/"),
             lambda w: {"audit": w.audits["own/submitted"].pk, "description": "Do it.",
-                       "owner": "Team manager", "due_date": "2026-12-20"},
+                       "owner": "Team manager", "due_date": action_due()},
             lambda w: counts(), 403),
     Attempt("head of service closes an action",
             "viewer", "patch", lambda w: api(f"actions/{w.actions['own/submitted'].pk}/"),

@@ -14,6 +14,7 @@ from functools import cache
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import action_due
 from tests.security.matrix import run_row, target
 from tests.security.policy import LOGIN, PAGES, ROLES, expected
 from tests.security.world import reload
@@ -80,7 +81,7 @@ BODIES = {
     "action_add": lambda w, r, t: {
         "description": "Update the plan.",
         "owner": "Team manager",
-        "due_date": "20/12/2026",
+        "due_date": action_due(page=True),
     },
     "audit_reaudit": lambda w, r, t: {},
     "action_status": lambda w, r, t: {"status": "done"},

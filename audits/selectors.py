@@ -16,7 +16,9 @@ import django_filters
 from django.db.models import Case as DbCase
 from django.db.models import (
     Count,
+    Exists,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -51,6 +53,8 @@ from core.models import (
     User,
 )
 from moderation import access
+from moderation.models import Escalation
+from moderation.permissions import escalations_visible_to
 
 
 def _filtered(
@@ -75,14 +79,22 @@ def _audit_rows(audits: QuerySet[Audit]) -> QuerySet[Audit]:
     )
 
 
+def _with_moderator_escalation(audits: QuerySet[Audit], user: User) -> QuerySet[Audit]:
+    """Each audit with `moderator_escalated`: a moderator raised an escalation on it that
+    this user may read (with its moderation: escalations_visible_to), for the list's tag."""
+    raised = escalations_visible_to(user).filter(
+        audit=OuterRef("pk"), raised_by_role=Escalation.RaisedBy.MODERATOR
+    )
+    return audits.annotate(moderator_escalated=Exists(raised))
+
+
 def audit_filter_for_user(*, user: User, data: Mapping | None) -> AuditFilter:
     """A bound AuditFilter over the audits the user may read: render `.form`, list `.qs`.
 
     With invalid input, `.qs` applies only the valid filters and `.form.errors` says why.
     """
-    return AuditFilter(
-        data=data or None, queryset=_audit_rows(access.audits_visible_to(user)), user=user
-    )
+    rows = _with_moderator_escalation(_audit_rows(access.audits_visible_to(user)), user)
+    return AuditFilter(data=data or None, queryset=rows, user=user)
 
 
 def audit_list_for_user(*, user: User, filters: Mapping | None = None) -> QuerySet[Audit]:

@@ -15,12 +15,11 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from drf_spectacular.generators import SchemaGenerator
 
 from core.api import HasRole
-from core.permissions import has_any_role
+from core.permissions import has_any_role, require
 
 METHODS = ("get", "post", "put", "patch", "delete")
 REF_PREFIX = "#/components/schemas/"
@@ -255,6 +254,5 @@ def reference() -> dict[str, Any]:
 @login_required
 def api_reference(request):
     """The API reference, for staff holding a role (the schema's own rule)."""
-    if not has_any_role(request.user):
-        raise PermissionDenied(HasRole.message)
+    require(has_any_role(request.user), HasRole.message)
     return render(request, "api/reference.html", reference())

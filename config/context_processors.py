@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from core.permissions import audit_list_in_menu, configure_allowed, has_any_role
 from moderation.permissions import escalations_in_menu, feedback_in_menu, queue_visible
+from reporting.permissions import reports_readable
 
 
 def navigation(request):
@@ -21,9 +22,7 @@ def navigation(request):
         items.append(("Moderation", reverse("moderation:queue")))
     if escalations_in_menu(user=user):
         items.append(("Escalations", reverse("moderation:escalations")))
-    # reporting.permissions has no yes/no function for "reads reports" yet: its rule is
-    # check_reports_readable (QA leads, moderators and heads of service).
-    if user.is_qa_lead or user.is_viewer or user.is_moderator:
+    if reports_readable(user=user):
         items.append(("Reports", reverse("reports:monthly")))
     if feedback_in_menu(user=user):
         items.append(("My feedback", reverse("moderation:feedback")))

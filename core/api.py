@@ -248,6 +248,10 @@ class StrictInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class EmptyInput(StrictInput):
+    """Nothing to send: the request itself is the instruction (send {} or no body)."""
+
+
 class ErrorOutput(serializers.Serializer):
     """An error: `detail` says what went wrong; invalid input adds a list of messages per field
     (grades nested by domain code: {"grades": {"plan": {"grade": ["..."]}}})."""

@@ -1,21 +1,36 @@
 """Who may read which reports. The API, pages and exports all ask here."""
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from core.models import Audit, ServiceArea, Team, User
 from core.months import months_before
+from core.permissions import require, signed_in_and_active
 from moderation.blind import blind_hidden_from
 from reporting.models import ReportSnapshot
+
+SIGN_IN_REFUSED = "Sign in to read reports."
+REPORTS_REFUSED = "Reports are for QA leads, moderators and heads of service."
+OWN_AREAS_REFUSED = "You can read reports for your own service areas only."
+OWN_TEAMS_REFUSED = "You can read reports for teams in your own service areas only."
+SNAPSHOTS_REFUSED = "Published reports cover the whole authority: QA leads and moderators only."
+CALIBRATION_REFUSED = "Auditor calibration is for QA leads only."
+PUBLISH_REFUSED = "Only a QA lead can publish the monthly report."
+SNAPSHOT_BLIND_REFUSED = (
+    "This published report counts audits that are waiting for blind moderation. "
+    "You may moderate, so you can read it once they have been moderated."
+)
+
+
+def reports_readable(*, user: User) -> bool:
+    """QA leads, moderators and heads of service read reports (pages, API, exports, menu)."""
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator or user.is_viewer)
 
 
 def check_reports_readable(user: User) -> None:
     """The role alone, before any filter is read: an auditor gets 403 whatever they ask."""
-    if not (user and user.is_authenticated and user.is_active):
-        raise PermissionDenied("Sign in to read reports.")
-    if not (user.is_qa_lead or user.is_moderator or user.is_viewer):
-        raise PermissionDenied("Reports are for QA leads, moderators and heads of service.")
+    require(signed_in_and_active(user), SIGN_IN_REFUSED)
+    require(reports_readable(user=user), REPORTS_REFUSED)
 
 
 def report_areas_for_user(
@@ -31,10 +46,8 @@ def report_areas_for_user(
     if reports_cover_every_area(user):
         return None
     own = tuple(sorted(user.service_areas.values_list("pk", flat=True)))
-    if service_area is not None and service_area.pk not in own:
-        raise PermissionDenied("You can read reports for your own service areas only.")
-    if team is not None and team.service_area_id not in own:
-        raise PermissionDenied("You can read reports for teams in your own service areas only.")
+    require(service_area is None or service_area.pk in own, OWN_AREAS_REFUSED)
+    require(team is None or team.service_area_id in own, OWN_TEAMS_REFUSED)
     return own
 
 
@@ -47,36 +60,32 @@ def reports_cover_every_area(user: User) -> bool:
 def snapshots_readable(user: User) -> bool:
     """Published snapshots are authority-wide, so only those who read every area may read
     them: QA leads and moderators. A head of service reads their own areas' live report."""
-    return bool(
-        user and user.is_authenticated and user.is_active and (user.is_qa_lead or user.is_moderator)
-    )
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator)
 
 
 def check_snapshots_readable(user: User) -> None:
     """snapshots_readable, raising: 403 with the reason."""
-    if not (user and user.is_authenticated and user.is_active):
-        raise PermissionDenied("Sign in to read reports.")
-    if not snapshots_readable(user):
-        raise PermissionDenied(
-            "Published reports cover the whole authority: QA leads and moderators only."
-        )
+    require(signed_in_and_active(user), SIGN_IN_REFUSED)
+    require(snapshots_readable(user), SNAPSHOTS_REFUSED)
+
+
+def calibration_readable(*, user: User) -> bool:
+    """Auditor calibration names auditors: QA leads only."""
+    return signed_in_and_active(user) and user.is_qa_lead
 
 
 def check_calibration_readable(user: User) -> None:
-    """Auditor calibration names auditors: QA leads only."""
-    if not (user and user.is_authenticated and user.is_active and user.is_qa_lead):
-        raise PermissionDenied("Auditor calibration is for QA leads only.")
+    require(calibration_readable(user=user), CALIBRATION_REFUSED)
 
 
 def snapshot_publish_allowed(user: User) -> bool:
     """Only a QA lead publishes the monthly report."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_qa_lead)
+    return signed_in_and_active(user) and user.is_qa_lead
 
 
 def check_snapshot_publish(user: User) -> None:
     """snapshot_publish_allowed, raising: 403 with the reason."""
-    if not snapshot_publish_allowed(user):
-        raise PermissionDenied("Only a QA lead can publish the monthly report.")
+    require(snapshot_publish_allowed(user), PUBLISH_REFUSED)
 
 
 def snapshots_for_user(*, user: User) -> QuerySet[ReportSnapshot]:
@@ -95,16 +104,16 @@ def snapshot_for_user(*, user: User, snapshot_id: int) -> ReportSnapshot:
     return snapshot
 
 
-def check_snapshot_not_blind(*, user: User, snapshot: ReportSnapshot) -> None:
+def snapshot_not_blind(*, user: User, snapshot: ReportSnapshot) -> bool:
     """A snapshot counts every audit of its month and the month before, so a person who may
     moderate reads it only once none of those audits waits for blind moderation: its figures
     less the audits they may list would give the hidden grades away."""
     hidden = blind_hidden_from(user)
     if hidden is None:
-        return
+        return True
     months = (snapshot.month, months_before(snapshot.month, 1))
-    if Audit.objects.filter(hidden, month__in=months).exists():
-        raise PermissionDenied(
-            "This published report counts audits that are waiting for blind moderation. "
-            "You may moderate, so you can read it once they have been moderated."
-        )
+    return not Audit.objects.filter(hidden, month__in=months).exists()
+
+
+def check_snapshot_not_blind(*, user: User, snapshot: ReportSnapshot) -> None:
+    require(snapshot_not_blind(user=user, snapshot=snapshot), SNAPSHOT_BLIND_REFUSED)

@@ -114,13 +114,12 @@ def report_scope(
     leaving out the audits blind moderation hides from `user` (None: a report for no one
     in particular, such as a published snapshot)."""
     area, team = cleaned.get("service_area"), cleaned.get("team")
-    hides = user is not None and blind_applies_to(user)
     return ReportScope(
         month=cleaned["month"],
         service_area_ids=(area.pk,) if area is not None else areas,
         team_id=team.pk if team is not None else None,
         tool_code=cleaned.get("tool") or None,
-        blind_moderator_id=user.pk if user is not None and hides else None,
+        blind_moderator_id=user.pk if user is not None and blind_applies_to(user) else None,
     )
 
 

@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import limits
+from core.api import ApiViewSet, StrictInput, error_responses, list_errors, validated
 from core.services.access_log import audit_read_record
 from moderation import permissions, selectors
-from moderation.api.common import ApiViewSet, StrictInput, error_responses, list_errors, validated
 from moderation.filters import EscalationFilter
 from moderation.models import Escalation
 from moderation.services.escalations import escalation_respond

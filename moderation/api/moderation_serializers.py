@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import limits
+from core.api import GradesField, MonthField, StrictInput
 from core.grades import DomainGradeChoice, Grade
 from moderation import selectors
-from moderation.api.common import GradesField, MonthField, StrictInput
 from moderation.api.escalations import EscalationOutput
 from moderation.models import Moderation
 from moderation.services.sample import HAND_REASON_MAX, HAND_REASON_TOO_LONG

@@ -10,13 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api import with_etag
-from core.errors import DomainError
-from core.services.access_log import audit_read_record
-from flows import moderation as moderation_flows
-from moderation import permissions, selectors
-from moderation.access import audit_for_user
-from moderation.api.common import (
+from core.api import (
     IF_MATCH,
     ApiViewSet,
     EmptyInput,
@@ -26,7 +20,13 @@ from moderation.api.common import (
     validated,
     validated_content,
     version_from,
+    with_etag,
 )
+from core.errors import DomainError
+from core.services.access_log import audit_read_record
+from flows import moderation as moderation_flows
+from moderation import permissions, selectors
+from moderation.access import audit_for_user
 from moderation.api.moderation_serializers import (
     ModerationAddInput,
     ModerationContentInput,

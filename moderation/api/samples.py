@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import permissions as audit_permissions
+from core.api import ApiViewSet, StrictInput, error_responses, validated
 from core.models import Programme, User
 from core.permissions import require
 from moderation import permissions, sampling, selectors
-from moderation.api.common import ApiViewSet, StrictInput, error_responses, validated
 from moderation.api.moderation_serializers import ModerationListOutput
 from moderation.models import SampleDraw
 

@@ -132,9 +132,13 @@ def url_with_next(url_name: str, next_path: str) -> str:
 
 
 def exempt_paths() -> tuple[str, ...]:
-    """What an unverified person may still reach: these pages, sign-out and static files."""
+    """What an unverified person may still reach: these pages, sign-out, the public pages
+    (accessibility, privacy, cookies) and static files."""
     return (
         reverse("logout"),
+        reverse("accessibility_statement"),
+        reverse("privacy"),
+        reverse("cookies"),
         reverse("two_factor_setup"),
         reverse("two_factor_qr"),
         reverse("two_factor_verify"),

@@ -356,3 +356,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Single sign-on and the council's details on the public pages.
+from config.sso_settings import *  # noqa: E402,F403

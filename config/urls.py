@@ -4,10 +4,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as two_factor
-from config import api_docs
+from config import api_docs, public_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The pages the law asks for: anyone may read them, signed in or not (the footer links).
+    path(
+        "accessibility-statement/",
+        public_pages.accessibility_statement,
+        name="accessibility_statement",
+    ),
+    path("privacy/", public_pages.privacy, name="privacy"),
+    path("cookies/", public_pages.cookies, name="cookies"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),

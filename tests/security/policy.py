@@ -454,6 +454,10 @@ PAGE_PROGRAMME_QA = {**PAGE_QA_LEAD, "no_role": 404}
 
 PAGES: dict[str, Rule] = {
     "login GET": Rule("-", NONE, {r: 200 for r in ROLES}),
+    # The pages the law asks for: everyone, signed in or not.
+    "accessibility_statement GET": Rule("-", NONE, {r: 200 for r in ROLES}),
+    "privacy GET": Rule("-", NONE, {r: 200 for r in ROLES}),
+    "cookies GET": Rule("-", NONE, {r: 200 for r in ROLES}),
     "logout POST": Rule("-", NONE, {r: LOGIN for r in ROLES}),  # back to the sign-in page
     # Two-factor sign-in: each person's own account pages, no object in the URL. The QR code
     # is only of one's own set-up in progress (none here: 404); QA leads cannot turn it off.

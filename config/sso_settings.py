@@ -3,7 +3,6 @@ cookies), read from environment variables. Imported at the end of config/setting
 
 import os
 
-
 # ---------------------------------------------------------------- the council's details
 # Shown on /accessibility-statement/, /privacy/ and /cookies/. Unset, the pages still read as
 # plain sentences ("the council that runs this service"); a council sets all four.

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.moderation.test_pages import completed, html_of
 
-TAG = "govuk-tag--red\">Escalated</strong>"
+TAG = 'govuk-tag--red">Escalated</strong>'
 
 
 def test_a_moderator_raised_escalation_is_tagged_in_the_list(

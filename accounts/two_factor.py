@@ -42,6 +42,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.oidc import SSO_SESSION_KEY
 from accounts.tokens import api_tokens_revoke
 from core.errors import DomainError
 from core.models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice
@@ -111,6 +112,8 @@ def next_step(request) -> str | None:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return None
+    if request.session.get(SSO_SESSION_KEY) and settings.OIDC_SKIP_LOCAL_TWO_FACTOR:
+        return None  # the council's provider asked for the second factor (accounts/oidc.py)
     has_device = request.session.get(HAS_DEVICE_KEY)
     if has_device is None:  # a session from before two-factor sign-in existed
         has_device = _has_device(user)

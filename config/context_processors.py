@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from core.permissions import audit_list_in_menu, configure_allowed, has_any_role
@@ -29,6 +30,8 @@ def navigation(request):
     if configure_allowed(user=user):
         items.append(("Import", reverse("import_audits")))
         items.append(("Access log", reverse("case_access")))
+        if settings.OIDC_ENABLED:
+            items.append(("Sign-in groups", reverse("sign_in_groups")))
     items.append(("API", reverse("api_docs")))
     path = request.path
     return {

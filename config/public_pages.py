@@ -33,6 +33,7 @@ def _council() -> dict:
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "csrf_cookie_days": csrf_days,
+        "sso": settings.OIDC_ENABLED,
     }
 
 

@@ -89,6 +89,9 @@ AUTHENTICATION_BACKENDS = [
     # password; then the normal check.
     "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on through the council's OpenID Connect provider, when configured
+    # (config/sso_settings.py, accounts/oidc.py); it authenticates nobody otherwise.
+    "accounts.oidc.CouncilOIDCBackend",
 ]
 # 5 failures for one username from one address lock that pair for 30 minutes; another
 # address is not locked, so nobody can lock a colleague out from elsewhere.
@@ -98,6 +101,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept, not just the running count
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# A single sign-on the service refuses (accounts/oidc.py) is not a password guess.
+AXES_WHITELIST_CALLABLE = "accounts.oidc.is_single_sign_on"
 # How many proxies (TLS terminator, load balancer) stand in front of the service. The lockout
 # and the API throttles count per client address, taken from that many hops of
 # X-Forwarded-For (config/client_address.py, DRF's NUM_PROXIES); 0 believes no header.
@@ -359,3 +364,8 @@ LOGGING = {
 
 # Single sign-on and the council's details on the public pages.
 from config.sso_settings import *  # noqa: E402,F403
+from config.sso_settings import OIDC_OP_END_SESSION_ENDPOINT, with_provider_sign_out  # noqa: E402
+
+CONTENT_SECURITY_POLICY = with_provider_sign_out(
+    CONTENT_SECURITY_POLICY, OIDC_OP_END_SESSION_ENDPOINT
+)

@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import oidc_views
 from accounts import views as two_factor
 from config import api_docs, public_pages
 
@@ -16,12 +16,16 @@ urlpatterns = [
     ),
     path("privacy/", public_pages.privacy, name="privacy"),
     path("cookies/", public_pages.cookies, name="cookies"),
+    path("accounts/login/", oidc_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", oidc_views.sign_out, name="logout"),
+    # Single sign-on with the council's OpenID Connect provider (404 when not set up).
+    path("accounts/oidc/start/", oidc_views.AuthenticateView.as_view(), name="oidc_start"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
-        name="login",
+        "accounts/oidc/callback/",
+        oidc_views.CallbackView.as_view(),
+        name="oidc_authentication_callback",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-in-groups/", oidc_views.sign_in_groups, name="sign_in_groups"),
     path("account/two-factor/", two_factor.account, name="two_factor"),
     path("account/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("account/two-factor/setup/qr.svg", two_factor.qr_code, name="two_factor_qr"),

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q
 
-from core.models import RecoveryCodeDevice, ServiceArea, Team, User
+from core.models import RecoveryCodeDevice, RoleChange, ServiceArea, Team, User
 
 
 @admin.register(User)
@@ -58,4 +58,24 @@ class RecoveryCodeDeviceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """Roles, service areas and teams given and taken away: read only (the table refuses
+    changes, core/history_guard.py)."""
+
+    list_display = ("changed_at", "user", "change", "value", "changed_by", "reason")
+    list_filter = ("change",)
+    search_fields = ("user__username",)
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -6,6 +6,10 @@ from rest_framework.test import APIClient
 
 from tests.factories import AuditFactory, ServiceAreaFactory, TeamFactory, UserFactory
 
+# The test OpenID Connect provider's fixtures (`provider`, `sso`), for tests/sso/ and the
+# browser's single sign-on journey.
+pytest_plugins = ["tests.sso.oidc_provider"]
+
 
 def pytest_addoption(parser, pluginmanager):
     """pyproject's addopts run the suite on xdist workers (--numprocesses=2 --dist=load). With

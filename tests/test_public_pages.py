@@ -116,3 +116,12 @@ def test_the_cookies_page_names_every_cookie_the_service_sets(client, audit):
     page = client.get("/cookies/").content.decode()
     listed = set(re.findall(r'<td class="govuk-table__cell"><code>([^<]+)</code></td>', page))
     assert set_names == listed == {"sessionid", "csrftoken"}
+
+
+def test_with_single_sign_on_the_privacy_notice_names_what_the_provider_gives(client, db, settings):
+    settings.OIDC_ENABLED = False
+    assert (
+        "groups that the council’s sign-in service" not in client.get("/privacy/").content.decode()
+    )
+    settings.OIDC_ENABLED = True
+    assert "groups that the council’s sign-in service" in client.get("/privacy/").content.decode()

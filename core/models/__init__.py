@@ -11,7 +11,7 @@ from core.models.credentials import (
     RecoveryCode,
     RecoveryCodeDevice,
 )
-from core.models.organisation import Role, ServiceArea, Team, User
+from core.models.organisation import Role, RoleChange, ServiceArea, Team, User
 from core.models.tools import AuditTool, Domain
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "RecoveryCode",
     "RecoveryCodeDevice",
     "Role",
+    "RoleChange",
     "ServiceArea",
     "Team",
     "User",

@@ -2,6 +2,8 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -49,6 +51,22 @@ class User(AbstractUser):
     service_areas = models.ManyToManyField(
         ServiceArea, blank=True, related_name="viewers", help_text="Areas a viewer may read."
     )
+    # The council's identity provider's subject identifier ("sub") for this person, kept at
+    # their first single sign-on; empty for people who only sign in with a password.
+    oidc_subject = models.CharField(
+        "identity provider subject", max_length=255, blank=True, default="", editable=False
+    )
+
+    class Meta:
+        verbose_name = "user"
+        verbose_name_plural = "users"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["oidc_subject"],
+                condition=~Q(oidc_subject=""),
+                name="user_oidc_subject_unique",
+            )
+        ]
 
     def has_role(self, role: str) -> bool:
         # Group names are cached on the instance: permission checks ask several times a request.
@@ -71,3 +89,38 @@ class User(AbstractUser):
     @property
     def is_viewer(self) -> bool:
         return self.has_role(Role.VIEWER)
+
+
+class RoleChange(models.Model):
+    """One role or service area given to or taken from a person, or their team changed: who,
+    what, when, by whom (nobody: the identity provider) and why. Append-only, as history is
+    (core/history_guard.py triggers)."""
+
+    class Change(models.TextChoices):
+        ROLE_ADDED = "role_added", "Role given"
+        ROLE_REMOVED = "role_removed", "Role taken away"
+        AREA_ADDED = "area_added", "Service area given"
+        AREA_REMOVED = "area_removed", "Service area taken away"
+        TEAM_SET = "team_set", "Team changed"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_changes")
+    change = models.CharField(max_length=20, choices=Change.choices)
+    # The role's name, or the area's or team's name as it was then.
+    value = models.CharField(max_length=250)
+    changed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=200)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_change_display()}: {self.value_shown()}"
+
+    def value_shown(self) -> str:
+        """A role by its name as people read it ("QA lead"); an area or team as it is."""
+        if self.change in (self.Change.ROLE_ADDED, self.Change.ROLE_REMOVED):
+            return Role(self.value).label if self.value in Role.values else self.value
+        return self.value

@@ -458,6 +458,12 @@ PAGES: dict[str, Rule] = {
     "accessibility_statement GET": Rule("-", NONE, {r: 200 for r in ROLES}),
     "privacy GET": Rule("-", NONE, {r: 200 for r in ROLES}),
     "cookies GET": Rule("-", NONE, {r: 200 for r in ROLES}),
+    # Single sign-on's start and callback: no such pages while it is not set up (as here;
+    # tests/sso/ runs them against a real provider).
+    "oidc_start GET": Rule("-", NONE, {r: 404 for r in ROLES}),
+    "oidc_authentication_callback GET": Rule("-", NONE, {r: 404 for r in ROLES}),
+    # Which group gives which role: the QA lead reads it.
+    "sign_in_groups GET": Rule("-", NONE, PAGE_QA_LEAD),
     "logout POST": Rule("-", NONE, {r: LOGIN for r in ROLES}),  # back to the sign-in page
     # Two-factor sign-in: each person's own account pages, no object in the URL. The QR code
     # is only of one's own set-up in progress (none here: 404); QA leads cannot turn it off.

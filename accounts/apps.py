@@ -9,8 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
         from accounts.middleware import session_stamp
+        from accounts.oidc import check_group_mapping
         from accounts.two_factor import note_device_at_sign_in
 
         # Django's own sign-in hook: the session's clock starts at sign-in, not on the next
@@ -18,3 +20,5 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(session_stamp, dispatch_uid="session_stamp")
         # Whether this session will be asked for a two-factor code, noted once at sign-in.
         user_logged_in.connect(note_device_at_sign_in, dispatch_uid="two_factor_note_device")
+        # OIDC_GROUP_ROLES names only the service's roles (accounts/oidc.py).
+        checks.register(check_group_mapping)

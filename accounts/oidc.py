@@ -25,6 +25,7 @@ reason and the user's id, never a name or an e-mail address.
 import logging
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -33,6 +34,7 @@ from core.models import User
 from core.services.roles import (
     FROM_PROVIDER,
     access_from_groups,
+    group_grants,
     person_create_from_provider,
     person_update_from_provider,
     user_access_set,
@@ -87,6 +89,16 @@ def is_single_sign_on(request, credentials: dict | None = None) -> bool:
     Axes counts failed passwords per username and address; a refused single sign-on has no
     username, so counting it would lock everyone at that address out after five."""
     return credentials is not None and "nonce" in credentials
+
+
+def check_group_mapping(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check (manage.py check, migrate, runserver): OIDC_GROUP_ROLES names only the
+    service's roles and has the right shape, so a typo stops the deploy, not the sign-ins."""
+    try:
+        group_grants()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="accounts.E001")]
+    return []
 
 
 def oidc_enabled() -> bool:

@@ -5,6 +5,7 @@ lead reads. The rules are in accounts/oidc.py and core/services/roles.py."""
 import logging
 from urllib.parse import urlencode
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import auth
@@ -67,7 +68,12 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
             raise Http404("Single sign-on is not set up.")
         try:
             return super().get(request)
-        except (requests.RequestException, SuspiciousOperation, ValueError) as error:
+        except (
+            requests.RequestException,
+            jwt.PyJWTError,
+            SuspiciousOperation,
+            ValueError,
+        ) as error:
             # The provider is down or answered with something that does not check out (an
             # expired state, a token not for us): not signed in, and never a 500.
             logger.warning("sso: callback failed: %s", type(error).__name__)

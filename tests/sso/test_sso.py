@@ -218,8 +218,9 @@ def test_a_callback_with_a_forged_state_signs_nobody_in(client, sso):
     assert signed_in_as(client) is None
 
 
-def test_a_token_issued_for_another_service_is_refused(client, sso, settings, provider):
-    """The provider signs ID tokens for each client: one for another client id is not ours."""
+def test_an_id_token_from_another_issuer_is_refused(client, sso, settings, provider):
+    """mozilla-django-oidc checks the signature only; the issuer (and audience) are checked
+    here (accounts/oidc.py)."""
     provider.register("http://testserver/accounts/oidc/callback/")
     configure(settings, provider, OIDC_OP_ISSUER="http://issuer.elsewhere.example")
     sso.person("sub-iss", "iss@council.example", ["cfa-qa-officers"])

@@ -6,9 +6,10 @@ audience is this service, its issuer the configured provider, the userinfo is ab
 subject) and decides who may come in:
 
 - A person is matched by e-mail (OIDC_MATCH_BY=email, the default: their account's address,
-  case-insensitive; the provider's subject is then stored and must stay the same) or by
-  subject (OIDC_MATCH_BY=subject: only the stored subject). No match: an account is created
-  when OIDC_CREATE_USERS is on (the default), else the person is refused.
+  case-insensitive; the provider's subject is then stored and must stay the same, and finds
+  them if their address changes) or by subject (OIDC_MATCH_BY=subject: only the stored one).
+  No match: an account is created when OIDC_CREATE_USERS is on (the default), else the
+  person is refused.
 - Roles, service areas and team come from the provider's groups (core/services/roles.py, the
   one rule), set at every sign-in and recorded. Someone none of whose groups is mapped is
   refused, and loses whatever roles they had.
@@ -120,8 +121,11 @@ def _match(claims: dict) -> User | None:
     users = list(User.objects.filter(email__iexact=email)[:2])
     if len(users) > 1:
         raise SignInRefused("many_accounts", MANY_ACCOUNTS)
-    user = users[0] if users else None
-    if user is not None and user.oidc_subject and user.oidc_subject != subject:
+    if not users:
+        # Their e-mail address changed at the provider: the subject still says who they are.
+        return User.objects.filter(oidc_subject=subject).first()
+    user = users[0]
+    if user.oidc_subject and user.oidc_subject != subject:
         raise SignInRefused("other_subject", OTHER_SUBJECT)
     return user
 

@@ -154,6 +154,20 @@ def test_matched_by_email_an_existing_account_keeps_its_username_and_stores_the_
     assert existing.is_auditor and not existing.is_moderator  # the provider decides
 
 
+def test_matched_by_email_a_changed_address_still_finds_the_person_by_subject(client, sso):
+    person = UserFactory(username="viv", email="viv@council.example", roles=["moderator"])
+    sso.person("sub-viv", "viv@council.example", ["cfa-qa-officers"])
+    browser = Browser(client)
+    browser.sign_in("viv@council.example")
+    browser.sign_out()
+    sso.person("sub-viv", "vivian.jones@council.example", ["cfa-qa-officers"])
+    browser.sign_in("vivian.jones@council.example")
+    assert signed_in_as(client) == "viv"
+    person.refresh_from_db()
+    assert person.email == "vivian.jones@council.example"
+    assert User.objects.filter(oidc_subject="sub-viv").count() == 1
+
+
 def test_an_account_linked_to_another_subject_is_refused(client, sso):
     UserFactory(username="pat", email="pat@council.example", oidc_subject="sub-original")
     sso.person("sub-impostor", "pat@council.example", ["cfa-qa-leads"])

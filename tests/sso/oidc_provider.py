@@ -2,7 +2,6 @@
 and the service configured to use it, read from the provider's discovery document. A plugin
 of tests/conftest.py, so that tests/sso/ and tests/browser/ both have its fixtures."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -57,32 +56,31 @@ class Provider:
         return requests.get(f"{self.url}/test/events", timeout=5).json()
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
 def _start() -> Provider:
-    for port in PORTS:
-        if not _free(port):
-            continue
-        url = f"http://127.0.0.1:{port}"
-        process = subprocess.Popen(
-            [sys.executable, str(PROVIDER), "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                discovery = requests.get(f"{url}/.well-known/openid-configuration", timeout=1)
-            except requests.ConnectionError:
-                time.sleep(0.1)
-                continue
-            return Provider(url=url, process=process, discovery=discovery.json())
+    """The provider binds the first free port of this work's range and says which."""
+    process = subprocess.Popen(
+        [sys.executable, str(PROVIDER), "--ports", f"{PORTS.start}-{PORTS.stop - 1}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    with process.stdout:
+        line = process.stdout.readline().strip()  # the port, once bound (empty if it gave up)
+    if not line.isdigit():
         process.kill()
         process.wait()
-    raise RuntimeError(f"The test OpenID Connect provider could not start on ports {PORTS}.")
+        raise RuntimeError(f"The test OpenID Connect provider found no free port in {PORTS}.")
+    url = f"http://127.0.0.1:{line}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            discovery = requests.get(f"{url}/.well-known/openid-configuration", timeout=1)
+            return Provider(url=url, process=process, discovery=discovery.json())
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """A small but real OpenID Connect provider for the single sign-on tests (Authlib + Flask).
 
-Run as its own process on 127.0.0.1 (tests/sso/conftest.py starts it):
+Run as its own process on 127.0.0.1 (tests/sso/oidc_provider.py starts it); it listens on the
+first free port of the range and prints it:
 
-    python tests/sso/provider.py --port 8110
+    python tests/sso/provider.py --ports 8110-8119
 
 It serves what a council's provider (Microsoft Entra ID, Keycloak, ...) serves to the service:
 discovery (/.well-known/openid-configuration), the signing keys (/jwks), the authorization
@@ -30,6 +31,7 @@ from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import Flask, abort, jsonify, make_response, redirect, request
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from werkzeug.serving import make_server
 
 SESSION_COOKIE = "op_session"
 KEY = RSAKey.generate_key(2048, parameters={"kid": "test-signing-key", "use": "sig"})
@@ -339,12 +341,22 @@ def events():
 def main():
     global ISSUER
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ports", required=True, help="first-last, e.g. 8110-8119")
     args = parser.parse_args()
-    ISSUER = f"http://127.0.0.1:{args.port}"
+    first, last = (int(p) for p in args.ports.split("-"))
     app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"authorization_code": 3600}
-    # Werkzeug's server: one process, threads for the service's parallel calls; loopback only.
-    app.run(host="127.0.0.1", port=args.port, threaded=True, use_reloader=False)
+    for port in range(first, last + 1):
+        try:
+            # Werkzeug's server, threads for the service's parallel calls; loopback only. Binding
+            # here, not probing first, is what keeps two test processes off one port.
+            http = make_server("127.0.0.1", port, app, threaded=True)
+        except (OSError, SystemExit):  # Werkzeug exits on "address already in use"
+            continue
+        ISSUER = f"http://127.0.0.1:{port}"
+        print(port, flush=True)
+        http.serve_forever()
+        return
+    raise SystemExit(f"No free port in {args.ports}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from audits.cases import case_reference_filter
 from core.filters import (
     ID_MAX,
     IntegerFilter,
@@ -39,6 +40,7 @@ from core.months import (
     MONTH_SCHEMA,
 )
 from core.tools import DomainRow, canonical_domains, domain_catalogue
+from core.validation import CASE_REFERENCE_MAX_LENGTH
 from moderation.models import Moderation
 from moderation.permissions import moderations_visible_to
 
@@ -120,6 +122,12 @@ class AuditFilterForm(forms.Form):
 
 
 class AuditFilter(PeopleInScope, django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=CASE_REFERENCE_MAX_LENGTH,
+        label="Case reference",
+        help_text="The case reference, or how it starts, in upper or lower case.",
+    )
     month_from = MonthFilter(field_name="month", lookup_expr="gte", label="From month")
     month_to = MonthFilter(field_name="month", lookup_expr="lte", label="To month")
     service_area = django_filters.ModelChoiceFilter(
@@ -249,6 +257,9 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         return self._readable_moderations().filter(
             audit=OuterRef("pk"), status=Moderation.Status.COMPLETED
         )
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(case_reference_filter(value))
 
     def filter_current(self, queryset, name, value):
         if value == "yes":

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from audits import access_views, action_views, views
+from audits import access_views, action_views, case_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("actions/download.csv", action_views.action_list_csv, name="action_list_csv"),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
     path("import/", views.import_audits, name="import_audits"),
+    path("cases/", case_views.case_search, name="case_search"),
     path("cases/access/", access_views.case_access, name="case_access"),
+    # After cases/access/; a reference may hold "/" (core.validation), hence path.
+    path("cases/<path:reference>/", case_views.case_detail, name="case_detail"),
     path("programmes/", include("audits.programme_urls")),
 ]

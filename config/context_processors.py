@@ -35,8 +35,10 @@ def navigation(request):
     items.append(("API", reverse("api_docs")))
     path = request.path
     return {
+        # The header's search box: a case by its reference (audits.case_views).
+        "case_search": has_any_role(user),
         "nav": [
             {"text": text, "href": href, "active": path.startswith(href) and href != "/"}
             for text, href in items
-        ]
+        ],
     }

@@ -449,6 +449,22 @@ ACTION_ROWS = {
     "other_viewer": ("other_area/*",),
     "qa_lead": ("*",),
 }
+
+
+def case_page(audit_read: dict) -> dict:
+    """A case's page: readable when one of its audits is (AUDIT_READ, as a page); a case never
+    audited, or with no audit the person may read, is "No such case" (404) to everyone."""
+    converted = {}
+    for role, outcome in page(audit_read, no_role=404).items():
+        if outcome == LOGIN:
+            converted[role] = outcome
+        elif isinstance(outcome, dict):
+            converted[role] = {"*/fresh": 404, **outcome}
+        else:
+            converted[role] = {"*/fresh": 404, "*": outcome}
+    return converted
+
+
 # A programme page for the QA lead: anyone else with a role is refused; no role, no such page.
 PAGE_PROGRAMME_QA = {**PAGE_QA_LEAD, "no_role": 404}
 
@@ -538,6 +554,9 @@ PAGES: dict[str, Rule] = {
     ),
     "import_audits GET": Rule("-", NONE, PAGE_QA_LEAD),
     "case_access GET": Rule("-", NONE, PAGE_QA_LEAD),
+    # The search box's page (the form, with no query); a case's page as its audits are read.
+    "case_search GET": Rule("-", NONE, SIGNED_IN),
+    "case_detail GET": Rule("cases", ALL_CASES, case_page(AUDIT_READ)),
     "programme_list GET": Rule("-", NONE, PAGE_EVERY_ROLE),
     "programme_create GET": Rule("-", NONE, PAGE_QA_LEAD),
     "programme_create POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),

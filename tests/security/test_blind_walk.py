@@ -193,6 +193,8 @@ def _kind_of(name: str, kwarg: str) -> str:
         return "programme"
     if kwarg in ("audit_id", "action_id"):
         return kwarg.removesuffix("_id")
+    if kwarg == "reference":
+        return "case"
     if name.startswith("reports:"):
         return "snapshot"
     if name == "moderation:escalation":
@@ -216,6 +218,7 @@ PAGE_QUERIES = {
     ],
     "moderation:queue": [{}, {"programme": "{programme}"}],
     "action_list": [{}, {"month": "2026-09"}],
+    "case_search": [{}, {"q": "LCS-WALK"}, {"q": "lcs-walk-1"}],
     "action_list_csv": [{}],
     "reports:monthly": [{"month": "2026-09"}, {"month": "2026-09", "team": "{team}"}],
     "reports:download_xlsx": [{"month": "2026-09"}],
@@ -232,7 +235,11 @@ def page_routes(w: BlindWorld) -> list[tuple[str, str, dict]]:
         fillings = [{}]
         for kwarg in kwargs:
             kind = _kind_of(name, kwarg)
-            fillings = [{**f, kwarg: obj.pk} for f in fillings for obj in w.objects[kind]]
+            fillings = [
+                {**f, kwarg: obj.reference if kind == "case" else obj.pk}
+                for f in fillings
+                for obj in w.objects[kind]
+            ]
         for filling in fillings:
             url = reverse(name, kwargs=filling)
             for query in PAGE_QUERIES.get(name, [{}]):

@@ -64,6 +64,8 @@ def _url(world, name: str, target) -> str:
             kwargs[kwarg] = world.programme.pk
         elif kwarg in ("audit_id", "action_id", "pk") and target is not None:
             kwargs[kwarg] = target.pk
+        elif kwarg == "reference" and target is not None:
+            kwargs[kwarg] = target.reference
         elif kwarg == "pk" and name.startswith("reports:"):
             kwargs[kwarg] = world.snapshot.pk
         else:

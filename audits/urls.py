@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from audits import access_views, action_views, case_views, views
+from audits import access_views, action_views, case_views, home_views, inbox_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
     path("audits/mine/", views.my_audits, name="my_audits"),
     path("audits/", views.audit_list, name="audit_list"),
     path("audits/<int:audit_id>/", views.audit_detail, name="audit_detail"),

@@ -35,13 +35,6 @@ logger = logging.getLogger(__name__)
 
 
 @login_required
-def home(request):
-    if request.user.is_auditor:
-        return redirect("my_audits")
-    return redirect("audit_list")
-
-
-@login_required
 def my_audits(request):
     today = timezone.localdate()
     audits = list(selectors.audits_of_auditor(user=request.user))

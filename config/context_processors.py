@@ -1,9 +1,21 @@
 from django.conf import settings
+from django.db import DatabaseError
 from django.urls import reverse
 
+from audits.inbox import inbox_count
 from core.permissions import audit_list_in_menu, configure_allowed, has_any_role
 from moderation.permissions import escalations_in_menu, feedback_in_menu, queue_visible
 from reporting.permissions import reports_readable
+
+
+def _inbox_text(user) -> str:
+    """What waits for them, counted in one query (audits.inbox), on every page they open. The
+    error pages render this header too: a database that is busy or gone must not turn "try
+    again" into a 500, so then the link goes without its count."""
+    try:
+        return f"Inbox ({inbox_count(user=user)})"
+    except DatabaseError:
+        return "Inbox"
 
 
 def navigation(request):
@@ -11,7 +23,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    items = [("My audits", reverse("my_audits"))]
+    items = [(_inbox_text(user), reverse("inbox")), ("My audits", reverse("my_audits"))]
     if has_any_role(user):
         items.append(("Programmes", reverse("programme_list")))
     if audit_list_in_menu(user=user):

@@ -277,6 +277,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# autodiscover_tasks() finds tasks in installed apps; audits is a package, not an app (its
+# models are core's), so its task module is named here.
+CELERY_IMPORTS = ("audits.tasks",)
 CELERY_BEAT_SCHEDULE = {
     "audits-due-soon": {
         "task": "moderation.tasks.remind_audits_due_soon",
@@ -290,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
     "actions-overdue": {
         "task": "moderation.tasks.remind_actions_overdue",
         "schedule": crontab(day_of_week=1, hour=7, minute=30),
+    },
+    # What waits for each person (audits.inbox), to those with an address and work waiting.
+    "inbox-digest": {
+        "task": "audits.tasks.send_inbox_digests",
+        "schedule": crontab(hour=7, minute=45),
     },
     # The previous month's report, published as a draft snapshot on the 5th at 06:00.
     "publish-previous-month-report": {

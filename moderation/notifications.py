@@ -296,3 +296,10 @@ def actions_overdue_send(*, today: dt.date | None = None) -> int:
             recipients=[actions[0].audit.auditor.email],
         )
     return sent
+
+
+# The outbox for other apps' e-mails (audits.inbox's daily digest): the same once-per-key
+# queue and send, the same link to the service.
+link = _link
+queued = _queued
+notify = _notify

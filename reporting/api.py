@@ -127,6 +127,11 @@ class ReportFiltersOutput(serializers.Serializer):
         "moderation and the reader may moderate: no moderator may learn their grades. "
         "0 for everyone else, whose reports count every audit."
     )
+    team_manager = serializers.BooleanField(
+        help_text="A team manager's report of their own team: its moderation figures count "
+        "only the moderations they may read (of their own audits and of those of the people "
+        "they line-manage), and the audits assigned are a count, not a list."
+    )
 
 
 class ReportPartOutput(serializers.Serializer):

@@ -10,7 +10,10 @@ from moderation.blind import blind_hidden_from
 from reporting.models import ReportSnapshot
 
 SIGN_IN_REFUSED = "Sign in to read reports."
-REPORTS_REFUSED = "Reports are for QA leads, moderators and heads of service."
+REPORTS_REFUSED = (
+    "Reports are for QA leads, moderators, heads of service and team managers (their own team)."
+)
+OWN_TEAM_ONLY_REFUSED = "As a team manager you can read your own team's reports only."
 OWN_AREAS_REFUSED = "You can read reports for your own service areas only."
 OWN_TEAMS_REFUSED = "You can read reports for teams in your own service areas only."
 SNAPSHOTS_REFUSED = "Published reports cover the whole authority: QA leads and moderators only."
@@ -23,8 +26,23 @@ SNAPSHOT_BLIND_REFUSED = (
 
 
 def reports_readable(*, user: User) -> bool:
-    """QA leads, moderators and heads of service read reports (pages, API, exports, menu)."""
-    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator or user.is_viewer)
+    """QA leads, moderators and heads of service read reports (pages, API, exports, menu);
+    a team manager reads their own team's (reports_limited_to_team)."""
+    return signed_in_and_active(user) and (
+        user.is_qa_lead or user.is_moderator or user.is_viewer or reports_limited_to_team(user)
+    )
+
+
+def reports_limited_to_team(user: User) -> bool:
+    """A team manager (an auditor in a team, with no wider role) reads their own team's
+    reports only: every report is forced to their team (report_scope), and asking for another
+    team or a service area is refused (report_areas_for_user), as a head of service is."""
+    return bool(
+        signed_in_and_active(user)
+        and user.is_auditor
+        and user.team_id
+        and not (user.is_qa_lead or user.is_moderator or user.is_viewer)
+    )
 
 
 def check_reports_readable(user: User) -> None:
@@ -40,11 +58,19 @@ def report_areas_for_user(
 
     QA leads and moderators read every part of the service; a head of service (viewer) only
     their own areas, and asking for another area or team is refused (403) rather than
-    answered with an empty report that would look like "no audits". Anyone else: 403.
+    answered with an empty report that would look like "no audits". A team manager reads
+    their own team (report_scope forces it), in their team's area; asking for another team
+    or area is refused the same way. Anyone else: 403.
     """
     check_reports_readable(user)
     if reports_cover_every_area(user):
         return None
+    if reports_limited_to_team(user):
+        assert user.team is not None  # reports_limited_to_team
+        area_id = user.team.service_area_id
+        require(service_area is None or service_area.pk == area_id, OWN_TEAM_ONLY_REFUSED)
+        require(team is None or team.pk == user.team_id, OWN_TEAM_ONLY_REFUSED)
+        return (area_id,)
     own = tuple(sorted(user.service_areas.values_list("pk", flat=True)))
     require(service_area is None or service_area.pk in own, OWN_AREAS_REFUSED)
     require(team is None or team.service_area_id in own, OWN_TEAMS_REFUSED)

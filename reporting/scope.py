@@ -14,8 +14,10 @@ from core.errors import DomainError
 from core.models import Audit, DomainGrade, User
 from core.months import months_before
 from moderation.blind import blind_applies_to, blind_hidden_from_moderator
+from moderation.models import Moderation
 from reporting.filters import ReportFilter
 from reporting.models import ReportSummary, ReportSummaryTotal
+from reporting.permissions import reports_limited_to_team
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class ReportScope:
     # A person who may moderate reads no blind-pending audit (core.permissions, the blind
     # rule): their reports leave those audits out, as their audit lists do.
     blind_moderator_id: int | None = None
+    # A team manager's report (reporting.permissions.reports_limited_to_team): its moderation
+    # figures count only the moderations they may read, of their own audits and of those of
+    # the people they line-manage (moderation.permissions.moderations_visible_to), as their
+    # audit list's moderation filters do; a colleague's moderation outcome stays theirs.
+    team_manager_id: int | None = None
 
     @property
     def authority_wide(self) -> bool:
@@ -47,6 +54,7 @@ class ReportScope:
             else None,
             "team": self.team_id,
             "tool": self.tool_code or None,
+            "team_manager": self.team_manager_id is not None,
         }
 
     def audits(self, prefix: str = "") -> Q:
@@ -62,6 +70,15 @@ class ReportScope:
         if hidden is not None:
             condition &= ~hidden
         return condition
+
+    def moderations_readable(self, prefix: str = "") -> Q:
+        """The audits (through `prefix`) whose moderation this report counts: every one,
+        or for a team manager those of their own audits and of the people they manage."""
+        if self.team_manager_id is None:
+            return Q()
+        return Q(**{f"{prefix}auditor_id": self.team_manager_id}) | Q(
+            **{f"{prefix}auditor__line_manager_id": self.team_manager_id}
+        )
 
     def summary(self) -> Q:
         """The same filters as a condition on the summary (reporting.models.ReportSummary).
@@ -112,14 +129,20 @@ def report_scope(
 ) -> ReportScope:
     """The scope of cleaned filters, within `areas` (a viewer's limit; None: every area),
     leaving out the audits blind moderation hides from `user` (None: a report for no one
-    in particular, such as a published snapshot)."""
+    in particular, such as a published snapshot); a team manager's is their own team's."""
     area, team = cleaned.get("service_area"), cleaned.get("team")
+    team_id = team.pk if team is not None else None
+    team_manager = user is not None and reports_limited_to_team(user)
+    if team_manager:
+        assert user is not None
+        team_id = user.team_id  # their own team, whatever was asked (refused if another)
     return ReportScope(
         month=cleaned["month"],
         service_area_ids=(area.pk,) if area is not None else areas,
-        team_id=team.pk if team is not None else None,
+        team_id=team_id,
         tool_code=cleaned.get("tool") or None,
         blind_moderator_id=user.pk if user is not None and blind_applies_to(user) else None,
+        team_manager_id=user.pk if team_manager and user is not None else None,
     )
 
 
@@ -193,3 +216,45 @@ def net_rows(rows: Iterable[dict], negatives: list[dict], keys: tuple[str, ...])
     for row in [*rows, *negatives]:
         totals[tuple(row[k] for k in keys)] += row["n"]
     return [dict(zip(keys, key, strict=True), n=n) for key, n in totals.items() if n]
+
+
+def unreadable_moderated_rows(scope: ReportScope, months: list[dt.date]) -> list[tuple]:
+    """A team manager's report reads the summary, which holds every moderated grade: what the
+    moderations they may not read add to its moderated side, as (after, month, domain_id,
+    grade, n) rows with n negated, so that adding them leaves those moderations out (two
+    queries, for a team manager's report only; none otherwise). The auditor's side stays:
+    their team's submitted audits are theirs to read."""
+    if scope.team_manager_id is None:
+        return []
+    audits = Audit.objects.filter(
+        scope.audits(),
+        ~scope.moderations_readable(),
+        month__in=months,
+        status=Audit.Status.SUBMITTED,
+        moderations__status=Moderation.Status.COMPLETED,
+    ).order_by()
+    overall = audits.values("month", grade=F("moderations__overall")).annotate(n=Count("pk"))
+    # The summary's domain rows pair the auditor's grade with the moderator's for the same
+    # domain; the trend counts a pair when both are graded (reporting.selectors.trend).
+    domains = (
+        DomainGrade.objects.filter(
+            audit__in=audits.values("pk"),
+            audit__moderations__status=Moderation.Status.COMPLETED,
+            audit__moderations__grades__domain=F("domain"),
+        )
+        .exclude(grade="")
+        .order_by()
+        .values(
+            "domain_id",
+            month=F("audit__month"),
+            moderated=F("audit__moderations__grades__grade"),
+        )
+        .annotate(n=Count("pk"))
+    )
+    rows = [(True, r["month"], None, r["grade"], -r["n"]) for r in overall]
+    rows += [
+        (True, r["month"], r["domain_id"], r["moderated"], -r["n"])
+        for r in domains
+        if r["moderated"]
+    ]
+    return rows

@@ -43,7 +43,12 @@ def filter_form(data, user):
     fields["tool"].label = "Audit tool"
     fields["tool"].empty_label = "All tools"
     fields["tool"].help_text = ""
-    if not permissions.reports_cover_every_area(user):
+    if permissions.reports_limited_to_team(user):
+        # A team manager's reports are their own team's: the form offers only that.
+        fields["service_area"].queryset = ServiceArea.objects.filter(teams__members=user)
+        fields["team"].queryset = fields["team"].queryset.filter(pk=user.team_id)
+        fields["service_area"].empty_label = fields["team"].empty_label = None
+    elif not permissions.reports_cover_every_area(user):
         # A head of service may choose only within their own areas.
         own = user.service_areas.all()
         fields["service_area"].queryset = ServiceArea.objects.filter(pk__in=own)

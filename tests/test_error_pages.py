@@ -28,12 +28,14 @@ def test_an_audit_you_may_not_read_says_so_in_words(client, auditor, other_team_
 
 
 def test_a_refusal_is_a_page_that_gives_the_reason(client, db):
+    from tests.factories import TeamFactory
+
     client.force_login(UserFactory(username="team_manager", roles=["auditor"]))
-    response = client.get("/reports/monthly/")
+    response = client.get("/reports/monthly/", {"team": TeamFactory().pk})
     assert response.status_code == 403
     text = response.content.decode()
     assert "<title>You cannot do this – Case file audit</title>" in text
-    assert "Reports are for QA leads, moderators and heads of service." in text
+    assert "As a team manager you can read your own team&#x27;s reports only." in text
 
 
 def test_a_server_error_is_a_page_in_the_services_layout(db):

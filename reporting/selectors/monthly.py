@@ -213,6 +213,10 @@ def monthly_report(*, scope: ReportScope, source: str = "summary") -> dict:
     """
     months = [scope.month, scope.previous_month]
     programmes = monthly_rows.programme_rows(scope, months)
+    if scope.team_manager_id is not None:
+        # The summary cannot tell whose moderation a grade is: a team manager's report
+        # (one team) is counted from the raw tables, the moderations they may read only.
+        source = "raw"
     if source == "summary":
         rows = summary_report_rows(scope, months)
         audit_rows, moderation_rows, domain_rows, pair_rows = rows[:4]

@@ -38,8 +38,12 @@ def moderation_rows(scope: ReportScope, months: list[dt.date], by_team: bool = F
     return list(
         Moderation.objects.filter(
             scope.audits("audit__"),
+            scope.moderations_readable("audit__"),
             audit__month__in=months,
-            status__in=Moderation.LIVE_STATUSES,
+            # A team manager reads only completed moderations (not the sample's others).
+            status__in=Moderation.LIVE_STATUSES
+            if scope.team_manager_id is None
+            else (Moderation.Status.COMPLETED,),
         )
         .order_by()
         .values(
@@ -73,6 +77,7 @@ def domain_pair_rows(scope: ReportScope) -> list[dict]:
     return list(
         DomainGrade.objects.filter(
             scope.audits("audit__"),
+            scope.moderations_readable("audit__"),
             audit__month=scope.month,
             audit__status=Audit.Status.SUBMITTED,
             audit__moderations__status=Moderation.Status.COMPLETED,

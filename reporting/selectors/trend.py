@@ -27,7 +27,7 @@ from django.db.models import Q, Sum, Value
 from core.models import Programme, User
 from core.months import financial_quarter, format_month, quarter_label
 from core.tools import canonical_domains, domain_catalogue
-from reporting.scope import ReportScope, blind_summary_rows
+from reporting.scope import ReportScope, blind_summary_rows, unreadable_moderated_rows
 from reporting.selectors.figures import DOMAIN_COLUMNS, GRADES, distribution, kpi
 from reporting.selectors.ranges import range_filters_out, range_scope_for_user
 
@@ -198,10 +198,11 @@ def _grade_totals(scope: ReportScope, months: list[dt.date]) -> list[tuple]:
     )
     totals = list(before.union(after, all=True))
     hidden = blind_summary_rows(scope, months)
-    if not hidden:
+    unreadable = unreadable_moderated_rows(scope, months)
+    if not hidden and not unreadable:
         return totals
     net: Counter[tuple] = Counter()
-    for after_side, month, domain_id, grade, n in totals:
+    for after_side, month, domain_id, grade, n in [*totals, *unreadable]:
         net[after_side, month, domain_id, grade] += n
     for row in hidden:
         net[False, row["month"], row["domain_id"], row["grade"]] += row["n"]

@@ -127,14 +127,17 @@ class Drill:
     """The filters every drill-down of one report shares (its month or range, area, team,
     tool), added to what each cell counted."""
 
-    def __init__(self, base: Mapping[str, object]):
+    def __init__(self, base: Mapping[str, object], team_manager: bool = False):
         self.base = {key: value for key, value in base.items() if value not in (None, "")}
+        # A team manager's report: a count of audits assigned is not opened as a list
+        # (it counts colleagues' drafts, which they may not read).
+        self.team_manager = team_manager
 
     def cell(self, n, pct: float | None = None, /, **counted: object) -> Cell:
         return Cell(n, pct, {**self.base, **counted})
 
     def narrowed(self, **where) -> "Drill":
-        return Drill({**self.base, **where})
+        return Drill({**self.base, **where}, self.team_manager)
 
 
 def report_drill(result: Mapping, **dates) -> Drill:
@@ -149,5 +152,7 @@ def report_drill(result: Mapping, **dates) -> Drill:
             "service_area": areas[0] if areas is not None and len(areas) == 1 else None,
             "team": filters["team"],
             "tool": filters["tool"],
-        }
+        },
+        # Published snapshots from before the key have none: they are no one's team report.
+        team_manager=bool(filters.get("team_manager")),
     )

@@ -60,6 +60,8 @@ def headline_rows(drill: Drill, month: Mapping) -> list[Row]:
     assigned = audits["target_source"] == "assigned"
     live = moderations["target_source"] == "live_moderations"
     fixed = {"month": month["month"], "programme": "yes" if month["has_programme"] else "no"}
+    # A team manager may not list a colleague's draft: the audits assigned are a count only.
+    team_manager = drill.team_manager
 
     def row(key, label, measure, cell: Cell, grade: str = "") -> Row:
         values = {**fixed, "measure": measure, "grade": grade, "count": cell}
@@ -70,7 +72,9 @@ def headline_rows(drill: Drill, month: Mapping) -> list[Row]:
             "targeted",
             "Audits targeted" + (" (assigned)" if assigned else ""),
             "Audits targeted",
-            drill.cell(audits["target"], current="yes") if assigned else Cell(audits["target"]),
+            drill.cell(audits["target"], current="yes")
+            if assigned and not team_manager
+            else Cell(audits["target"]),
         ),
         row(
             "returned",
@@ -387,7 +391,9 @@ def by_area(report: Mapping) -> ReportTable:
         audits, moderations, kpi = part["audits"], part["moderations"], part["kpi"]
         on = {**where, **SUBMITTED}
         return {
-            "assigned": drill.cell(audits["target"], **where, current="yes"),
+            "assigned": Cell(audits["target"])
+            if drill.team_manager
+            else drill.cell(audits["target"], **where, current="yes"),
             "returned": drill.cell(audits["returned"], audits["returned_pct"], **on),
             **grade_cells(drill, audits["overall"], GRADES, "overall", **on),
             "escalations": drill.cell(audits["escalations"], escalated="yes", **on),

@@ -1,4 +1,5 @@
-"""{% count cell %}: a report table's Cell as HTML (reporting.tables.html.count_html)."""
+"""{% count cell %}: a report table's Cell as HTML (reporting.tables.html.count_html);
+{% count cell pct=False %} leaves its percentage out."""
 
 from django import template
 
@@ -8,5 +9,5 @@ register = template.Library()
 
 
 @register.simple_tag(name="count")
-def count_tag(cell):
-    return count_html(cell)
+def count_tag(cell, pct=True):
+    return count_html(cell, pct=pct)

@@ -23,8 +23,9 @@ from tests.factories import AuditFactory, TeamFactory, UserFactory, submitted_au
 pytestmark = pytest.mark.django_db
 
 SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
-# The page: session, user, two-factor device, roles, count, counts, areas, teams, rows.
-QUERIES_PAGE = 9
+# The page: session, user, two-factor device, roles, count, counts, areas, teams, rows, and
+# the header's inbox count (audits.inbox).
+QUERIES_PAGE = 10
 QUERIES_CSV = 6  # session, user, two-factor device, roles, the access-log record, rows
 FORMULA_OWNER = '=HYPERLINK("http://example.org","Click")'
 

@@ -289,6 +289,7 @@ def test_every_beat_schedule_entry_names_a_registered_task():
         assert entry["task"] in app.tasks, f"{entry['task']} is not a registered task"
     names = {entry["task"] for entry in schedule.values()}
     assert names == {
+        "audits.tasks.send_inbox_digests",
         "moderation.tasks.remind_actions_overdue",
         "moderation.tasks.remind_audits_due_soon",
         "moderation.tasks.remind_escalation_responses_due",

@@ -217,9 +217,14 @@ def test_a_viewer_downloads_their_own_areas_only(data, db, client):
     assert other.status_code == 403
 
 
-@pytest.mark.parametrize(("role", "expected"), [("moderator", 200), ("auditor", 403)])
-def test_who_may_download(data, db, client, role, expected):
-    client.force_login(UserFactory(username=f"export_{role}", roles=[role]))
+@pytest.mark.parametrize(
+    ("role", "in_a_team", "expected"),
+    # A team manager downloads their own team's report; an auditor in no team has none.
+    [("moderator", False, 200), ("auditor", True, 200), ("auditor", False, 403)],
+)
+def test_who_may_download(data, db, client, role, in_a_team, expected):
+    team = {} if in_a_team else {"team": None}
+    client.force_login(UserFactory(username=f"export_{role}_{in_a_team}", roles=[role], **team))
     for name in ("download_xlsx", "download_csv"):
         assert client.get(reverse(f"reports:{name}"), {"month": "2019-03"}).status_code == expected
 

@@ -666,10 +666,19 @@ def test_viewer_reads_their_own_areas_only(data, db, api_client):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("qa_lead", 200), ("moderator", 200), ("viewer", 200), ("auditor", 403), (None, 403)],
+    [
+        ("qa_lead", 200),
+        ("moderator", 200),
+        ("viewer", 200),
+        ("auditor", 200),  # a team manager: their own team's report
+        ("auditor without a team", 403),
+        (None, 403),
+    ],
 )
 def test_who_may_read_the_report(data, db, api_client, role, expected):
-    user = UserFactory(username=f"report_reader_{role}", roles=[role] if role else [])
+    roles = [role.split()[0]] if role else []
+    team = {"team": None} if role and "without" in role else {}
+    user = UserFactory(username=f"report_reader_{role}".replace(" ", "_"), roles=roles, **team)
     api_client.force_authenticate(user)
     assert api_client.get(URL, {"month": "2019-03"}).status_code == expected
 

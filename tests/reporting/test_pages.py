@@ -141,13 +141,25 @@ def test_a_head_of_service_may_not_read_another_area(data, client):
     assert client.get(URL, {"month": "2019-03", "service_area": data.area_b.pk}).status_code == 403
 
 
-def test_an_auditor_gets_403_even_with_bad_filters(data, client):
-    client.force_login(data.auditors["A1"])
+def test_an_auditor_in_no_team_gets_403_even_with_bad_filters(data, client):
+    client.force_login(UserFactory(username="teamless", team=None, roles=["auditor"]))
     assert client.get(URL, {"month": "2019-03"}).status_code == 403
     assert client.get(URL, {"month": "nonsense"}).status_code == 403
     assert client.get("/reports/trends/").status_code == 403
     nav = [item["text"] for item in client.get(reverse("my_audits")).context["nav"]]
     assert "Reports" not in nav
+
+
+def test_a_team_manager_reads_their_own_teams_report_and_no_other(data, client):
+    """An auditor in a team reads that team's report (tests/reporting/
+    test_team_manager_reports.py has the figures); another team is refused."""
+    client.force_login(data.auditors["A1"])
+    response = client.get(URL, {"month": "2019-03"})
+    assert response.status_code == 200
+    assert response.context["report"]["filters"]["team"] == data.auditors["A1"].team_id
+    assert client.get(URL, {"month": "2019-03", "team": data.teams["B1"].pk}).status_code == 403
+    nav = [item["text"] for item in client.get(reverse("my_audits")).context["nav"]]
+    assert "Reports" in nav
 
 
 def test_anonymous_is_sent_to_sign_in(data, client):

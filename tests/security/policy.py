@@ -151,6 +151,9 @@ REPORT_READ = {
     **MODERATORS_AND_QA,
     "viewer": {"other_area": 403, "*": 200},
     "other_viewer": {"same_team": 403, "*": 200},
+    # A team manager reads their own team's reports: forced to it with no filter, their own
+    # team asked for is theirs, any other team or area is refused.
+    "auditor": {"other_area": 403, "*": 200},
 }
 
 
@@ -500,7 +503,8 @@ PAGES: dict[str, Rule] = {
     "two_factor_turn_off GET": Rule(
         "-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}, "qa_lead": 403}
     ),
-    "home GET": Rule("-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}}),
+    # A team manager's home page (what waits, their team's month); everyone else is sent on.
+    "home GET": Rule("-", NONE, {**SIGNED_IN, **{r: 302 for r in ROLES[1:]}, "auditor": 200}),
     # The API's schema and its reference page: staff holding a role (the schema answers an
     # anonymous request as the API does, 401).
     "api_schema GET": Rule("-", NONE, {**PAGE_EVERY_ROLE, "anonymous": 401}),
@@ -557,6 +561,8 @@ PAGES: dict[str, Rule] = {
     # The search box's page (the form, with no query); a case's page as its audits are read.
     "case_search GET": Rule("-", NONE, SIGNED_IN),
     "case_detail GET": Rule("cases", ALL_CASES, case_page(AUDIT_READ)),
+    # Each person's own work (audits.inbox): nothing to refuse, nobody else's to see.
+    "inbox GET": Rule("-", NONE, SIGNED_IN),
     "programme_list GET": Rule("-", NONE, PAGE_EVERY_ROLE),
     "programme_create GET": Rule("-", NONE, PAGE_QA_LEAD),
     "programme_create POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),

@@ -159,7 +159,10 @@ def audit_reaudit_start(
 
 
 def _lock(audit: Audit, version: int | None) -> Audit:
-    locked = Audit.objects.select_for_update().select_related("tool").get(pk=audit.pk)
+    # The audit's row alone (of=self): FOR UPDATE over the join would lock the tool's row too,
+    # queueing every save of that tool behind each other, and taking the tool before the team,
+    # the opposite of the report summary's refresh (team, then tool): a deadlock.
+    locked = Audit.objects.select_for_update(of=("self",)).select_related("tool").get(pk=audit.pk)
     if not locked.is_editable():
         raise TransitionNotAllowed("This audit has been submitted and can no longer be changed.")
     if version is not None and locked.version != version:

@@ -106,7 +106,12 @@ def programme_assign(
     """Assign cases to auditors in a programme, all or none; each str is the resample reason."""
     # Lock the programme so two leads assigning at once queue, and "already in the programme"
     # stays true to what the other one committed.
-    programme = Programme.objects.select_for_update().select_related("tool").get(pk=programme.pk)
+    # The programme's row alone, not its tool's (see core.services.audits._lock).
+    programme = (
+        Programme.objects.select_for_update(of=("self",))
+        .select_related("tool")
+        .get(pk=programme.pk)
+    )
     audits = []
     for case, auditor, resample_reason in assignments:
         if auditor is None or not auditor.is_active or not auditor.is_auditor:

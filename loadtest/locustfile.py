@@ -12,6 +12,7 @@ file (LOAD_USERS_FILE), with work nobody else touches, so saves never race each 
   complete each of their sampled audits, and the monthly report's figures.
 """
 
+import itertools
 import json
 import os
 import random
@@ -24,6 +25,24 @@ from pages import audit_form_fields, audit_form_read, audit_links  # locust puts
 USERS_FILE = os.environ.get("LOAD_USERS_FILE", "loadtest/users.json")
 THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", "1"))
 THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", "3"))
+# Several web processes (scripts/load starts two): each simulated person is given one of these
+# base URLs in turn, as a round-robin balancer would, and keeps it (its session lives there
+# too, though sessions are in the database and any process could serve them).
+HOSTS = os.environ.get("LOAD_HOSTS", "").split()
+_hosts = itertools.cycle(HOSTS)
+_hosts_lock = threading.Lock()
+
+
+class SpreadUser(HttpUser):
+    """A user whose requests go to the next of LOAD_HOSTS (or locust's --host without it)."""
+
+    abstract = True
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        if HOSTS:
+            with _hosts_lock:
+                self.client.base_url = next(_hosts)
 
 
 class Accounts:
@@ -96,7 +115,7 @@ def months(user_data: dict) -> list[str]:
     return user_data["report_months"] or [""]
 
 
-class Auditor(HttpUser):
+class Auditor(SpreadUser):
     """A team manager working through this month's audits on the pages."""
 
     weight = 6
@@ -175,7 +194,7 @@ class Auditor(HttpUser):
         return True
 
 
-class Viewer(HttpUser):
+class Viewer(SpreadUser):
     """A head of service reading the monthly report, trends and their areas' audits."""
 
     weight = 2
@@ -217,7 +236,7 @@ class Viewer(HttpUser):
         self.client.get(f"/audits/{random.choice(self.seen)}/", name="/audits/[id]/")
 
 
-class Moderator(HttpUser):
+class Moderator(SpreadUser):
     """A QA officer working through their part of the sample through the API."""
 
     weight = 2

@@ -39,7 +39,7 @@ from core.models import (
 from core.months import (
     MONTH_SCHEMA,
 )
-from core.tools import DomainRow, canonical_domains, domain_catalogue
+from core.tools import DomainRow, canonical_domains, domain_catalogue, reported_domains
 from core.validation import CASE_REFERENCE_MAX_LENGTH
 from moderation.models import Moderation
 from moderation.permissions import moderations_visible_to
@@ -74,7 +74,7 @@ def _change_condition(value: str, before: str, after: str) -> Q:
     return condition
 
 
-def _domain_lineage() -> tuple[dict[int, DomainRow], dict[int, DomainRow]]:
+def _domain_lineage() -> tuple[dict[int, DomainRow], dict[int, tuple[DomainRow, ...]]]:
     # The reports' own mapping of tool versions' domains (core.tools), so that a drill-down
     # counts exactly what the report counted.
     catalogue = domain_catalogue()
@@ -83,12 +83,10 @@ def _domain_lineage() -> tuple[dict[int, DomainRow], dict[int, DomainRow]]:
 
 def domain_choices() -> list[tuple[str, str]]:
     """One choice per reported domain, "tool:code", named after the newest version."""
-    catalogue, canonical = _domain_lineage()
-    newest = {row["pk"]: row for row in canonical.values()}
-    ordered = sorted(newest.values(), key=lambda d: (d["tool__code"], d["position"]))
-    return [
-        (f"{d['tool__code']}:{d['code']}", f"{d['title']} ({d['tool__code']})") for d in ordered
-    ]
+    choices: dict[str, str] = {}
+    for d in reported_domains(domain_catalogue()):
+        choices.setdefault(f"{d['tool__code']}:{d['code']}", f"{d['title']} ({d['tool__code']})")
+    return list(choices.items())
 
 
 def domain_ids(key: str) -> list[int]:
@@ -97,8 +95,8 @@ def domain_ids(key: str) -> list[int]:
     catalogue, canonical = _domain_lineage()
     return [
         pk
-        for pk, newest in canonical.items()
-        if newest["tool__code"] == tool and newest["code"] == code
+        for pk, leaves in canonical.items()
+        if any(leaf["tool__code"] == tool and leaf["code"] == code for leaf in leaves)
     ]
 
 

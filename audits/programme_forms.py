@@ -129,10 +129,10 @@ class ProgrammeCreateForm(ProgrammeEditForm):
     field_order = ["month", "tool", "theme", "audit_target", "moderation_target", "due_date"]
     field_order += ["blind_moderation"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, tools, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the latest version of each tool: older versions stay for comparable reports.
-        tools = AuditTool.objects.filter(next_version__isnull=True).order_by("name", "code")
+        # Published versions only: a draft is still being set up. An older version stays
+        # on offer for months recorded under it.
         cast(forms.ModelChoiceField, self.fields["tool"]).queryset = tools
 
 

@@ -47,7 +47,10 @@ def programme_list(request):
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
     require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
-    form = ProgrammeCreateForm(request.POST if request.method == "POST" else None)
+    form = ProgrammeCreateForm(
+        request.POST if request.method == "POST" else None,
+        tools=selectors.programme_tool_choices(),
+    )
     if form.is_bound and form.is_valid():
         try:
             programme = programmes.programme_create(actor=request.user, **form.cleaned_data)

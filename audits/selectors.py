@@ -133,9 +133,39 @@ def tool_detail(*, tool_id: int) -> AuditTool:
     return tool
 
 
-def tool_latest(*, code: str) -> AuditTool | None:
-    """The newest version of the tool with this code."""
+def tool_latest(*, code: str, version: int | None = None) -> AuditTool | None:
+    """The newest published version of the tool with this code (or that version, if it is
+    published): drafts are for the QA lead setting them up, never for programmes or audits."""
+    tools = AuditTool.objects.filter(code=code, published_at__isnull=False)
+    if version is not None:
+        tools = tools.filter(version=version)
+    return tools.order_by("-version").first()
+
+
+def tool_latest_any(*, code: str) -> AuditTool | None:
+    """The newest version of the tool, draft or published (the QA lead's tool pages)."""
     return AuditTool.objects.filter(code=code).order_by("-version").first()
+
+
+def tool_versions(*, user: User) -> list[dict]:
+    """The tools the user may read, each code with its versions, newest first, and whether a
+    new version can be started (its newest is published)."""
+    tools = (
+        permissions.tools_visible_to(user)
+        .annotate(domain_count=Count("domains", distinct=True))
+        .annotate(programme_count=Count("programmes", distinct=True))
+        .order_by("name", "code", "-version")
+    )
+    grouped: dict[str, dict] = {}
+    for tool in tools:
+        entry = grouped.setdefault(tool.code, {"code": tool.code, "versions": []})
+        entry["versions"].append(tool)
+    return list(grouped.values())
+
+
+def programme_tool_choices() -> QuerySet[AuditTool]:
+    """What a programme may use: every published version, newest first within each tool."""
+    return AuditTool.objects.filter(published_at__isnull=False).order_by("name", "code", "-version")
 
 
 def service_area_list() -> QuerySet[ServiceArea]:

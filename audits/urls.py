@@ -20,4 +20,5 @@ urlpatterns = [
     # After cases/access/; a reference may hold "/" (core.validation), hence path.
     path("cases/<path:reference>/", case_views.case_detail, name="case_detail"),
     path("programmes/", include("audits.programme_urls")),
+    path("tools/", include("audits.tool_urls")),
 ]

@@ -3,7 +3,12 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from audits.inbox import inbox_count
-from core.permissions import audit_list_in_menu, configure_allowed, has_any_role
+from core.permissions import (
+    audit_list_in_menu,
+    configure_allowed,
+    has_any_role,
+    tools_configure_allowed,
+)
 from moderation.permissions import escalations_in_menu, feedback_in_menu, queue_visible
 from reporting.permissions import reports_readable
 
@@ -39,6 +44,8 @@ def navigation(request):
         items.append(("Reports", reverse("reports:monthly")))
     if feedback_in_menu(user=user):
         items.append(("My feedback", reverse("moderation:feedback")))
+    if tools_configure_allowed(user=user):
+        items.append(("Audit tools", reverse("tool_list")))
     if configure_allowed(user=user):
         items.append(("Import", reverse("import_audits")))
         items.append(("Access log", reverse("case_access")))

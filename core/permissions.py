@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.models import Action, Audit, Case, Programme, User
+from core.models import Action, Audit, AuditTool, Case, Domain, Programme, User
 
 
 def require(allowed: bool, message: str) -> None:
@@ -112,6 +112,44 @@ CONFIGURE_REFUSED = "Only a QA lead can do this."
 def configure_allowed(*, user: User) -> bool:
     """Tools, programmes, cases, targets, imports and the access log are the QA lead's."""
     return signed_in_and_active(user) and user.is_qa_lead
+
+
+TOOLS_REFUSED = "Only a QA lead can set up audit tools."
+
+
+def tools_configure_allowed(*, user: User) -> bool:
+    """Audit tools are set up, previewed and published by QA leads (every tool page)."""
+    return configure_allowed(user=user)
+
+
+def tools_visible_to(user: User) -> QuerySet[AuditTool]:
+    """A QA lead reads every version, drafts too; anyone else with a role the published ones
+    (an auditor grades against them); no one else any."""
+    if not has_any_role(user):
+        return AuditTool.objects.none()
+    if user.is_qa_lead:
+        return AuditTool.objects.all()
+    return AuditTool.objects.filter(published_at__isnull=False)
+
+
+def tool_for_user(*, user: User, tool_id: int, write: bool = False) -> AuditTool:
+    """One tool version: 404 if the user may not read it, 403 to change it unless a QA lead."""
+    tool = tools_visible_to(user).filter(pk=tool_id).first()
+    if tool is None:
+        raise Http404("No such tool.")
+    if write:
+        require(tools_configure_allowed(user=user), TOOLS_REFUSED)
+    return tool
+
+
+def domain_for_user(*, user: User, domain_id: int, write: bool = False) -> Domain:
+    """A domain of a tool version the user may read (and, to change it, configure)."""
+    domain = Domain.objects.filter(pk=domain_id, tool__in=tools_visible_to(user)).first()
+    if domain is None:
+        raise Http404("No such domain.")
+    if write:
+        require(tools_configure_allowed(user=user), TOOLS_REFUSED)
+    return domain
 
 
 def audit_list_in_menu(*, user: User) -> bool:

@@ -239,6 +239,11 @@ class TrendDomainNameOutput(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     tool = serializers.CharField()
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Where the domain began or ended across tool versions, in words, oldest "
+        "first (a split, merge, rename, new or retired domain); empty if it never changed.",
+    )
 
 
 class TrendOutput(ReportRangeFields):

@@ -150,6 +150,7 @@ def trend_page(request):
             "domain": domain,
             "domain_choices": domain_choices,
             "domain_key": domain_key,
+            "version_notes": list(dict.fromkeys(n for d in result["domains"] for n in d["notes"])),
             "tables": tables,
             "page": {
                 "grades": ranges_html.trend_grades(tables["trend_grades"]),

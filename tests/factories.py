@@ -154,3 +154,11 @@ def action_due(days: int = 30, *, page: bool = False) -> str:
 
     due = timezone.localdate() + dt.timedelta(days=days)
     return f"{due:%d/%m/%Y}" if page else f"{due:%Y-%m-%d}"
+
+
+def tool_setting(tool: AuditTool, **fields) -> AuditTool:
+    """Change a published tool in a test's setup: the model refuses save() on a published
+    version (it never changes in the product), so this writes the row directly."""
+    AuditTool.objects.filter(pk=tool.pk).update(**fields)
+    tool.refresh_from_db()
+    return tool

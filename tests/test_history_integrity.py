@@ -16,10 +16,12 @@ from django.db.models import Max
 from django.db.models.signals import post_save
 from simple_history.models import registered_models
 
-from core.models import Action, Audit, DomainGrade, Programme
+from core.models import Action, Audit, AuditTool, Domain, DomainGrade, Programme
 from core.services.actions import action_create, action_status_set
 from core.services.audits import AuditContent, audit_create, audit_save_draft
 from core.services.programmes import programme_create
+from core.services.tools import tool_create
+from core.tool_definitions import DomainSpec, ToolSpec
 from flows.audits import audit_submit
 from flows.moderation import moderation_complete, moderation_return_for_rework
 from moderation.models import Escalation, ModeratedGrade, Moderation
@@ -42,9 +44,11 @@ from tests.factories import (
     moderation_content,
     sampled_moderation,
     submitted_audit,
+    tool_setting,
 )
 
 TRACKED = (Programme, Audit, DomainGrade, Action, Moderation, ModeratedGrade, Escalation)
+TRACKED += (AuditTool, Domain)
 
 
 class Fault(Exception):
@@ -196,8 +200,7 @@ def test_moderation_save_and_complete_write_one_event_per_change(moderation, mod
 
 
 def test_blind_reveal_with_content_writes_each_grade_once(submitted, moderator, qa_lead):
-    submitted.tool.blind_moderation = True
-    submitted.tool.save()
+    tool_setting(submitted.tool, blind_moderation=True)
     claimed = moderation_claim(actor=moderator, moderation=sampled_moderation(submitted, qa_lead))
     before = marks()
     moderation_reveal(
@@ -541,6 +544,9 @@ def test_bulk_history_of_a_claim_goes_with_the_callers_transaction(moderation, m
 @pytest.fixture
 def every_history_table(auditor, team, moderator, qa_lead, viewer):
     """At least one row in every history table, written by the services."""
+    descriptors = {"O": "O.", "G": "G.", "RI": "RI.", "I": "I."}
+    domains = [DomainSpec(code="plan", title="Plan", descriptors=descriptors)]
+    tool_create(actor=qa_lead, spec=ToolSpec(code="kept", name="Kept", domains=domains))
     programme_create(actor=qa_lead, month=ProgrammeFactory.month, tool=case_file_tool())
     audit = submitted_audit(auditor=auditor, case__team=team, grade="I", overall="I")
     action_create(audit=audit, actor=auditor, description="Visit", owner="SW", due_date=audit.month)

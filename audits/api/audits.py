@@ -202,7 +202,7 @@ class AuditCreateInput(StrictInput):
     def validate_tool(self, code: str) -> AuditTool:
         tool = selectors.tool_latest(code=code)
         if tool is None:
-            raise serializers.ValidationError("No tool with this code.")
+            raise serializers.ValidationError("No published tool with this code.")
         return tool
 
     def validate_kind(self, kind: str) -> str:

@@ -39,7 +39,14 @@ class DomainOutput(serializers.ModelSerializer):
     class Meta:
         model = Domain
         fields = ["id", "code", "title", "position", "guidance", "descriptors", "na_allowed"]
-        fields += ["maps_to"]
+        fields += ["continues"]
+        extra_kwargs = {
+            "continues": {
+                "help_text": "Ids of the previous version's domains this one continues: one "
+                "for a domain kept or renamed, the same one on both halves of a split, two "
+                "or more for a merge, none for a new domain."
+            }
+        }
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_descriptors(self, domain: Domain) -> dict[str, str]:
@@ -197,14 +204,25 @@ class ProgrammeCreateInput(ProgrammeUpdateInput):
         required=False, help_text=BLIND_HELP + " Left out: as the audit tool is set."
     )
     tool = serializers.CharField(
-        max_length=50, help_text="Tool code; the programme uses its latest version."
+        max_length=50,
+        help_text="Tool code; the programme uses its latest published version, unless "
+        "tool_version names another published one.",
+    )
+    tool_version = serializers.IntegerField(
+        min_value=1, required=False, help_text="A published version of the tool (optional)."
     )
 
-    def validate_tool(self, code: str) -> AuditTool:
-        tool = selectors.tool_latest(code=code)
+    def validate(self, attrs):
+        version = attrs.pop("tool_version", None)
+        tool = selectors.tool_latest(code=attrs["tool"], version=version)
         if tool is None:
-            raise serializers.ValidationError("No tool with this code.")
-        return tool
+            field = "tool" if version is None else "tool_version"
+            message = "No published tool with this code."
+            if version is not None:
+                message = f"The tool has no published version {version}."
+            raise serializers.ValidationError({field: [message]})
+        attrs["tool"] = tool
+        return attrs
 
 
 class ProgrammeViewSet(ApiViewSet):

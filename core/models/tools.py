@@ -1,16 +1,38 @@
-"""Audit tools and their domains, one row per version."""
+"""Audit tools and their domains, one row per version.
+
+A version is a draft until it is published; a published version never changes (the services
+refuse, and so do save() and delete() here): changes make a new draft version. Each domain of
+a later version lists the domains of the version before that it continues (`continues`): one
+for a domain kept or renamed, one old domain continued by two new ones for a split, two old
+ones continued by one for a merge; none for a new domain. core/tools.py reads the lineage.
+"""
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
+from core.errors import DomainError
 from core.grades import grade_choices
+
+PUBLISHED_REFUSED = "A published tool version never changes: make a new version instead."
 
 
 class AuditTool(models.Model):
-    """One version of an audit tool. A version used by a submitted audit never changes."""
+    """One version of an audit tool: a draft while it is set up, then published and frozen."""
+
+    class AuditType(models.TextChoices):
+        CASE_FILE = "case_file", "Case file audit"
+        THEMED = "themed", "Themed audit"
+        FOSTER_CARER = "foster_carer", "Foster carer audit"
+        EARLY_HELP = "early_help", "Early help audit"
+        MULTI_AGENCY = "multi_agency", "Multi-agency audit"
+        DIP_SAMPLE = "dip_sample", "Dip sample"
 
     code = models.SlugField(max_length=50)
     name = models.CharField(max_length=120)
     version = models.PositiveIntegerField(default=1)
+    audit_type = models.CharField(
+        max_length=20, choices=AuditType.choices, default=AuditType.CASE_FILE
+    )
     offers_outstanding = models.BooleanField(
         default=True, help_text="Offer Outstanding; many authorities grade only G / RI / I."
     )
@@ -18,7 +40,11 @@ class AuditTool(models.Model):
     previous = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
     )
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while the version is a draft."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code", "-version"]
@@ -29,13 +55,36 @@ class AuditTool(models.Model):
     def __str__(self):
         return f"{self.name} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        # The last line of defence: the services already refuse to change a published version.
+        if self.pk and AuditTool.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise DomainError(PUBLISHED_REFUSED)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.pk and AuditTool.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise DomainError(PUBLISHED_REFUSED)
+        return super().delete(*args, **kwargs)
+
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
     def is_frozen(self) -> bool:
+        """Published, or (for versions made before drafts existed) used by a submitted audit."""
+        if self.is_published():
+            return True
         # The audit model through its relation: core.models.audits imports this module.
         audits = self.audits
         return audits.exclude(status__in=audits.model.EDITABLE_STATUSES).exists()
 
     def grade_choices(self) -> list[tuple[str, str]]:
         return grade_choices(offers_outstanding=self.offers_outstanding)
+
+
+def _tool_published(tool_id: int | None) -> bool:
+    if tool_id is None:
+        return False
+    return AuditTool.objects.filter(pk=tool_id, published_at__isnull=False).exists()
 
 
 class Domain(models.Model):
@@ -51,14 +100,14 @@ class Domain(models.Model):
     descriptor_requires_improvement = models.TextField(blank=True)
     descriptor_inadequate = models.TextField(blank=True)
     na_allowed = models.BooleanField(default=False)
-    maps_to = models.ForeignKey(
+    continues = models.ManyToManyField(
         "self",
-        null=True,
+        symmetrical=False,
         blank=True,
-        on_delete=models.PROTECT,
-        related_name="mapped_from",
-        help_text="The previous tool version's domain this one continues, for trends.",
+        related_name="continued_by",
+        help_text="The previous tool version's domains this one continues, for trends.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["tool", "position"]
@@ -69,6 +118,17 @@ class Domain(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # A published version's domains never change, and it gains none.
+        if _tool_published(self.tool_id):
+            raise DomainError(PUBLISHED_REFUSED)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _tool_published(self.tool_id):
+            raise DomainError(PUBLISHED_REFUSED)
+        return super().delete(*args, **kwargs)
 
     def descriptors(self) -> dict[str, str]:
         return {

@@ -84,6 +84,11 @@ def audit_create(
     re_audit_of: Audit | None = None,
 ) -> Audit:
     """Assign a case to an auditor (or start an ad hoc audit), with a blank grade per domain."""
+    if not tool.is_published():
+        raise DomainError(
+            "A draft tool cannot be used for audits.",
+            field_errors={"tool": ["Choose a published version of the tool."]},
+        )
     if programme is not None and programme.tool_id != tool.pk:
         raise DomainError(
             "The tool must be the programme's tool.",

@@ -24,6 +24,11 @@ def programme_create(
     blind_moderation: bool | None = None,
 ) -> Programme:
     """Open a month's programme for a tool (blind moderation as the tool says, unless given)."""
+    if not tool.is_published():
+        raise DomainError(
+            "A draft tool cannot be used for a programme.",
+            field_errors={"tool": ["Choose a published version of the tool."]},
+        )
     month = first_of_month(month)
     out_of_range = month_bounds_error(month)
     if out_of_range:

@@ -35,8 +35,10 @@ Moderations
     weighted_kappa, kappa_pairs   as reporting.selectors.figures defines them.
 
 Domains (M only)
-    Tool versions map their domains to the previous version's (Domain.maps_to); a domain is
-    reported under the newest version's code, title and position, within its tool code.
+    Tool versions map their domains to the previous version's (Domain.continues; core.tools):
+    a domain is reported under the newest domains that continue it, with their code, title
+    and position, within its tool code. A split domain's grades count under both halves; two
+    merged domains' grades both count under the one they became.
     all          the auditor's grade over the returned audits in scope of that tool: O, G,
                  RI, I and NA, % of `audits`, so each row adds to 100% (up to rounding).
     moderated_before / moderated_after  the auditor's / the moderator's grade over the
@@ -75,7 +77,7 @@ from dataclasses import replace
 from core.grades import percent
 from core.models import Audit, Team, User
 from core.months import format_month
-from core.tools import canonical_domains, domain_catalogue
+from core.tools import canonical_domains, domain_catalogue, domain_order
 from reporting import permissions
 from reporting.scope import ReportScope, blind_left_out, report_filters, report_scope
 from reporting.selectors import monthly_rows
@@ -167,20 +169,25 @@ def _month_blocks(scope, month, programmes, audit_rows, moderation_rows) -> dict
 def _domains(scope, programmes, domain_rows, pair_rows, catalogue) -> list[dict]:
     canonical = canonical_domains(catalogue)
     wanted = {p["tool_id"] for p in programmes if p["month"] == scope.month}
-    keys = {canonical[pk]["pk"] for pk, row in catalogue.items() if row["tool_id"] in wanted}
+    keys = {
+        leaf["pk"]
+        for pk, row in catalogue.items()
+        if row["tool_id"] in wanted
+        for leaf in canonical[pk]
+    }
     all_grades: dict[int, Counter[str]] = defaultdict(Counter)
     for row in domain_rows:
-        key = canonical[row["domain_id"]]["pk"]
-        all_grades[key][row["grade"]] += row["n"]
+        for leaf in canonical[row["domain_id"]]:  # a split domain counts under each half
+            all_grades[leaf["pk"]][row["grade"]] += row["n"]
     pairs: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
     for row in pair_rows:
         if not (row["grade"] and row["moderated"]):
             continue
-        key = canonical[row["domain_id"]]["pk"]
-        pairs[key][(row["grade"], row["moderated"])] += row["n"]
+        for leaf in canonical[row["domain_id"]]:
+            pairs[leaf["pk"]][(row["grade"], row["moderated"])] += row["n"]
     keys |= set(all_grades) | set(pairs)
     domains = []
-    for key in sorted(keys, key=lambda k: (catalogue[k]["tool__code"], catalogue[k]["position"])):
+    for key in sorted(keys, key=lambda k: domain_order(catalogue[k])):
         audits = sum(all_grades[key].values())
         moderated = sum(pairs[key].values())
         before: Counter[str] = Counter()

@@ -5,7 +5,9 @@ Re-audits
     scope). For each, the first audit's overall judgement against the re-audit's: the
     transition matrix, improved (the re-audit's grade is better: core.grades.steps), same,
     worse, and per domain the same over the domains both audits graded (matched through
-    Domain.maps_to); `not_comparable` counts pairs with N/A on one side only.
+    Domain.continues, core.tools: a domain pairs with itself and with the earlier domains it
+    continues, under every domain both are reported as; two old domains merged later are two
+    pairs, not four); `not_comparable` counts pairs with N/A on one side only.
 """
 
 import datetime as dt
@@ -16,7 +18,7 @@ from django.db.models import Count, F, Q
 
 from core.grades import percent
 from core.models import Audit, DomainGrade, User
-from core.tools import canonical_domains, domain_catalogue
+from core.tools import canonical_domains, domain_catalogue, domain_order, lineages
 from reporting.scope import ReportScope
 from reporting.selectors.figures import DOMAIN_COLUMNS, GRADES, comparison, distribution
 from reporting.selectors.ranges import range_filters_out, range_scope_for_user
@@ -74,7 +76,7 @@ def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
         .annotate(n=Count("pk"))
     )
     # Every domain of the re-audit against every domain of the first audit (a small cohort),
-    # kept when both continue the same domain (Domain.maps_to), as tool versions change.
+    # kept when both continue the same domain (core.tools), as tool versions change.
     domain_rows = (
         DomainGrade.objects.filter(scope.audits("audit__"), cohort("audit__"))
         .order_by()
@@ -91,16 +93,19 @@ def reaudits(*, scope: ReportScope, months: list[dt.date]) -> dict:
         overall[(row["first"], row["overall"])] += row["n"]
     catalogue = domain_catalogue()
     canonical = canonical_domains(catalogue)
+    lines = lineages(catalogue)
     per_domain: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
     for row in domain_rows:
         if row["first_domain"] is None or not (row["grade"] and row["first"]):
             continue
-        key = canonical[row["domain_id"]]["pk"]
-        if canonical[row["first_domain"]]["pk"] == key:
-            per_domain[key][(row["first"], row["grade"])] += row["n"]
-    ordered = sorted(
-        per_domain, key=lambda k: (catalogue[k]["tool__code"], catalogue[k]["position"])
-    )
+        now, then = row["domain_id"], row["first_domain"]
+        if then not in lines[now] and now not in lines[then]:
+            continue  # not the same line of practice (two domains merged later are two)
+        first_keys = {leaf["pk"] for leaf in canonical[then]}
+        for leaf in canonical[now]:
+            if leaf["pk"] in first_keys:
+                per_domain[leaf["pk"]][(row["first"], row["grade"])] += row["n"]
+    ordered = sorted(per_domain, key=lambda k: domain_order(catalogue[k]))
     return {
         "cohort": sum(overall.values()),
         "overall": _reaudit_comparison(overall, GRADES),

@@ -5,10 +5,12 @@ Trends (the summary, kept up to date by reporting.summary: ReportScope.summary_r
     Per month: returned audits and their overall judgements before moderation; moderated
     audits and the moderator's judgements after; the KPI "% rated RI or better" before and
     after (reporting.selectors.figures.kpi); per domain (under the newest version's code, as
-    in the monthly report) the auditor's grades over every returned audit (`all`, N/A a
+    in the monthly report; a split domain's history under both halves, core.tools) the
+    auditor's grades over every returned audit (`all`, N/A a
     column) and the moderator's over the moderated pairs (`moderated_after`). A month without
     a programme (of the tool, if filtered) is a gap: `has_programme` false and every figure
-    null, never zeros.
+    null, never zeros. Each domain of the list says in `notes` where it began or ended across
+    tool versions (core.tools.lineage_notes).
     Quarters are UK local-government financial-year quarters: Q1 April-June, Q2 July-
     September, Q3 October-December, Q4 January-March; "2019-20 Q4" is January-March 2020.
     A quarter adds up its months with a programme (inside the range: `complete` is false
@@ -26,7 +28,7 @@ from django.db.models import Q, Sum, Value
 
 from core.models import Programme, User
 from core.months import financial_quarter, format_month, quarter_label
-from core.tools import canonical_domains, domain_catalogue
+from core.tools import canonical_domains, domain_catalogue, domain_order, lineage_notes
 from reporting.scope import ReportScope, blind_summary_rows, unreadable_moderated_rows
 from reporting.selectors.figures import DOMAIN_COLUMNS, GRADES, distribution, kpi
 from reporting.selectors.ranges import range_filters_out, range_scope_for_user
@@ -116,19 +118,25 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
     with_programme = {row["month"] for row in programme_rows}
     rows = _grade_totals(scope, months)
     catalogue = domain_catalogue()
-    canonical = {pk: row["pk"] for pk, row in canonical_domains(catalogue).items()}
+    # A domain id -> the reported domains it counts under (two for both halves of a split).
+    leaves = canonical_domains(catalogue)
+    canonical = {pk: [leaf["pk"] for leaf in found] for pk, found in leaves.items()}
     wanted = {row["tool_id"] for row in programme_rows}
-    keys = {canonical[pk] for pk, row in catalogue.items() if row["tool_id"] in wanted}
-    keys |= {canonical[row[2]] for row in rows if row[2] is not None}
-    domains = sorted((catalogue[k] for k in keys), key=lambda d: (d["tool__code"], d["position"]))
+    keys = {k for pk, row in catalogue.items() if row["tool_id"] in wanted for k in canonical[pk]}
+    keys |= {k for row in rows if row[2] is not None for k in canonical[row[2]]}
+    domains = sorted((catalogue[k] for k in keys), key=domain_order)
 
     by_month: dict[dt.date, _Tally] = defaultdict(_Tally)
     by_quarter: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
     for after, month, domain_id, grade, n in rows:
         if month not in with_programme:
             continue  # a gap month: its stray audits are not a month of figures
-        key = None if domain_id is None else canonical[domain_id]
-        by_month[month].add(after, key, grade, n)
+        tally = by_month[month]
+        if domain_id is None:
+            tally.add(after, None, grade, n)
+        else:
+            for key in canonical[domain_id]:
+                tally.add(after, key, grade, n)
     for month, tally in by_month.items():
         by_quarter[financial_quarter(month)].merge(tally)
 
@@ -166,7 +174,13 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
         previous_kpi = kpi
     return {
         "domains": [
-            {"code": d["code"], "title": d["title"], "tool": d["tool__code"]} for d in domains
+            {
+                "code": d["code"],
+                "title": d["title"],
+                "tool": d["tool__code"],
+                "notes": lineage_notes(catalogue, d["pk"]),
+            }
+            for d in domains
         ],
         "months": month_blocks,
         "quarters": quarters,

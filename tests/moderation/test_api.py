@@ -22,6 +22,7 @@ from tests.factories import (
     moderation_content,
     sampled_moderation,
     submitted_audit,
+    tool_setting,
 )
 
 
@@ -208,8 +209,7 @@ def test_unknown_ids_are_404(api_client, moderator):
 def test_blind_moderation_keeps_the_auditors_grades_out_until_the_reveal(
     api_client, moderation, moderator, submitted
 ):
-    submitted.tool.blind_moderation = True
-    submitted.tool.save()
+    tool_setting(submitted.tool, blind_moderation=True)
     body = claim(api_client, moderation, moderator)
     assert body["blind"] is True and body["auditor_grades_hidden"] is True
     response = api_client.get(url(moderation))
@@ -244,8 +244,7 @@ def test_blind_moderation_keeps_the_auditors_grades_out_until_the_reveal(
 
 
 def test_reveal_needs_every_domain_graded_and_only_once(api_client, moderation, moderator):
-    moderation.audit.tool.blind_moderation = True
-    moderation.audit.tool.save()
+    tool_setting(moderation.audit.tool, blind_moderation=True)
     version = claim(api_client, moderation, moderator)["version"]
     response = api_client.post(url(moderation, "reveal"), {"version": version}, format="json")
     assert response.status_code == 400

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core.models import Audit
 from moderation.services.claims import moderation_claim
+from tests.factories import tool_setting
 from tests.moderation.test_pages import form_data, html_of
 
 FINDINGS = {
@@ -33,8 +34,7 @@ def test_the_moderation_form_shows_the_auditors_findings(client, moderator, mode
 def test_a_blind_moderation_shows_the_findings_only_after_the_reveal(client, moderator, moderation):
     with_findings(moderation.audit)
     tool = moderation.audit.tool
-    tool.blind_moderation = True
-    tool.save()
+    tool_setting(tool, blind_moderation=True)
     claimed = moderation_claim(actor=moderator, moderation=moderation)
     client.force_login(moderator)
     html = html_of(client.get(reverse("moderation:detail", args=[claimed.pk])))

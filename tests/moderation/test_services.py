@@ -29,6 +29,7 @@ from tests.factories import (
     moderation_content,
     sampled_moderation,
     submitted_audit,
+    tool_setting,
 )
 
 
@@ -182,8 +183,7 @@ def test_blind_moderation_hides_then_reveals_and_asks_why_a_grade_changed(
     moderation, moderator, submitted
 ):
     submitted.programme = None
-    submitted.tool.blind_moderation = True
-    submitted.tool.save()
+    tool_setting(submitted.tool, blind_moderation=True)
     claimed = moderation_claim(actor=moderator, moderation=moderation)
     assert claimed.blind and claimed.auditor_grades_hidden()
     tool = claimed.audit.tool
@@ -342,8 +342,7 @@ def test_moderators_cannot_open_an_audit_waiting_for_blind_moderation(
     from moderation.access import audits_visible_to
 
     assert audits_visible_to(moderator).filter(pk=submitted.pk).exists()
-    submitted.tool.blind_moderation = True
-    submitted.tool.save()
+    tool_setting(submitted.tool, blind_moderation=True)
     assert not audits_visible_to(moderator).filter(pk=submitted.pk).exists()
     assert audits_visible_to(auditor).filter(pk=submitted.pk).exists()
     claimed = moderation_claim(actor=moderator, moderation=moderation)

@@ -44,6 +44,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Audit, AuditTool, Domain
 from core.services.audits import AuditContent
@@ -454,15 +455,18 @@ def test_a_new_tool_version_reports_under_its_newest_domain(data, db):
         code="case-file", name="Case file audit", version=2, previous=data.case_file
     )
     old = {d.code: d for d in data.case_file.domains.all()}
-    Domain.objects.create(tool=v2, code="plan", title="Plan", position=1, maps_to=old["plan"])
+    Domain.objects.create(tool=v2, code="plan", title="Plan", position=1).continues.set(
+        [old["plan"]]
+    )
     Domain.objects.create(
         tool=v2,
         code="reviews",
         title="Reviews and conferences",
         position=2,
         na_allowed=True,
-        maps_to=old["review"],
-    )
+    ).continues.set([old["review"]])
+    AuditTool.objects.filter(pk=v2.pk).update(published_at=timezone.now())
+    v2.refresh_from_db()
     audit = AuditFactory(
         auditor=data.auditors["A1"], case__team=data.teams["A1"], tool=v2, month=MARCH
     )

@@ -25,6 +25,7 @@ from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -117,6 +118,9 @@ class Command(BaseCommand):
             )
             for i in range(1, DOMAINS + 1)
         ]
+        # Published once its domains are in: a published version never changes.
+        AuditTool.objects.filter(pk=tool.pk).update(published_at=timezone.now())
+        tool.refresh_from_db()
         return tool, domains
 
     def _organisation(self) -> list[Team]:

@@ -118,16 +118,17 @@ def audit_detail_for_user(*, user: User, audit_id: int) -> Audit:
     return audit
 
 
-def tool_list() -> QuerySet[AuditTool]:
-    """Every tool version with its domains in order."""
-    domains = Domain.objects.order_by("position")
-    return AuditTool.objects.prefetch_related(Prefetch("domains", queryset=domains)).order_by(
+def tool_list(*, user: User) -> QuerySet[AuditTool]:
+    """Every tool version the user may read, with its domains in order."""
+    domains = Domain.objects.order_by("position").prefetch_related("continues")
+    tools = permissions.tools_visible_to(user)
+    return tools.prefetch_related(Prefetch("domains", queryset=domains)).order_by(
         "code", "-version"
     )
 
 
-def tool_detail(*, tool_id: int) -> AuditTool:
-    tool = tool_list().filter(pk=tool_id).first()
+def tool_detail(*, user: User, tool_id: int) -> AuditTool:
+    tool = tool_list(user=user).filter(pk=tool_id).first()
     if tool is None:
         raise Http404("No such tool.")
     return tool

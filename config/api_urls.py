@@ -9,8 +9,8 @@ from audits.api.catalogue import (
     ProgrammeViewSet,
     ServiceAreaViewSet,
     TeamViewSet,
-    ToolViewSet,
 )
+from audits.api.tools import ToolVersionView, ToolViewSet
 from core.api import ApiRoot
 from moderation.api.escalations import EscalationViewSet
 from moderation.api.moderations import ModerationViewSet
@@ -35,6 +35,7 @@ router.register("escalations", EscalationViewSet, basename="escalation")
 urlpatterns = [
     path("token/", TokenView.as_view(), name="token"),
     # Programmes are audits' (ProgrammeViewSet); their moderation sample is moderation's.
+    path("tools/<slug:code>/versions/", ToolVersionView.as_view(), name="tool-versions"),
     path("programmes/<int:pk>/sample/", ProgrammeSampleView.as_view(), name="programme-sample"),
     *router.urls,
 ]

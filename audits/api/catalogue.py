@@ -1,6 +1,6 @@
 """Tools, service areas, teams, cases and programmes: read by every role, configured by QA leads."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -16,73 +16,10 @@ from core.api import (
     list_errors,
     validated,
 )
-from core.models import AuditTool, Case, Domain, Programme, ServiceArea, Team
+from core.models import Case, Programme, ServiceArea, Team
 from core.services.cases import case_create
 from core.services.programmes import programme_create, programme_update
 from core.validation import TARGET_MAX
-
-# ---------------------------------------------------------------- tools
-
-
-class GradeChoiceOutput(serializers.Serializer):
-    value = serializers.CharField()
-    # The metaclass takes declared fields off the class, so this does not shadow Field.label;
-    # the stubs cannot tell.
-    label = serializers.CharField()  # type: ignore[assignment]
-
-
-class DomainOutput(serializers.ModelSerializer):
-    descriptors = serializers.SerializerMethodField(
-        help_text="What each grade looks like in this domain, keyed by grade (O, G, RI, I)."
-    )
-
-    class Meta:
-        model = Domain
-        fields = ["id", "code", "title", "position", "guidance", "descriptors", "na_allowed"]
-        fields += ["continues"]
-        extra_kwargs = {
-            "continues": {
-                "help_text": "Ids of the previous version's domains this one continues: one "
-                "for a domain kept or renamed, the same one on both halves of a split, two "
-                "or more for a merge, none for a new domain."
-            }
-        }
-
-    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
-    def get_descriptors(self, domain: Domain) -> dict[str, str]:
-        offered = {value for value, _label in domain.tool.grade_choices()}
-        return {grade: text for grade, text in domain.descriptors().items() if grade in offered}
-
-
-class ToolOutput(serializers.ModelSerializer):
-    grade_scale = serializers.SerializerMethodField(
-        help_text="The grades this tool offers, best first (Outstanding only if offered)."
-    )
-    domains = DomainOutput(many=True, read_only=True)
-
-    class Meta:
-        model = AuditTool
-        fields = ["id", "code", "name", "version", "offers_outstanding", "blind_moderation"]
-        fields += ["previous", "grade_scale", "domains"]
-
-    @extend_schema_field(GradeChoiceOutput(many=True))
-    def get_grade_scale(self, tool: AuditTool) -> list[dict[str, str]]:
-        return [{"value": value, "label": label} for value, label in tool.grade_choices()]
-
-
-class ToolViewSet(ApiViewSet):
-    """Audit tools, every version, with their domains in order and grade scale."""
-
-    queryset = AuditTool.objects.none()  # for the schema and router only; reads use selectors
-
-    @extend_schema(responses={200: ToolOutput(many=True), **list_errors()})
-    def list(self, request):
-        return self.paginated(selectors.tool_list(), ToolOutput)
-
-    @extend_schema(responses={200: ToolOutput, **error_responses(404)})
-    def retrieve(self, request, pk: int):
-        return Response(ToolOutput(selectors.tool_detail(tool_id=pk)).data)
-
 
 # ---------------------------------------------------------------- organisation
 

@@ -198,3 +198,17 @@ def domain_initial(domain: Domain) -> dict:
     for grade, text in domain.descriptors().items():
         initial[f"descriptor_{grade}"] = text
     return initial
+
+
+class ToolFileForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a tool file",
+        help_text="A tool exported from this service: JSON (.json) or Excel (.xlsx). A new "
+        "code makes version 1; a code you have already makes its next version. Either way it "
+        "arrives as a draft for you to check, preview and publish.",
+        error_messages={
+            "required": "Select a JSON or XLSX tool file.",
+            "empty": "The selected file is empty.",
+            "invalid": "Select a JSON or XLSX tool file.",
+        },
+    )

@@ -7,6 +7,9 @@ from audits import tool_views as views
 urlpatterns = [
     path("", views.tool_list, name="tool_list"),
     path("new/", views.tool_create, name="tool_create"),
+    path("import/", views.tool_import, name="tool_import"),
+    path("<int:tool_id>/download.json", views.tool_download, {"kind": "json"}, name="tool_json"),
+    path("<int:tool_id>/download.xlsx", views.tool_download, {"kind": "xlsx"}, name="tool_xlsx"),
     path("<int:tool_id>/", views.tool_detail, name="tool_detail"),
     path("<int:tool_id>/edit/", views.tool_edit, name="tool_edit"),
     path("<int:tool_id>/preview/", views.tool_preview, name="tool_preview"),

@@ -8,12 +8,13 @@ every write is a service of core.services.tools.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audits import selectors
 from audits.forms import AuditForm
-from audits.tool_forms import DomainForm, ToolForm, domain_initial
+from audits.tool_forms import DomainForm, ToolFileForm, ToolForm, domain_initial
 from core.errors import DomainError, add_service_errors
 from core.models import Audit, AuditTool, Domain
 from core.permissions import (
@@ -25,6 +26,7 @@ from core.permissions import (
 )
 from core.services import tools as services
 from core.tool_definitions import ToolSpec
+from flows.tool_file import ToolFileError, tool_file_import, tool_json, tool_xlsx
 
 
 def _tool(request, tool_id: int) -> AuditTool:
@@ -278,3 +280,42 @@ def domain_remove(request, domain_id: int):
             messages.success(request, f"Domain {domain.title} removed.")
         return redirect("tool_detail", tool_id=domain.tool_id)
     return render(request, "audits/tools/domain_remove.html", {"domain": domain})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def tool_download(request, tool_id: int, kind: str):
+    tool = _tool(request, tool_id)
+    content, content_type = (
+        (tool_json(tool), "application/json") if kind == "json" else (tool_xlsx(tool), XLSX)
+    )
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"{tool.code}-v{tool.version}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tool_import(request):
+    require(tools_configure_allowed(user=request.user), TOOLS_REFUSED)
+    form = ToolFileForm(request.POST or None, request.FILES or None)
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            tool = tool_file_import(actor=request.user, file_obj=upload, filename=upload.name)
+        except ToolFileError as error:
+            for message in error.errors:
+                form.add_error("file", message)
+        else:
+            messages.success(
+                request,
+                f"{tool.name} version {tool.version} imported as a draft: check it, preview "
+                "the form and publish it.",
+            )
+            return redirect("tool_detail", tool_id=tool.pk)
+    return render(
+        request, "audits/tools/import.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -7,7 +7,7 @@ this month's work through the audit services (demo/current_month.py).
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +20,14 @@ from demo.current_month import (
     demo_reaudit_cohort,
     demo_targets_set,
 )
-from demo.history import SERVICE_MONTHS, history_months, history_rows
+from demo.history import (
+    SERVICE_MONTHS,
+    case_file_v2,
+    grade_permanence,
+    history_months,
+    history_rows,
+    split_rows,
+)
 from demo.moderation import (
     demo_heads_of_service,
     demo_moderate_history,
@@ -81,7 +88,16 @@ def demo_seed(
     qa_lead = demo_login_set(username=DEMO_QA_LEAD, password=password, roles=[Role.QA_LEAD])
     organisation = demo_organisation(rng)
     rows = history_rows(rng=rng, organisation=organisation, today=today, months=months)
-    result = audits_import(rows=rows, actor=qa_lead)
+    # The earlier months under the case-file tool's version 1, then version 2 (a split
+    # domain) and the last months under it, as an authority changing its tool would.
+    before, after = split_rows(rows, today)
+    result = ImportResult(dry_run=False)
+    if before:
+        result = audits_import(rows=before, actor=qa_lead)
+    if after:
+        case_file_v2(actor=qa_lead)
+        grade_permanence(random.Random(f"{seed}-v2"), after)
+        result = merged(result, audits_import(rows=after, actor=qa_lead))
     demo_targets_set(rng, history_months(today, months), qa_lead)
     area, team_name = DEMO_AUDITOR_TEAM
     auditor = demo_login_set(
@@ -128,6 +144,17 @@ def demo_seed(
         moderated=Moderation.objects.filter(status=Moderation.Status.COMPLETED).count(),
         escalations=Escalation.objects.count(),
         waiting=waiting,
+    )
+
+
+def merged(first: ImportResult, second: ImportResult) -> ImportResult:
+    """Two imports' results as one (the demo imports its history in two parts)."""
+    lists = ("service_areas", "teams", "people", "programmes", "ignored_columns")
+    counts = ("rows", "audits", "skipped", "moderations", "cases")
+    return replace(
+        first,
+        **{name: getattr(first, name) + getattr(second, name) for name in counts},
+        **{name: getattr(first, name) + getattr(second, name) for name in lists},
     )
 
 

@@ -8,6 +8,8 @@ import random
 from core.grades import RANK
 from core.models import AuditTool
 from core.months import months_before
+from core.services.tools import tool_version_create
+from core.tool_definitions import DomainSpec, ToolSpec, definition_of
 from demo.moderation import DOMAIN_SHIFTS, OVERALL_SHIFTS, shifted
 from demo.organisation import DEMO_AUDITOR, DEMO_AUDITOR_TEAM, FOSTERING_AREA, DemoOrganisation
 
@@ -34,9 +36,12 @@ def history_months(today: dt.date, months: int) -> list[dt.date]:
 
 
 def _tool_domains() -> dict[str, tuple[AuditTool, list[tuple[str, bool]]]]:
-    tools = {}
+    # Each tool's first version: the history is drawn against it whatever came later (the
+    # case-file tool's version 2 adds its new domain's grades: grade_permanence), so the
+    # same seed draws the same rows before and after seeding.
+    tools: dict[str, tuple[AuditTool, list[tuple[str, bool]]]] = {}
     for tool in AuditTool.objects.order_by("code", "version").prefetch_related("domains"):
-        tools[tool.code] = (tool, [(d.code, d.na_allowed) for d in tool.domains.all()])
+        tools.setdefault(tool.code, (tool, [(d.code, d.na_allowed) for d in tool.domains.all()]))
     return tools
 
 
@@ -198,3 +203,69 @@ def new_reference(rng: random.Random, taken: set[str]) -> str:
         if reference not in taken:
             taken.add(reference)
             return reference
+
+
+# The case-file tool's second version, for the last months of history: it splits "Plan (and
+# permanence planning)" in two, so the demo's trends run across versions.
+V2_MONTHS = 5
+PERMANENCE = "permanence"
+
+
+def case_file_v2(*, actor) -> AuditTool:
+    """Version 2 of the case-file tool, published: plan split into Plan and Permanence and
+    contingency planning (both continue the old plan); every other domain as it was."""
+    v1 = AuditTool.objects.filter(code="case-file").latest("version")
+    old = definition_of(v1)
+    domains = []
+    for d in old.domains:
+        if d.code != "plan":
+            domains.append(d)
+            continue
+        domains.append(
+            DomainSpec(
+                code="plan",
+                title="Plan",
+                guidance="Is there a SMART plan that addresses the assessed needs, with "
+                "timescales, owners and contingency?",
+                descriptors=d.descriptors,
+                continues=("plan",),
+            )
+        )
+        domains.append(
+            DomainSpec(
+                code=PERMANENCE,
+                title="Permanence and contingency planning",
+                guidance="Is permanence for the child considered from the start, with a "
+                "parallel or contingency plan where return home may not be possible?",
+                descriptors={
+                    "O": "Permanence is secured without delay and the child understands it.",
+                    "G": "A permanence plan is agreed at the second review, with contingency.",
+                    "RI": "Permanence is discussed but not planned; contingency is unclear.",
+                    "I": "No permanence planning: the child drifts.",
+                },
+                continues=("plan",),
+            )
+        )
+    spec = ToolSpec(**{**old.__dict__, "domains": domains})
+    return tool_version_create(actor=actor, tool=v1, spec=spec, publish=True)
+
+
+def split_rows(rows: list[dict[str, str]], today: dt.date) -> tuple[list, list]:
+    """The history before version 2 of the case-file tool, and the last V2_MONTHS months."""
+    cut = months_before(today.replace(day=1), V2_MONTHS)
+    first = [row for row in rows if row["month"] < f"{cut:%Y-%m}"]
+    return first, [row for row in rows if row["month"] >= f"{cut:%Y-%m}"]
+
+
+def grade_permanence(rng: random.Random, rows: list[dict[str, str]]) -> None:
+    """The new domain's grades on version 2's case-file rows: near the plan's grade (the
+    auditor's and, where moderated, the moderator's)."""
+    for row in rows:
+        if row["tool"] != "case-file":
+            continue
+        for prefix in ("", "moderated_"):
+            plan = row.get(f"{prefix}plan")
+            if not plan or plan == "NA":
+                continue
+            rank = _shift(rng, RANK[plan], down=0.2, up=0.08, top=4)
+            row[f"{prefix}{PERMANENCE}"] = RANK_GRADE[rank]

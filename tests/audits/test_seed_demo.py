@@ -10,7 +10,18 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.grades import RANK
-from core.models import Action, Audit, Case, Programme, ServiceArea, Team, User
+from core.models import (
+    Action,
+    Audit,
+    AuditTool,
+    Case,
+    Domain,
+    DomainGrade,
+    Programme,
+    ServiceArea,
+    Team,
+    User,
+)
 from demo.current_month import REAUDITS
 from demo.data import DEFAULT_PASSWORD, DEFAULT_SEED, demo_seed
 from demo.history import history_months, history_rows
@@ -262,3 +273,28 @@ def test_refuses_a_database_that_holds_other_data():
 def test_months_must_be_positive():
     with pytest.raises(CommandError, match="--months"):
         call_command("seed_demo", "--months", "0", stdout=io.StringIO())
+
+
+def test_the_case_file_tool_splits_plan_in_its_second_version_and_the_trend_says_so(client):
+    call_command("seed_demo", "--months", "8", "--seed", "11", stdout=io.StringIO())
+    v2 = AuditTool.objects.get(code="case-file", version=2)
+    assert v2.is_published()
+    old_plan = Domain.objects.get(tool__code="case-file", tool__version=1, code="plan")
+    assert set(old_plan.continued_by.values_list("code", flat=True)) == {"plan", "permanence"}
+    v2_months = set(Audit.objects.filter(tool=v2, source="import").values_list("month", flat=True))
+    v1_months = set(
+        Audit.objects.filter(tool__code="case-file", tool__version=1).values_list(
+            "month", flat=True
+        )
+    )
+    assert len(v2_months) >= 3 and v1_months and max(v1_months) < min(v2_months)
+    graded = DomainGrade.objects.filter(audit__tool=v2, domain__code="permanence")
+    assert graded.exclude(grade="").count() > 20
+    client.force_login(User.objects.get(username="demo.qalead"))
+    first, last = min(v1_months), max(v2_months)
+    response = client.get(
+        "/reports/trends/",
+        {"month_from": f"{first:%Y-%m}", "month_to": f"{last:%Y-%m}", "tool": "case-file"},
+    )
+    page = response.content.decode()
+    assert "Plan (and permanence planning) (v1) continues as Plan and Permanence and " in page

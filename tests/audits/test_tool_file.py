@@ -47,9 +47,7 @@ def same_definition(a: AuditTool, b: AuditTool) -> None:
 def test_export_then_import_is_the_same_tool(qa_lead, kind):
     tool = case_file_tool()
     data = renamed_json(tool, "neighbour") if kind == "json" else renamed_xlsx(tool, "neighbour")
-    imported = tool_file_import(
-        actor=qa_lead, file_obj=io.BytesIO(data), filename=f"tool.{kind}"
-    )
+    imported = tool_file_import(actor=qa_lead, file_obj=io.BytesIO(data), filename=f"tool.{kind}")
     assert imported.code == "neighbour" and imported.version == 1
     assert not imported.is_published()  # a draft, to check and publish
     same_definition(tool, imported)

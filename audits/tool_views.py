@@ -301,7 +301,8 @@ def tool_download(request, tool_id: int, kind: str):
 @require_http_methods(["GET", "POST"])
 def tool_import(request):
     require(tools_configure_allowed(user=request.user), TOOLS_REFUSED)
-    form = ToolFileForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ToolFileForm(request.POST if posted else None, request.FILES if posted else None)
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -190,6 +190,8 @@ API: dict[str, Rule] = {
     ),
     "tools_list": Rule("-", NONE, EVERY_ROLE),
     "tools_retrieve": Rule("-", NONE, EVERY_ROLE),
+    "tools_create": Rule("-", NONE, QA_LEAD_CREATES),
+    "tools_versions_create": Rule("-", NONE, QA_LEAD_CREATES),
     "service_areas_list": Rule("-", NONE, EVERY_ROLE),
     "teams_list": Rule("-", NONE, EVERY_ROLE),
     "cases_list": Rule(
@@ -564,6 +566,28 @@ PAGES: dict[str, Rule] = {
     # Each person's own work (audits.inbox): nothing to refuse, nobody else's to see.
     "inbox GET": Rule("-", NONE, SIGNED_IN),
     "programme_list GET": Rule("-", NONE, PAGE_EVERY_ROLE),
+    # Audit tools: the QA lead's alone. world.tool is published, so the pages that change a
+    # draft send the QA lead back to it (302) and publishing it again is refused (400).
+    "tool_list GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_create GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_create POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_import GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_import POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 400}),
+    "tool_json GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_detail GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_edit GET": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_edit POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_preview GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_publish POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 400}),
+    "tool_new_version POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_domain_add GET": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_domain_add POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_domain_edit GET": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_domain_edit POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_domain_move POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
+    "tool_domain_remove GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "tool_domain_remove POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
     "programme_create GET": Rule("-", NONE, PAGE_QA_LEAD),
     "programme_create POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
     "programme_detail GET": Rule(

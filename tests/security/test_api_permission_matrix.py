@@ -79,6 +79,26 @@ BODIES = {
         "case_type": "cin",
     },
     "programmes_create": lambda w, r, t: {"month": "2027-01", "tool": "case-file"},
+    "tools_create": lambda w, r, t: {
+        "code": "matrix-tool",
+        "name": "Matrix tool",
+        "domains": [
+            {
+                "code": "plan",
+                "title": "Plan",
+                "descriptors": {"O": "O.", "G": "G.", "RI": "RI.", "I": "I."},
+            }
+        ],
+    },
+    "tools_versions_create": lambda w, r, t: {
+        "domains": [
+            {
+                "code": "plan",
+                "title": "Plan",
+                "descriptors": {"O": "O.", "G": "G.", "RI": "RI.", "I": "I."},
+            }
+        ]
+    },
     "programmes_partial_update": lambda w, r, t: {"audit_target": 12},
     "programmes_sample_create": lambda w, r, t: {"target": 1, "seed": 7},
     "audits_create": lambda w, r, t: {
@@ -134,6 +154,8 @@ def send(client, world, operation, rule, role, obj):
     obj_target = target(world, rule, obj)
     if "{id}" in path:
         path = path.replace("{id}", str(_path_id(world, operation, obj_target)))
+    if "{code}" in path:
+        path = path.replace("{code}", world.tool.code)
     if method == "get":
         return client.get(path, _query(world, operation, rule, obj))
     if operation == "token_create":

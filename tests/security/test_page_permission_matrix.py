@@ -62,6 +62,10 @@ def _url(world, name: str, target) -> str:
     for kwarg in page_patterns()[name]:
         if kwarg == "programme_id":
             kwargs[kwarg] = world.programme.pk
+        elif kwarg == "tool_id":
+            kwargs[kwarg] = world.tool.pk
+        elif kwarg == "domain_id":
+            kwargs[kwarg] = world.tool.domains.order_by("position").first().pk
         elif kwarg in ("audit_id", "action_id", "pk") and target is not None:
             kwargs[kwarg] = target.pk
         elif kwarg == "reference" and target is not None:
@@ -101,6 +105,21 @@ BODIES = {
         "due_date": "31/10/2026",
     },
     "programme_sample": lambda w, r, t: {},
+    "tool_create": lambda w, r, t: {
+        "code": "matrix-tool",
+        "name": "Matrix tool",
+        "audit_type": "themed",
+        "offers_outstanding": "yes",
+        "blind_moderation": "no",
+    },
+    "tool_import": lambda w, r, t: {},
+    "tool_edit": lambda w, r, t: {"name": "Renamed"},
+    "tool_publish": lambda w, r, t: {},
+    "tool_new_version": lambda w, r, t: {},
+    "tool_domain_add": lambda w, r, t: {"code": "extra", "title": "Extra"},
+    "tool_domain_edit": lambda w, r, t: {"code": "extra", "title": "Extra"},
+    "tool_domain_move": lambda w, r, t: {"direction": "down"},
+    "tool_domain_remove": lambda w, r, t: {},
     "programme_add_case": lambda w, r, t: {
         "reference": t.reference,
         "auditor": w.users["auditor"].pk,

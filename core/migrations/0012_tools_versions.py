@@ -27,7 +27,7 @@ def carry_over(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audits", "0010_audit_reads_of_exports"),
+        ("audits", "0011_sso_subject_and_role_changes"),
     ]
 
     operations = [

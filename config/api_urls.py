@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenView
+from accounts.staff_api import StaffImportView
 from audits.api.actions import ActionViewSet
 from audits.api.audits import AuditViewSet
 from audits.api.catalogue import (
@@ -34,6 +35,7 @@ router.register("escalations", EscalationViewSet, basename="escalation")
 
 urlpatterns = [
     path("token/", TokenView.as_view(), name="token"),
+    path("staff-import/", StaffImportView.as_view(), name="staff-import"),
     # Programmes are audits' (ProgrammeViewSet); their moderation sample is moderation's.
     path("tools/<slug:code>/versions/", ToolVersionView.as_view(), name="tool-versions"),
     path("programmes/<int:pk>/sample/", ProgrammeSampleView.as_view(), name="programme-sample"),

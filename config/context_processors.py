@@ -8,6 +8,7 @@ from core.permissions import (
     configure_allowed,
     has_any_role,
     tools_configure_allowed,
+    staff_manage_allowed,
 )
 from moderation.permissions import escalations_in_menu, feedback_in_menu, queue_visible
 from reporting.permissions import reports_readable
@@ -51,6 +52,8 @@ def navigation(request):
         items.append(("Access log", reverse("case_access")))
         if settings.OIDC_ENABLED:
             items.append(("Sign-in groups", reverse("sign_in_groups")))
+    if staff_manage_allowed(user=user):
+        items.append(("Staff", reverse("staff:people")))
     items.append(("API", reverse("api_docs")))
     path = request.path
     return {

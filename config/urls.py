@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import oidc_views
+from accounts import people_views
 from accounts import views as two_factor
 from config import api_docs, public_pages
 
@@ -42,6 +43,12 @@ urlpatterns = [
     ),
     path("account/two-factor/new-app/", two_factor.new_app, name="two_factor_new_app"),
     path("account/two-factor/turn-off/", two_factor.turn_off, name="two_factor_turn_off"),
+    path(
+        "account/set-password/<uidb64>/<token>/",
+        people_views.set_password,
+        name="set_password",
+    ),
+    path("staff/", include("accounts.people_urls")),
     # Both for staff with a role (SPECTACULAR_SETTINGS' SERVE_PERMISSIONS; config/api_docs.py).
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", api_docs.api_reference, name="api_docs"),

@@ -152,6 +152,14 @@ def domain_for_user(*, user: User, domain_id: int, write: bool = False) -> Domai
     return domain
 
 
+STAFF_REFUSED = "Only a QA lead can manage staff, teams and service areas."
+
+
+def staff_manage_allowed(*, user: User) -> bool:
+    """People, teams, service areas, invitations, roles and the staff import: QA leads only."""
+    return signed_in_and_active(user) and user.is_qa_lead
+
+
 def audit_list_in_menu(*, user: User) -> bool:
     """The All audits list is offered to QA leads, moderators and heads of service; a team
     manager works from My audits (and what it links to)."""

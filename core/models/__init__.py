@@ -11,7 +11,7 @@ from core.models.credentials import (
     RecoveryCode,
     RecoveryCodeDevice,
 )
-from core.models.organisation import Role, RoleChange, ServiceArea, Team, User
+from core.models.organisation import Role, RoleChange, ServiceArea, StaffEvent, Team, User
 from core.models.tools import AuditTool, Domain
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Role",
     "RoleChange",
     "ServiceArea",
+    "StaffEvent",
     "Team",
     "User",
 ]

@@ -124,3 +124,33 @@ class RoleChange(models.Model):
         if self.change in (self.Change.ROLE_ADDED, self.Change.ROLE_REMOVED):
             return Role(self.value).label if self.value in Role.values else self.value
         return self.value
+
+
+class StaffEvent(models.Model):
+    """One change to a person's account, kept for ever: who, when, what it was, what it became
+    and why. Written only by core/services/people.py; people are never deleted."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Added"
+        UPDATED = "updated", "Details changed"
+        ROLES = "roles", "Roles changed"
+        INVITED = "invited", "Invited"
+        PASSWORD_SET = "password_set", "Password set"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="staff_events")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.person}"

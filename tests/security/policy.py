@@ -215,6 +215,8 @@ API: dict[str, Rule] = {
     "programmes_partial_update": Rule("-", NONE, QA_LEAD_ONLY),
     "programmes_sample_retrieve": Rule("-", NONE, MODERATORS_AND_QA),
     "programmes_sample_create": Rule("-", NONE, QA_LEAD_CREATES),
+    # The staff import is the QA lead's (200 with what it did: nothing is a new resource).
+    "staff_import_create": Rule("-", NONE, QA_LEAD_ONLY),
     # ---- audits
     "audits_list": Rule(
         "audits", NONE, EVERY_ROLE, rows_like="audits_retrieve", row_objects=ALL_AUDITS
@@ -472,6 +474,8 @@ def case_page(audit_read: dict) -> dict:
 
 # A programme page for the QA lead: anyone else with a role is refused; no role, no such page.
 PAGE_PROGRAMME_QA = {**PAGE_QA_LEAD, "no_role": 404}
+# A QA lead's form that succeeds and redirects; everyone else is refused.
+PAGE_QA_WRITES = {**PAGE_QA_LEAD, "qa_lead": 302}
 
 PAGES: dict[str, Rule] = {
     "login GET": Rule("-", NONE, {r: 200 for r in ROLES}),
@@ -565,6 +569,33 @@ PAGES: dict[str, Rule] = {
     "case_detail GET": Rule("cases", ALL_CASES, case_page(AUDIT_READ)),
     # Each person's own work (audits.inbox): nothing to refuse, nobody else's to see.
     "inbox GET": Rule("-", NONE, SIGNED_IN),
+    # ---- staff (QA leads only; the person, area and team are the world's own)
+    "staff:people GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:person_new GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:person_new POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:person GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:person_edit GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:person_edit POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:person_roles GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:person_roles POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:person_invite POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:person_deactivate POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:person_reactivate POST": Rule("-", NONE, PAGE_QA_WRITES),
+    # Sent with no file: the QA lead gets the form back (400); everyone else is refused.
+    "staff:import GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:import POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 400}),
+    "staff:areas GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:area_new GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:area_new POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:area_rename GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:area_rename POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:team_new GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:team_new POST": Rule("-", NONE, PAGE_QA_WRITES),
+    "staff:team_rename GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "staff:team_rename POST": Rule("-", NONE, PAGE_QA_WRITES),
+    # An invitation link for anyone, signed in or not: a made-up one is 404 for all.
+    "set_password GET": Rule("-", NONE, {r: 404 for r in ROLES}),
+    "set_password POST": Rule("-", NONE, {r: 404 for r in ROLES}),
     "programme_list GET": Rule("-", NONE, PAGE_EVERY_ROLE),
     # Audit tools: the QA lead's alone. world.tool is published, so the pages that change a
     # draft send the QA lead back to it (302) and publishing it again is refused (400).

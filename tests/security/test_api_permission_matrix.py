@@ -133,6 +133,9 @@ BODIES = {
     },
     "escalations_respond_create": lambda w, r, t: {"response": "Visit arranged for Monday."},
     "reports_snapshots_publish": lambda w, r, t: {"month": "2026-10"},
+    "staff_import_create": lambda w, r, t: {
+        "rows": [{"username": f"hr_{r}", "name": "New Starter", "roles": "auditor"}]
+    },
 }
 
 

@@ -72,6 +72,14 @@ def _url(world, name: str, target) -> str:
             kwargs[kwarg] = target.reference
         elif kwarg == "pk" and name.startswith("reports:"):
             kwargs[kwarg] = world.snapshot.pk
+        elif kwarg == "person_id":
+            kwargs[kwarg] = world.writers["same_team"].pk
+        elif kwarg == "area_id":
+            kwargs[kwarg] = world.areas["area"].pk
+        elif kwarg == "team_id":
+            kwargs[kwarg] = world.teams["own"].pk
+        elif kwarg in ("uidb64", "token"):
+            kwargs[kwarg] = "made-up"
         else:
             raise AssertionError(f"{name}: what is {kwarg}?")
     return reverse(name, kwargs=kwargs)
@@ -152,6 +160,18 @@ BODIES = {
     },
     "moderation:escalation": lambda w, r, t: {"response": "Visit arranged for Monday."},
     "reports:snapshot_publish": lambda w, r, t: {"month": "2026-10"},
+    "staff:person_new": lambda w, r, t: {"username": f"new_{r}", "roles": ["auditor"]},
+    "staff:import": lambda w, r, t: {},
+    "staff:person_edit": lambda w, r, t: {"first_name": "Renamed", "team": w.teams["own"].pk},
+    "staff:person_roles": lambda w, r, t: {"roles": ["moderator"], "reason": "Moved to QA."},
+    "staff:person_invite": lambda w, r, t: {},
+    "staff:person_deactivate": lambda w, r, t: {"reason": "Left."},
+    "staff:person_reactivate": lambda w, r, t: {},
+    "staff:area_new": lambda w, r, t: {"name": f"New area {r}"},
+    "staff:area_rename": lambda w, r, t: {"name": "Renamed area"},
+    "staff:team_new": lambda w, r, t: {"service_area": w.areas["area"].pk, "name": "New team"},
+    "staff:team_rename": lambda w, r, t: {"name": "Renamed team"},
+    "set_password": lambda w, r, t: {"new_password1": "x", "new_password2": "x"},
 }
 
 

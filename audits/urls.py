@@ -1,12 +1,22 @@
 from django.urls import include, path
 
-from audits import access_views, action_views, case_views, home_views, inbox_views, views
+from audits import (
+    access_views,
+    action_views,
+    case_views,
+    home_views,
+    import_views,
+    inbox_views,
+    views,
+)
 
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("audits/mine/", views.my_audits, name="my_audits"),
     path("audits/", views.audit_list, name="audit_list"),
+    path("audits/export-for-import.csv", import_views.audit_export_csv, name="audit_export_csv"),
+    path("audits/export-for-import.xlsx", import_views.audit_export_xlsx, name="audit_export_xlsx"),
     path("audits/<int:audit_id>/", views.audit_detail, name="audit_detail"),
     path("audits/<int:audit_id>/edit/", views.audit_edit, name="audit_edit"),
     path("audits/<int:audit_id>/actions/", views.action_add, name="action_add"),
@@ -16,6 +26,8 @@ urlpatterns = [
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
     path("import/", views.import_audits, name="import_audits"),
     path("cases/", case_views.case_search, name="case_search"),
+    path("import/template.csv", import_views.import_template_csv, name="import_template_csv"),
+    path("import/template.xlsx", import_views.import_template_xlsx, name="import_template_xlsx"),
     path("cases/access/", access_views.case_access, name="case_access"),
     # After cases/access/; a reference may hold "/" (core.validation), hence path.
     path("cases/<path:reference>/", case_views.case_detail, name="case_detail"),

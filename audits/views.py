@@ -21,6 +21,7 @@ from core.permissions import (
     action_create_allowed,
     audit_reaudit_allowed,
     audit_write_allowed,
+    configure_allowed,
     require,
 )
 from core.services.access_log import audit_read_record
@@ -60,7 +61,12 @@ def audit_list(request):
     return render(
         request,
         "audits/audit_list.html",
-        {"filter": audit_filter, "page_obj": page, "querystring": query.urlencode()},
+        {
+            "filter": audit_filter,
+            "page_obj": page,
+            "querystring": query.urlencode(),
+            "can_export_for_import": configure_allowed(user=request.user),
+        },
     )
 
 

@@ -16,7 +16,7 @@ from flows.importer.results import RowError
 
 REQUIRED_COLUMNS = ("case_reference", "service_area", "team", "tool", "month", "auditor", "overall")
 MODERATION_COLUMNS = ("moderator", "moderated_on", "moderated_overall", "moderated_escalated")
-OPTIONAL_COLUMNS = ("escalated", "submitted_on", "case_type", *MODERATION_COLUMNS)
+OPTIONAL_COLUMNS = ("tool_version", "escalated", "submitted_on", "case_type", *MODERATION_COLUMNS)
 # Free-text columns end up in exported reports; a leading = + - @ would run as a formula there.
 # No team, service area, username, tool or case type begins with one, so such a cell is refused
 # (cells are trimmed, so a leading tab or carriage return is gone before this check). A case
@@ -131,8 +131,10 @@ class ParsedRow:
 class Checker:
     """Checks every row against the file's columns, the tools and the rows before it."""
 
-    def __init__(self, columns: list[str]):
+    def __init__(self, columns: list[str], tool_versions: dict[str, AuditTool] | None = None):
         self.columns = set(columns)
+        # The version a QA lead named for the file, per tool code (else the newest).
+        self.tool_versions = tool_versions or {}
         self.errors: list[RowError] = []
         self.missing_reported: set[str] = set()
         self.flagged: set[tuple[int, str]] = set()
@@ -142,8 +144,10 @@ class Checker:
             self.domains.setdefault(domain.tool_id, []).append(domain)
         self.all_domain_codes = {d.code for ds in self.domains.values() for d in ds}
         latest: dict[str, AuditTool] = {}
+        self.versions: dict[tuple[str, int], AuditTool] = {}
         for tool in AuditTool.objects.order_by("code", "version"):
             latest[tool.code] = tool
+            self.versions[(tool.code, tool.version)] = tool
         self.latest_tools = latest
         # An existing programme fixes the tool version its month's audits use.
         self.programmes: dict[tuple[dt.date, str], Programme] = {}
@@ -199,7 +203,7 @@ class Checker:
             if problem:
                 self.error(number, column, problem)
         month = self._month(number, value.get("month", ""))
-        tool = self._tool(number, value.get("tool", ""), month)
+        tool = self._tool(number, value.get("tool", ""), month, value.get("tool_version", ""))
         overall, escalated = self._overall(number, value, "overall", "escalated", tool)
         submitted_on = self._date(number, value, "submitted_on")
         case_type: str = Case.CaseType.OTHER
@@ -243,7 +247,11 @@ class Checker:
             return None
         return month
 
-    def _tool(self, number: int, code: str, month: dt.date | None) -> AuditTool | None:
+    def _tool(
+        self, number: int, code: str, month: dt.date | None, version_text: str = ""
+    ) -> AuditTool | None:
+        """The version in force for the row's month: the month's programme's; else the version
+        the row names (tool_version), else the one named for the file, else the newest."""
         if not code:
             self.error(number, "tool", "Enter the audit tool's code, such as case-file.")
             return None
@@ -253,8 +261,31 @@ class Checker:
             known = ", ".join(sorted(self.latest_tools))
             self.error(number, "tool", f"'{code}' is not an audit tool; the tools are: {known}.")
             return None
+        chosen = self.tool_versions.get(code)
+        if version_text:
+            named = self.versions.get((code, int(version_text))) if version_text.isdigit() else None
+            if named is None:
+                have = ", ".join(str(v) for c, v in sorted(self.versions) if c == code)
+                self.error(
+                    number,
+                    "tool_version",
+                    f"'{version_text}' is not a version of {code}: it has versions {have}.",
+                )
+                return None
+            chosen = named
         programme = self.programmes.get((month, code)) if month else None
-        return programme.tool if programme else tool
+        if programme is not None:
+            if chosen is not None and chosen.pk != programme.tool_id:
+                self.error(
+                    number,
+                    "tool_version" if version_text else "tool",
+                    f"The programme for {month:%B %Y} uses version {programme.tool.version} of "
+                    f"{code}, not version {chosen.version}: a month's audits use its programme's "
+                    "version.",
+                )
+                return None
+            return programme.tool
+        return chosen or tool
 
     def _date(self, number: int, value: dict[str, str], column: str) -> dt.date | None:
         text = value.get(column, "")

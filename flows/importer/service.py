@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.models import Audit, Case, DomainGrade, Role, ServiceArea, Team, User
+from core.models import Audit, AuditTool, Case, DomainGrade, Role, ServiceArea, Team, User
 from core.services.programmes import programme_create
 from flows.importer.files import cell_text, header
 from flows.importer.results import ImportFailed, ImportResult
@@ -91,7 +91,18 @@ def _cross_check(rows: list[ParsedRow], cases: dict[str, Case], people: People, 
     """Problems that only show across rows or against the database."""
     first_audit: dict[tuple, int] = {}
     case_team: dict[str, tuple[tuple[str, str], int]] = {}
+    month_version: dict[tuple[dt.date, str], tuple[AuditTool, int]] = {}
     for row in rows:
+        version, first = month_version.setdefault(
+            (row.month, row.tool.code), (row.tool, row.number)
+        )
+        if version.pk != row.tool.pk:
+            checker.error(
+                row.number,
+                "tool_version",
+                f"Row {first} records {row.month:%B %Y} with version {version.version} of "
+                f"{row.tool.code}: a month's audits of a tool use one version.",
+            )
         ref = row.reference.lower()
         key = (ref, row.tool.code, row.month)
         if key in first_audit:
@@ -140,13 +151,20 @@ def _same_person(people: People, a: str, b: str) -> bool:
 
 
 def audits_import(
-    *, rows: Iterable[dict[str, str]], actor: User | None, dry_run: bool = False
+    *,
+    rows: Iterable[dict[str, str]],
+    actor: User | None,
+    dry_run: bool = False,
+    tool_versions: dict[str, AuditTool] | None = None,
 ) -> ImportResult:
-    """Import audit history all or nothing; a dry run reports what it would create."""
+    """Import audit history all or nothing; a dry run reports what it would create.
+
+    tool_versions: the version of each tool (by code) the file was recorded under, where the
+    month has no programme yet (a month's programme fixes its version)."""
     rows = list(rows)
     try:
         with transaction.atomic():
-            result = _import(rows, actor, dry_run)
+            result = _import(rows, actor, dry_run, tool_versions or {})
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -157,8 +175,13 @@ def audits_import(
     return result
 
 
-def _import(raw_rows: list[dict[str, str]], actor: User | None, dry_run: bool) -> ImportResult:
-    rows, cases, people, checker = _checked(raw_rows)
+def _import(
+    raw_rows: list[dict[str, str]],
+    actor: User | None,
+    dry_run: bool,
+    tool_versions: dict[str, AuditTool],
+) -> ImportResult:
+    rows, cases, people, checker = _checked(raw_rows, tool_versions)
     result = ImportResult(
         dry_run=dry_run, rows=len(rows), ignored_columns=checker.ignored_columns()
     )
@@ -189,12 +212,14 @@ def _import(raw_rows: list[dict[str, str]], actor: User | None, dry_run: bool) -
     return result
 
 
-def _checked(raw_rows: list[dict]) -> tuple[list[ParsedRow], dict[str, Case], People, Checker]:
+def _checked(
+    raw_rows: list[dict], tool_versions: dict[str, AuditTool]
+) -> tuple[list[ParsedRow], dict[str, Case], People, Checker]:
     """Every row checked, or ImportFailed listing every problem in the file."""
     # Callers other than read_table may pass their own headers and cell types.
     raw_rows = _normalised(raw_rows)
     columns = list(dict.fromkeys(key for raw in raw_rows for key in raw))
-    checker = Checker(columns)
+    checker = Checker(columns, tool_versions)
     if raw_rows:
         checker.check_header()
     if checker.errors:

@@ -563,6 +563,12 @@ PAGES: dict[str, Rule] = {
         "actions", NONE, SIGNED_IN, row_objects=ALL_ACTIONS, rows=ACTION_ROWS
     ),
     "import_audits GET": Rule("-", NONE, PAGE_QA_LEAD),
+    # The import file's template for the world's tool version, and the audit list in the
+    # import format (every audit's grades and moderation: the QA lead's).
+    "import_template_csv GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "import_template_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "audit_export_csv GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "audit_export_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
     "case_access GET": Rule("-", NONE, PAGE_QA_LEAD),
     # The search box's page (the form, with no query); a case's page as its audits are read.
     "case_search GET": Rule("-", NONE, SIGNED_IN),

@@ -173,6 +173,9 @@ def _build() -> BlindWorld:
         "tool": [tool],
         "snapshot": [snapshot],
         "case": [first.case, plain.case],
+        "person": [w.auditor],
+        "area": [area],
+        "team": [team],
     }
     w.hidden_audits = (first.pk, second.pk)
     return w
@@ -191,6 +194,8 @@ def blind_world(django_db_setup, django_db_blocker):
 def _kind_of(name: str, kwarg: str) -> str:
     if kwarg == "programme_id":
         return "programme"
+    if kwarg in ("person_id", "area_id", "team_id"):
+        return kwarg.removesuffix("_id")
     if kwarg in ("audit_id", "action_id"):
         return kwarg.removesuffix("_id")
     if kwarg == "reference":
@@ -232,7 +237,10 @@ def page_routes(w: BlindWorld) -> list[tuple[str, str, dict]]:
     for name, kwargs in sorted(page_patterns().items()):
         if name.startswith(("logout", "unnamed")):
             continue
-        fillings = [{}]
+        fillings: list[dict] = [{}]
+        if name == "set_password":  # an invitation link: a made-up one shows nothing
+            fillings = [{"uidb64": "made", "token": "up"}]
+            kwargs = ()
         for kwarg in kwargs:
             kind = _kind_of(name, kwarg)
             fillings = [

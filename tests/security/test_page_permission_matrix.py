@@ -176,6 +176,8 @@ BODIES = {
 
 
 def _query(world, name, rule, obj) -> dict:
+    if name.startswith("import_template_"):
+        return {"tool": world.tool.pk}
     if rule.target != "reports":
         return {}
     query = {"month": "2026-10"}

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.models import User
+from core.models import AuditTool, User
 from flows.importer import ImportFailed, audits_import, read_table
 
 
@@ -22,8 +22,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actor", help="Username recorded as the author of the imported history."
         )
+        parser.add_argument(
+            "--tool-version",
+            action="append",
+            default=[],
+            metavar="CODE:N",
+            help="The version of tool CODE the file was recorded under (repeat for each tool); "
+            "a month with a programme keeps its programme's version.",
+        )
 
-    def handle(self, *args, file, dry_run, actor, **options):
+    def handle(self, *args, file, dry_run, actor, tool_version, **options):
+        versions = {}
+        for given in tool_version:
+            code, _, number = given.partition(":")
+            tool = None
+            if number.isdigit():
+                tool = AuditTool.objects.filter(code=code.lower(), version=int(number)).first()
+            if tool is None:
+                raise CommandError(f"{given} is not a tool version: give CODE:N, e.g. case-file:2.")
+            versions[tool.code] = tool
         actor_user = None
         if actor:
             actor_user = User.objects.filter(username=actor).first()
@@ -35,7 +52,9 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as handle:
                 rows = read_table(handle, path.name)
-            result = audits_import(rows=rows, actor=actor_user, dry_run=dry_run)
+            result = audits_import(
+                rows=rows, actor=actor_user, dry_run=dry_run, tool_versions=versions
+            )
         except ImportFailed as failure:
             for error in failure.errors:
                 self.stderr.write(str(error))

@@ -151,6 +151,11 @@ def summary_refresh_audits(*, audit_ids: Iterable[int]) -> int:
     # Big imports: a few hundred slices per statement keeps the SQL a sensible size.
     for start in range(0, len(slices), 200):
         _refresh_slices(slices[start : start + 200])
+    _refresh_totals_of(slices)
+    return len(slices)
+
+
+def _refresh_totals_of(slices: list[Slice]) -> None:
     months_and_tools = sorted({(month, tool_id) for month, tool_id, _ in slices})
     # After the teams' rows are written and their Team rows locked (always in that order,
     # so that two refreshes cannot deadlock): one refresh of a tool's totals at a time.
@@ -158,6 +163,15 @@ def summary_refresh_audits(*, audit_ids: Iterable[int]) -> int:
     list(AuditTool.objects.select_for_update().filter(pk__in=tool_ids).order_by("pk"))
     for start in range(0, len(months_and_tools), 200):
         _refresh_totals(months_and_tools[start : start + 200])
+
+
+@transaction.atomic
+def summary_refresh_slices(*, slices: list[Slice]) -> int:
+    """Recompute these (month, tool_id, team_id) slices and their totals: an import's one
+    refresh at the end, whatever its size."""
+    for start in range(0, len(slices), 200):
+        _refresh_slices(slices[start : start + 200])
+    _refresh_totals_of(slices)
     return len(slices)
 
 

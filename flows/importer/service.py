@@ -10,14 +10,14 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from core.models import Audit, AuditTool, Case, DomainGrade, Role, ServiceArea, Team, User
+from core.services.bulk import insert_with_history
 from core.services.programmes import programme_create
 from flows.importer.files import cell_text, header
 from flows.importer.results import ImportFailed, ImportResult
 from flows.importer.rows import Checker, ParsedRow
-from moderation.services.imported import ImportedModeration, moderation_record_imported
+from moderation.services.imported import ImportedModerationRow, moderations_record_imported
 from reporting import summary as report_summary
 
 # Lookups and inserts go in chunks: SQLite limits the parameters of one statement.
@@ -205,10 +205,14 @@ def _import(
         if key not in programmes:
             programmes[key] = programme_create(actor=actor, month=row.month, tool=row.tool)
             result.programmes.append(str(programmes[key]))
-    audits = _create_audits(to_write, person_ids, case_ids, programmes, checker.domains, actor)
+    audit_ids = _create_audits(to_write, person_ids, case_ids, programmes, checker.domains, actor)
     result.audits = len(to_write)
-    result.moderations = _record_moderations(to_write, audits, person_ids, actor)
-    report_summary.summary_refresh_audits(audit_ids=[audit.pk for audit in audits])
+    result.moderations = _record_moderations(
+        to_write, audit_ids, person_ids, checker.domains, actor
+    )
+    # Once, at the end, for every (month, tool version, team) the file touched.
+    slices = {(row.month, row.tool.pk, teams[row.team_key].pk) for row in to_write}
+    report_summary.summary_refresh_slices(slices=sorted(slices))
     return result
 
 
@@ -353,65 +357,61 @@ def _submitted_at(row: ParsedRow) -> dt.datetime:
     return min(moment, timezone.now())
 
 
-def _create_audits(rows, person_ids, case_ids, programmes, domains, actor) -> list[Audit]:
+def _create_audits(rows, person_ids, case_ids, programmes, domains, actor) -> list[int]:
+    """The audits and their grades in bulk (COPY on PostgreSQL), each row with its history."""
     audits = []
     for row in rows:
         moderation = None
         if row.moderation:
             moderation = row.moderation | {"moderator": person_ids[_moderator(row).lower()][1]}
         audits.append(
-            Audit(
-                case_id=case_ids[row.reference.lower()],
-                auditor_id=person_ids[row.auditor.lower()][0],
-                tool=row.tool,
-                programme=programmes[(row.month, row.tool.code)],
-                month=row.month,
-                kind=Audit.Kind.FULL,
-                status=Audit.Status.SUBMITTED,
-                source=Audit.Source.IMPORT,
-                overall=row.overall,
-                escalated=row.escalated,
-                submitted_at=_submitted_at(row),
-                imported_moderation=moderation,
-            )
+            {
+                "case_id": case_ids[row.reference.lower()],
+                "auditor_id": person_ids[row.auditor.lower()][0],
+                "tool_id": row.tool.pk,
+                "programme_id": programmes[(row.month, row.tool.code)].pk,
+                "month": row.month,
+                "kind": Audit.Kind.FULL,
+                "status": Audit.Status.SUBMITTED,
+                "source": Audit.Source.IMPORT,
+                "overall": row.overall,
+                "escalated": row.escalated,
+                "submitted_at": _submitted_at(row),
+                "imported_moderation": moderation,
+            }
         )
-    audits = bulk_create_with_history(
-        audits, Audit, batch_size=LOOKUP_CHUNK, default_user=actor, default_change_reason="Imported"
-    )
+    ids = insert_with_history(Audit, audits, actor=actor, reason="Imported")
     grades = [
         # Spreadsheets hold grades only: imported grades carry no evidence text.
-        DomainGrade(audit=audit, domain=domain, grade=row.grades[domain.code], evidence="")
-        for row, audit in zip(rows, audits, strict=True)
+        {"audit_id": audit_id, "domain_id": domain.pk, "grade": row.grades[domain.code]}
+        for row, audit_id in zip(rows, ids, strict=True)
         for domain in domains[row.tool.pk]
     ]
-    bulk_create_with_history(
-        grades,
-        DomainGrade,
-        batch_size=LOOKUP_CHUNK,
-        default_user=actor,
-        default_change_reason="Imported",
-    )
-    return audits
+    insert_with_history(DomainGrade, grades, actor=actor, reason="Imported")
+    return ids
 
 
-def _record_moderations(rows, audits: list[Audit], person_ids, actor) -> int:
+def _record_moderations(rows, audit_ids: list[int], person_ids, domains, actor) -> int:
     """Moderated rows become completed moderations, the same records reports read."""
-    moderated = [(row, audit) for row, audit in zip(rows, audits, strict=True) if row.moderation]
-    moderators = User.objects.in_bulk(
-        {person_ids[_moderator(row).lower()][0] for row, _audit in moderated}
-    )
-    for row, audit in moderated:
+    moderated = []
+    for row, audit_id in zip(rows, audit_ids, strict=True):
+        if not row.moderation:
+            continue
         columns = row.moderation
         moderated_on = columns["moderated_on"]
-        record = ImportedModeration(
-            moderator=moderators[person_ids[_moderator(row).lower()][0]],
-            # Without a date, the moderation is dated with the audit it moderated.
-            moderated_on=dt.date.fromisoformat(moderated_on)
-            if moderated_on
-            else timezone.localdate(audit.submitted_at),
-            overall=columns["overall"],
-            escalated=columns["escalated"],
-            grades=columns["grades"],
+        moderated.append(
+            ImportedModerationRow(
+                audit_id=audit_id,
+                auditor_id=person_ids[row.auditor.lower()][0],
+                tool_id=row.tool.pk,
+                moderator_id=person_ids[_moderator(row).lower()][0],
+                # Without a date, the moderation is dated with the audit it moderated.
+                moderated_on=dt.date.fromisoformat(moderated_on)
+                if moderated_on
+                else timezone.localdate(_submitted_at(row)),
+                overall=columns["overall"],
+                escalated=columns["escalated"],
+                grades=columns["grades"],
+            )
         )
-        moderation_record_imported(actor=actor, audit=audit, record=record)
-    return len(moderated)
+    return moderations_record_imported(actor=actor, rows=moderated, domains=domains)

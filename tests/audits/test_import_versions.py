@@ -14,7 +14,8 @@ from core.models import Audit, AuditRead, AuditTool, DomainGrade
 from core.services.tools import tool_new_version
 from flows.importer import ImportFailed, audits_import, read_table
 from flows.importer.format import template_columns
-from moderation.models import Moderation
+from moderation.models import ModeratedGrade, Moderation
+from reporting.models import ReportSummary
 from tests.audits.import_rows import CASE_FILE_DOMAINS, audit_row, moderated, to_csv
 from tests.factories import ProgrammeFactory
 
@@ -183,3 +184,30 @@ def test_the_export_takes_the_audit_lists_filters(client, qa_lead, v1, v2):
 
 def grades_of(audit: Audit) -> dict[str, str]:
     return dict(audit.grades.values_list("domain__code", "grade"))
+
+
+def test_bulk_import_writes_one_history_row_per_row_with_its_author(qa_lead, v1):
+    """COPY on PostgreSQL, bulk_create elsewhere: the record stays complete either way."""
+    rows = [moderated(audit_row(case_reference=f"H-{i}")) for i in range(3)]
+    rows.append(audit_row(case_reference="H-9"))
+    audits_import(rows=rows, actor=qa_lead)
+    audits = Audit.objects.filter(case__reference__startswith="H-")
+    grades = DomainGrade.objects.filter(audit__in=audits)
+    moderations = Moderation.objects.filter(audit__in=audits)
+    mgrades = ModeratedGrade.objects.filter(moderation__in=moderations)
+    assert (audits.count(), grades.count(), moderations.count()) == (4, 32, 3)
+    for queryset in (audits, grades, moderations, mgrades):
+        model = queryset.model
+        history = model.history.filter(id__in=queryset.values("pk"))  # type: ignore[attr-defined]
+        assert history.count() == queryset.count(), model
+        assert set(
+            history.values_list("history_type", "history_user", "history_change_reason")
+        ) == {("+", qa_lead.pk, "Imported")}
+    stored = Moderation.objects.filter(audit__case__reference="H-0").values().get()
+    assert stored["status"] == "completed" and stored["moderator_id"] is not None
+    assert stored["created_at"] is not None and stored["version"] == 1
+    # The summary was refreshed at the end: it counts every imported audit.
+    assert (
+        sum(ReportSummary.objects.filter(domain__isnull=True).values_list("n", flat=True))
+        == Audit.objects.filter(status="submitted").count()
+    )

@@ -115,17 +115,16 @@ def _refresh_slices(slices: list[Slice]) -> None:
         return
     # Serialise refreshes of the same teams (a no-op on SQLite, which has one writer anyway).
     list(Team.objects.select_for_update().filter(pk__in={s[2] for s in slices}).order_by("pk"))
-    condition = Q()
-    for month, tool_id, team_id in slices:
-        condition |= Q(month=month, tool_id=tool_id, team_id=team_id)
-    ReportSummary.objects.filter(condition).delete()
-    where = (
-        " AND ("
-        + " OR ".join(["(a.month = %s AND a.tool_id = %s AND c.team_id = %s)"] * len(slices))
-        + ")"
-    )
+    # A list of row values, not a chain of ORs: the database joins it like a small table.
+    values = ", ".join(["(%s, %s, %s)"] * len(slices))
     params = [value for slice_ in slices for value in slice_]
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_tables()['summary']} WHERE (month, tool_id, team_id) IN "
+            f"(VALUES {values})",
+            params,
+        )
+        where = f" AND (a.month, a.tool_id, c.team_id) IN (VALUES {values})"
         cursor.execute(_overall_sql(where), params)
         cursor.execute(_domain_sql(where), params)
 

@@ -35,13 +35,31 @@ def _completed(fields: Sequence[models.Field], row: dict, now) -> dict:
     return values
 
 
+# Fields whose Python value psycopg writes as it is on PostgreSQL (Django's preparation returns
+# it unchanged there); anything else (JSON) goes through get_db_prep_save.
+PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DateField,
+    models.ForeignKey,
+    models.AutoField,
+)
+
+
 def _copy(table: str, fields: Sequence[models.Field], rows: list[dict]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    prepared = [(i, f) for i, f in enumerate(fields) if not isinstance(f, PLAIN)]
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([f.get_db_prep_save(row[f.attname], connection) for f in fields])
+                values = [row[name] for name in names]
+                for i, field in prepared:
+                    values[i] = field.get_db_prep_save(values[i], connection)
+                copy.write_row(values)
 
 
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -82,3 +100,15 @@ def insert_with_history(
     tracked = [f for f in history._meta.concrete_fields if not f.primary_key]
     _copy(history._meta.db_table, tracked, [{**row, **stamp} for row in rows])
     return ids
+
+
+def refresh_statistics(*tables: type[models.Model]) -> None:
+    """After a bulk insert, tell PostgreSQL's planner how big the tables now are (ANALYZE, in
+    the caller's transaction: it counts the transaction's own new rows). Without it the planner
+    still believes a freshly filled table is nearly empty and joins it row by row: the report
+    summary's refresh after a 2,000-row import took 10 s instead of 0.15 s."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

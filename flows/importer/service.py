@@ -12,11 +12,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.models import Audit, AuditTool, Case, DomainGrade, Role, ServiceArea, Team, User
-from core.services.bulk import insert_with_history
+from core.services.bulk import insert_with_history, refresh_statistics
 from core.services.programmes import programme_create
 from flows.importer.files import cell_text, header
 from flows.importer.results import ImportFailed, ImportResult
 from flows.importer.rows import Checker, ParsedRow
+from moderation.models import ModeratedGrade, Moderation
 from moderation.services.imported import ImportedModerationRow, moderations_record_imported
 from reporting import summary as report_summary
 
@@ -210,6 +211,7 @@ def _import(
     result.moderations = _record_moderations(
         to_write, audit_ids, person_ids, checker.domains, actor
     )
+    refresh_statistics(Audit, Case, DomainGrade, Moderation, ModeratedGrade)
     # Once, at the end, for every (month, tool version, team) the file touched.
     slices = {(row.month, row.tool.pk, teams[row.team_key].pk) for row in to_write}
     report_summary.summary_refresh_slices(slices=sorted(slices))

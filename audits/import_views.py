@@ -1,28 +1,67 @@
 """The QA lead's upload page for importing audit history from CSV or XLSX, the template of the
 file for a tool version, and the audit list written back in the same format."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audits import selectors
 from audits.import_forms import ImportForm, ToolVersionForm
-from core.models import AuditTool
+from core.models import AuditTool, ImportJob
 from core.permissions import CONFIGURE_REFUSED, configure_allowed, require
 from core.services.access_log import audit_read_record
-from flows.importer import ImportFailed, audits_import, read_table
+from flows.import_jobs import import_job_create
+from flows.importer import ImportFailed, RowError, audits_import, read_table
 from flows.importer.format import (
     csv_bytes,
     export_rows,
     template_columns,
     xlsx_bytes,
 )
+from flows.tasks import import_history_job
 
 # A file with thousands of problems is usually one mistake repeated: the first page is enough.
 ERRORS_SHOWN = 200
+REFRESH_SECONDS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _in_background(request, upload, rows: int, version, form):
+    """A large file: kept as a job for a Celery worker; the job page shows how it goes."""
+    upload.seek(0)
+    job = import_job_create(
+        actor=request.user,
+        filename=upload.name,
+        data=upload.read(),
+        rows=rows,
+        tool_version=version,
+        dry_run=form.cleaned_data["dry_run"],
+    )
+    transaction.on_commit(lambda: import_history_job.delay(job.pk))
+    return redirect("import_job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def import_job(request, job_id: int):
+    require(configure_allowed(user=request.user), CONFIGURE_REFUSED)
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    errors = [RowError(*error) for error in job.errors]
+    return render(
+        request,
+        "audits/import_job.html",
+        {
+            "job": job,
+            "errors": errors[:ERRORS_SHOWN],
+            "error_count": len(errors),
+            "errors_truncated": len(errors) > ERRORS_SHOWN,
+            "refresh_seconds": REFRESH_SECONDS,
+        },
+    )
 
 
 def _chosen_tool(request) -> AuditTool | None:
@@ -48,6 +87,8 @@ def import_audits(request):
         chosen = version or chosen
         try:
             rows = read_table(upload, upload.name)
+            if len(rows) > settings.IMPORT_BACKGROUND_ROWS:
+                return _in_background(request, upload, len(rows), version, form)
             # Shown on the POST response, not after a redirect: re-sending the same file
             # imports nothing new, so a browser refresh is harmless.
             result = audits_import(

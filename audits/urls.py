@@ -26,6 +26,7 @@ urlpatterns = [
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
     path("import/", views.import_audits, name="import_audits"),
     path("cases/", case_views.case_search, name="case_search"),
+    path("import/jobs/<int:job_id>/", import_views.import_job, name="import_job"),
     path("import/template.csv", import_views.import_template_csv, name="import_template_csv"),
     path("import/template.xlsx", import_views.import_template_xlsx, name="import_template_xlsx"),
     path("cases/access/", access_views.case_access, name="case_access"),

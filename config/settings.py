@@ -280,6 +280,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # autodiscover_tasks() finds tasks in installed apps; audits is a package, not an app (its
 # models are core's), so its task module is named here.
 CELERY_IMPORTS = ("audits.tasks",)
+# Large history imports run on their own queue, so they never hold up e-mails or snapshots.
+CELERY_TASK_ROUTES = {"flows.tasks.import_history_job": {"queue": "imports"}}
+# An import page upload with more rows than this runs as a background job (flows/import_jobs.py).
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "2000"))
 CELERY_BEAT_SCHEDULE = {
     "audits-due-soon": {
         "task": "moderation.tasks.remind_audits_due_soon",

@@ -11,6 +11,7 @@ from core.models.credentials import (
     RecoveryCode,
     RecoveryCodeDevice,
 )
+from core.models.imports import ImportJob
 from core.models.organisation import Role, RoleChange, ServiceArea, StaffEvent, Team, User
 from core.models.tools import AuditTool, Domain
 
@@ -26,6 +27,7 @@ __all__ = [
     "Case",
     "Domain",
     "DomainGrade",
+    "ImportJob",
     "Programme",
     "RecoveryCode",
     "RecoveryCodeDevice",

@@ -567,6 +567,8 @@ PAGES: dict[str, Rule] = {
     # import format (every audit's grades and moderation: the QA lead's).
     "import_template_csv GET": Rule("-", NONE, PAGE_QA_LEAD),
     "import_template_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
+    # A background import's page (the world has none: the QA lead's 404 says so).
+    "import_job GET": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 404}),
     "audit_export_csv GET": Rule("-", NONE, PAGE_QA_LEAD),
     "audit_export_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
     "case_access GET": Rule("-", NONE, PAGE_QA_LEAD),

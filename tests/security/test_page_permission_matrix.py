@@ -78,6 +78,8 @@ def _url(world, name: str, target) -> str:
             kwargs[kwarg] = world.areas["area"].pk
         elif kwarg == "team_id":
             kwargs[kwarg] = world.teams["own"].pk
+        elif kwarg == "job_id":
+            kwargs[kwarg] = 999_999
         elif kwarg in ("uidb64", "token"):
             kwargs[kwarg] = "made-up"
         else:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0010_audit_reads_of_exports'),
+        ('audits', '0012_tools_versions'),
     ]
 
     operations = [

@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts import oidc_views
-from accounts import people_views
+from accounts import oidc_views, people_views
 from accounts import views as two_factor
 from config import api_docs, public_pages
 

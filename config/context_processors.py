@@ -7,8 +7,8 @@ from core.permissions import (
     audit_list_in_menu,
     configure_allowed,
     has_any_role,
-    tools_configure_allowed,
     staff_manage_allowed,
+    tools_configure_allowed,
 )
 from moderation.permissions import escalations_in_menu, feedback_in_menu, queue_visible
 from reporting.permissions import reports_readable

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from core.models import Audit, AuditRead, AuditTool, DomainGrade
-from core.services.tools import tool_new_version
+from core.models import Audit, AuditRead, AuditTool, Domain, DomainGrade
+from core.services.tools import tool_draft_new_version, tool_publish
 from flows.importer import ImportFailed, audits_import, read_table
 from flows.importer.format import template_columns
 from moderation.models import ModeratedGrade, Moderation
@@ -30,8 +30,9 @@ def v1():
 @pytest.fixture
 def v2(v1, qa_lead):
     """Version 2 allows N/A in assessment and voice, which version 1 forbids."""
-    changes = {"assessment": {"na_allowed": True}, "voice": {"na_allowed": True}}
-    return tool_new_version(tool=v1, actor=qa_lead, domain_changes=changes)
+    draft = tool_draft_new_version(actor=qa_lead, tool=v1)
+    Domain.objects.filter(tool=draft, code__in=["assessment", "voice"]).update(na_allowed=True)
+    return tool_publish(tool=draft, actor=qa_lead)
 
 
 def na_rows(n=3, **values):

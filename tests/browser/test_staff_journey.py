@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import Audit, AuditTool, DomainGrade, Team, User
-from core.services.tools import tool_new_version
+from core.models import Audit, AuditTool, Domain, DomainGrade, Team, User
+from core.services.tools import tool_draft_new_version, tool_publish
 from tests.accounts.test_staff_import import as_csv, hr_rows
 from tests.audits.import_rows import audit_row, moderated, to_csv
 from tests.browser.test_moderator_journey import sign_in
@@ -34,8 +34,10 @@ def test_a_qa_lead_adds_a_team_imports_staff_and_history(live_server, page, axe,
     TOTPDevice.objects.create(user=lead, name="Authenticator app", confirmed=True)
     ServiceAreaFactory(name="Children in need")
     v1 = AuditTool.objects.get(code="case-file", version=1)
-    changes = {code: {"na_allowed": True} for code in ("assessment", "voice", "supervision")}
-    v2 = tool_new_version(tool=v1, actor=lead, domain_changes=changes)
+    draft = tool_draft_new_version(actor=lead, tool=v1)
+    na = ("assessment", "voice", "supervision")
+    Domain.objects.filter(tool=draft, code__in=na).update(na_allowed=True)
+    v2 = tool_publish(tool=draft, actor=lead)
 
     sign_in(page, live_server, "lead", "/staff/")
     axe.check(page, "staff-01-people")

@@ -120,7 +120,8 @@ def _refresh_slices(slices: list[Slice]) -> None:
     params = [value for slice_ in slices for value in slice_]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {_tables()['summary']} WHERE (month, tool_id, team_id) IN "
+            f"DELETE FROM {connection.ops.quote_name(_tables()['summary'])} "
+            "WHERE (month, tool_id, team_id) IN "
             f"(VALUES {values})",
             params,
         )

@@ -171,6 +171,7 @@ def _build() -> BlindWorld:
         "action": [blind_action, plain_action],
         "programme": [w.blind_programme, w.programme],
         "tool": [tool],
+        "domain": list(tool.domains.all()[:1]),
         "snapshot": [snapshot],
         "case": [first.case, plain.case],
         "person": [w.auditor],
@@ -195,7 +196,7 @@ def blind_world(django_db_setup, django_db_blocker):
 def _kind_of(name: str, kwarg: str) -> str:
     if kwarg == "programme_id":
         return "programme"
-    if kwarg in ("person_id", "area_id", "team_id", "job_id"):
+    if kwarg in ("person_id", "area_id", "team_id", "job_id", "tool_id", "domain_id"):
         return kwarg.removesuffix("_id")
     if kwarg in ("audit_id", "action_id"):
         return kwarg.removesuffix("_id")

@@ -6,6 +6,7 @@ app_name = "reports"
 
 # Other modules' routes are appended below with small edits: keep one route per entry.
 urlpatterns = [
+    path("", views.index, name="index"),
     path("monthly/", views.monthly, name="monthly"),
     path("trends/", range_views.trend_page, name="trends"),
     path("calibration/", range_views.calibration_page, name="calibration"),

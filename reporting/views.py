@@ -67,6 +67,54 @@ def _downloads(query: str) -> dict:
     }
 
 
+REPORT_INDEX = (
+    # (name, url name, what it answers, who may open it)
+    (
+        "Monthly report",
+        "reports:monthly",
+        "One month's grades before and after moderation, compliance, escalations and actions.",
+        lambda user: permissions.reports_readable(user=user),
+    ),
+    (
+        "Trends",
+        "reports:trends",
+        "Grades and the share rated requires improvement or better, month by month.",
+        lambda user: permissions.reports_readable(user=user),
+    ),
+    (
+        "Re-audits",
+        "reports:reaudits",
+        "Cases audited again: whether practice improved, stayed the same or declined.",
+        lambda user: permissions.reports_readable(user=user),
+    ),
+    (
+        "Auditor calibration",
+        "reports:calibration",
+        "How often each auditor's grades agree with moderation.",
+        lambda user: permissions.calibration_readable(user=user),
+    ),
+    (
+        "Published reports",
+        "reports:snapshots",
+        "The monthly reports as published, unchanged since, to download.",
+        permissions.snapshots_readable,
+    ),
+)
+
+
+@login_required
+@require_GET
+def index(request):
+    """The reports this person may open, each in words: the same yes/no rules as the pages."""
+    permissions.check_reports_readable(request.user)
+    reports = [
+        {"name": name, "href": reverse(url_name), "description": description}
+        for name, url_name, description, allowed in REPORT_INDEX
+        if allowed(request.user)
+    ]
+    return render(request, "reporting/index.html", {"reports": reports})
+
+
 @login_required
 @require_GET
 def monthly(request):

@@ -7,6 +7,7 @@ Every format renders these: the page (reporting.tables.html), XLSX, CSV and JSON
 from collections.abc import Mapping
 
 from core.grades import SHORT_NAMES as GRADE_NAMES
+from core.grades import percent
 from core.models import Audit
 from reporting.selectors import DOMAIN_COLUMNS, GRADES
 from reporting.tables.model import Cell, Column, Drill, Kind, ReportTable, Row, report_drill
@@ -168,8 +169,10 @@ def compliance(report: Mapping) -> ReportTable:
     columns = (
         Column("month", "Month", TEXT),
         Column("programme", "Programme", TEXT),
-        Column("audits_expected", "Audits expected"),
-        Column("audits_returned", "Audits returned", Kind.COUNT_PCT, "% returned"),
+        Column("audits_expected", "Audits expected (programme target)"),
+        Column("audits_returned", "Audits returned", Kind.COUNT_PCT, "% of target"),
+        Column("audits_assigned", "Audits assigned"),
+        Column("returned_of_assigned", "Returned % of assigned", Kind.PCT),
         Column("moderations_expected", "Moderations expected"),
         Column("moderations_completed", "Moderations completed", Kind.COUNT_PCT, "% completed"),
     )
@@ -182,13 +185,21 @@ def compliance(report: Mapping) -> ReportTable:
             "programme": "yes" if month["has_programme"] else "no",
             "audits_expected": Cell(audits["target"]),
             "audits_returned": drill.cell(audits["returned"], audits["returned_pct"], **SUBMITTED),
+            # A team manager may not open colleagues' drafts: a plain number for them.
+            "audits_assigned": Cell(audits["assigned"])
+            if drill.team_manager
+            else drill.cell(audits["assigned"], current="yes"),
+            "returned_of_assigned": Cell(None, percent(audits["returned"], audits["assigned"])),
             "moderations_expected": Cell(moderations["target"]),
             "moderations_completed": drill.cell(
                 moderations["completed"], moderations["completed_pct"], **MODERATED
             ),
         }
         rows.append(Row(values, key=key))
-    caption = "Returned against expected (moderations may exceed 100%)"
+    caption = (
+        "Returned against expected: audits against the programmes' target and against the "
+        "audits assigned (moderations may exceed 100%)"
+    )
     return ReportTable("compliance", "Compliance", caption, columns, rows)
 
 
@@ -374,8 +385,8 @@ def by_area(report: Mapping) -> ReportTable:
         Column("level", "Level", TEXT),
         Column("area", "Service area", TEXT),
         Column("team", "Team", TEXT),
-        Column("assigned", "Assigned"),
-        Column("returned", "Returned", Kind.COUNT_PCT),
+        Column("assigned", "Audits assigned"),
+        Column("returned", "Returned", Kind.COUNT_PCT, "Returned % of assigned"),
         *grade_columns(GRADES),
         Column("escalations", "Escalations"),
         Column("moderated", "Moderated"),
@@ -391,10 +402,12 @@ def by_area(report: Mapping) -> ReportTable:
         audits, moderations, kpi = part["audits"], part["moderations"], part["kpi"]
         on = {**where, **SUBMITTED}
         return {
-            "assigned": Cell(audits["target"])
+            "assigned": Cell(audits["assigned"])
             if drill.team_manager
-            else drill.cell(audits["target"], **where, current="yes"),
-            "returned": drill.cell(audits["returned"], audits["returned_pct"], **on),
+            else drill.cell(audits["assigned"], **where, current="yes"),
+            "returned": drill.cell(
+                audits["returned"], percent(audits["returned"], audits["assigned"]), **on
+            ),
             **grade_cells(drill, audits["overall"], GRADES, "overall", **on),
             "escalations": drill.cell(audits["escalations"], escalated="yes", **on),
             "moderated": drill.cell(moderations["completed"], **where, **MODERATED),
@@ -406,6 +419,11 @@ def by_area(report: Mapping) -> ReportTable:
         }
 
     rows = []
+    if report.get("by_area"):
+        # The whole authority first, by the same definition as its areas (% of the audits
+        # assigned), so no area's 100% sits beside a different authority figure unexplained.
+        values = {"level": "Authority", "area": "", "team": ""}
+        rows.append(Row({**values, **cells(report)}, key="authority", label="Whole authority"))
     for area in report.get("by_area", []):
         values = {"level": "Service area", "area": area["name"], "team": ""}
         rows.append(Row({**values, **cells(area, service_area=area["id"])}, label=area["name"]))

@@ -55,17 +55,26 @@ def headline(current: ReportTable, previous: ReportTable | None, months) -> Page
 def compliance(table: ReportTable, month) -> PageTable:
     row = table.row("current")
     rows = [
-        PageRow(
-            name,
-            [
-                PageCell(row[expected].n),
-                PageCell(count_html(row[done], pct=False)),
-                PageCell(count_html(Cell(None, row[done].pct))),
-            ],
-        )
-        for name, expected, done in (
-            ("Audits", "audits_expected", "audits_returned"),
-            ("Moderations", "moderations_expected", "moderations_completed"),
+        PageRow(name, [PageCell(expected), PageCell(count_html(done, pct=False)), PageCell(pct)])
+        for name, expected, done, pct in (
+            (
+                "Audits, against the programmes' target",
+                row["audits_expected"].n,
+                row["audits_returned"],
+                count_html(Cell(None, row["audits_returned"].pct)),
+            ),
+            (
+                "Audits, against the audits assigned",
+                count_html(row["audits_assigned"], pct=False),
+                row["audits_returned"],
+                count_html(row["returned_of_assigned"]),
+            ),
+            (
+                "Moderations",
+                row["moderations_expected"].n,
+                row["moderations_completed"],
+                count_html(Cell(None, row["moderations_completed"].pct)),
+            ),
         )
     ]
     headings = [Heading(""), Heading("Expected"), Heading("Returned or completed"), Heading("%")]
@@ -139,7 +148,11 @@ def by_area(table: ReportTable, month) -> list[PageTable]:
     audits = ["assigned", "returned", *GRADES, "escalations"]
     moderation = ["moderated", "agreement", "upgraded", "downgraded", "kpi", "kpi_after"]
     headings = [
-        {"returned": "Returned (% of assigned)", **{g: SHORT_NAMES[g] for g in GRADES}},
+        {
+            "assigned": "Assigned",
+            "returned": "Returned (% of assigned)",
+            **{g: SHORT_NAMES[g] for g in GRADES},
+        },
         {
             "agreement": "Agreement",
             "upgraded": "Upgraded",

@@ -73,8 +73,9 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(report):
     assert headline["F3"].number_format == "0.0" and isinstance(headline["E3"].value, int)
 
     compliance = rows_of(book["Compliance"])
-    assert compliance[1] == ["2019-03", "yes", 60, 51, 85.0, 26, 30, 115.4]
-    assert compliance[2] == ["2019-02", "yes", 10, 8, 80.0, 4, 3, 75.0]
+    # Both definitions, named: 51 of the target of 60, and of the 55 assigned.
+    assert compliance[1] == ["2019-03", "yes", 60, 51, 85.0, 55, 92.7, 26, 30, 115.4]
+    assert compliance[2] == ["2019-02", "yes", 10, 8, 80.0, 9, 88.9, 4, 3, 75.0]
 
     review = next(r for r in rows_of(book["Domains, all audits"]) if r[1] == "review")
     # audits, then O, G, RI, I, N/A as count and %
@@ -112,7 +113,16 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(report):
         30,
     ]
     by_area = rows_of(book["By service area and team"])
-    assert by_area[0][:6] == ["Level", "Service area", "Team", "Assigned", "Returned", "Returned %"]
+    assert by_area[0][:6] == [
+        "Level",
+        "Service area",
+        "Team",
+        "Audits assigned",
+        "Returned",
+        "Returned % of assigned",
+    ]
+    # The whole authority first, by the areas' definition: 51 returned of 55 assigned.
+    assert by_area[1][:6] == ["Authority", None, None, 55, 51, 92.7]
     area_a = next(r for r in by_area if r[:3] == ["Service area", "Report area A", None])
     # Area A (test_monthly): 33 assigned, 30 returned; O 2, G 10, RI 11, I 7; 17 moderated.
     assert area_a[3:14] == [33, 30, 90.9, 2, 6.7, 10, 33.3, 11, 36.7, 7, 23.3]
@@ -133,7 +143,7 @@ def test_csv_per_table_and_a_zip_of_all(report):
     archive = zipfile.ZipFile(io.BytesIO(exports.to_csv_zip(report)))
     assert archive.namelist() == [f"{name}.csv" for name in exports.TABLE_NAMES]
     compliance = archive.read("compliance.csv").decode("utf-8-sig").splitlines()
-    assert compliance[1] == "2019-03,yes,60,51,85.0,26,30,115.4"
+    assert compliance[1] == "2019-03,yes,60,51,85.0,55,92.7,26,30,115.4"
 
 
 @pytest.mark.parametrize(
@@ -194,7 +204,7 @@ def test_download_csv_one_table_or_all(data, db, client):
     one = client.get(url, {"month": "2019-03", "table": "compliance", "tool": "case-file"})
     assert one.status_code == 200 and one["Content-Type"].startswith("text/csv")
     lines = one.content.decode("utf-8-sig").splitlines()
-    assert lines[1] == "2019-03,yes,54,46,85.2,24,28,116.7"
+    assert lines[1] == "2019-03,yes,54,46,85.2,49,93.9,24,28,116.7"
     everything = client.get(url, {"month": "2019-03"})
     assert everything["Content-Type"] == "application/zip"
     assert "transitions.csv" in zipfile.ZipFile(io.BytesIO(everything.content)).namelist()
@@ -259,7 +269,7 @@ def test_command_writes_xlsx_and_csv(data, db, tmp_path, capsys):
     call_command("qa_report", "--month", "2019-03", "--format", "xlsx", "--output", str(xlsx))
     assert load_workbook(xlsx).sheetnames == SHEETS
     call_command("qa_report", "--month", "2019-03", "--format", "csv", "--table", "compliance")
-    assert "2019-03,yes,60,51,85.0,26,30,115.4" in capsys.readouterr().out
+    assert "2019-03,yes,60,51,85.0,55,92.7,26,30,115.4" in capsys.readouterr().out
     archive = tmp_path / "report.zip"
     call_command("qa_report", "--month", "2019-03", "--format", "csv", "--output", str(archive))
     assert len(zipfile.ZipFile(archive).namelist()) == len(exports.TABLE_NAMES)

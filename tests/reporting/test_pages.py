@@ -338,3 +338,23 @@ def test_calibration_is_for_qa_leads_only(data, client):
     assert teams["A1"]["moderated"].n == 10  # m1, m3r, m3a 2, m5a 4, m8a, f1
     for href, figure in drill_links(response.content.decode()):
         assert listed(client, href) == figure, href
+
+
+def test_compliance_names_both_definitions_and_the_authority_row_uses_the_areas_one(data, client):
+    """Issue 12 snag 20: every area at 100% ("of assigned") beside the authority's 85% ("of
+    the target") read as a contradiction. Both are named in the compliance table, and the
+    by-area table opens with the whole authority by the areas' own definition."""
+    client.force_login(data.qa_lead)
+    text = client.get(URL, {"month": "2019-03"}).content.decode()
+    assert "Audits, against the programmes&#x27; target" in text or (
+        "Audits, against the programmes' target" in text
+    )
+    assert "Audits, against the audits assigned" in text
+    compliance = text[text.index('id="compliance"') : text.index('id="domains-all"')]
+    assert "92.7%" in compliance and "85.0%" in compliance  # 51 of 55 assigned; 51 of 60
+    by_area = text[text.index('id="by-area"') :]
+    assert "Whole authority" in by_area
+    first_row = by_area[
+        by_area.index("Whole authority") : by_area.index("</tr>", by_area.index("Whole authority"))
+    ]
+    assert ">55</a>" in first_row and "92.7%" in first_row

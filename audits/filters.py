@@ -10,7 +10,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -243,6 +243,22 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def with_counted_grades(self, queryset, columns):
+        """Annotate the grades a drill-down counted (audits.captions.counted_columns): the
+        moderator's from moderations this user may read only, as the filters themselves."""
+        annotations = {}
+        for key, _ in columns:
+            if key == "counted_domain_grade":
+                ids = self._domain_ids
+                grades = DomainGrade.objects.filter(audit=OuterRef("pk"), domain__in=ids)
+                annotations[key] = Subquery(grades.exclude(grade="").values("grade")[:1])
+            elif key == "counted_moderated_domain_grade":
+                graded = self._completed().filter(grades__domain__in=self._domain_ids)
+                annotations[key] = Subquery(graded.values("grades__grade")[:1])
+            elif key == "counted_moderated_overall":
+                annotations[key] = Subquery(self._completed().values("overall")[:1])
+        return queryset.annotate(**annotations) if annotations else queryset
 
     def _readable_moderations(self):
         """Only moderations the user may read: a filter over the others would tell a team

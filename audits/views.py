@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audits import selectors
+from audits import captions, selectors
 from audits.forms import ActionForm, AuditForm
 from audits.import_views import import_audits  # noqa: F401  (the QA lead's upload page)
 from core.errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
+from core.grades import NAMES as GRADE_NAMES
 from core.models import Audit
 from core.permissions import (
     ACTION_CREATE_REFUSED,
@@ -55,7 +56,12 @@ def my_audits(request):
 @login_required
 def audit_list(request):
     audit_filter = selectors.audit_filter_for_user(user=request.user, data=request.GET)
-    page = Paginator(audit_filter.qs, 50).get_page(request.GET.get("page"))
+    # A drill-down says what was counted: in words, and the grades it counted as columns.
+    columns = captions.counted_columns(audit_filter)
+    rows = audit_filter.with_counted_grades(audit_filter.qs, columns)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for audit in page.object_list:
+        audit.counted = [GRADE_NAMES.get(getattr(audit, key) or "", "–") for key, _ in columns]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -66,6 +72,8 @@ def audit_list(request):
             "page_obj": page,
             "querystring": query.urlencode(),
             "can_export_for_import": configure_allowed(user=request.user),
+            "description": captions.filter_description(audit_filter),
+            "counted_headings": [heading for _, heading in columns],
         },
     )
 

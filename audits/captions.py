@@ -106,3 +106,27 @@ def counted_columns(audit_filter: AuditFilter) -> list[tuple[str, str]]:
     if moderation:
         columns.append(("counted_moderated_overall", "Moderator's judgement"))
     return columns
+
+
+# Hints for people on the audit list page; the filters' own help texts (tool:code, yes/no)
+# are written for the API's readers and stay in the OpenAPI schema.
+PAGE_HINTS = {
+    "tool": "",
+    "auditor": "",
+    "month": "",
+    "month_from": "For example 2026-04.",
+    "month_to": "For example 2027-03.",
+    "current": "Leave out, or list only, submissions a moderator sent back for rework.",
+    "domain": "Audits that graded this domain; a domain from an earlier version of the tool "
+    "counts as the domain that continues it.",
+    "sampled": "Chosen for moderation (waiting, claimed or moderated).",
+    "moderated": "A moderator has completed a moderation.",
+    "reaudit": "An audit of a case that was audited before.",
+    "first_overall": "For a re-audit: the judgement of the audit before it.",
+}
+
+
+def apply_page_hints(form) -> None:
+    for name, hint in PAGE_HINTS.items():
+        if name in form.fields:
+            form.fields[name].help_text = hint

@@ -129,10 +129,12 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
     month_from = MonthFilter(field_name="month", lookup_expr="gte", label="From month")
     month_to = MonthFilter(field_name="month", lookup_expr="lte", label="To month")
     service_area = django_filters.ModelChoiceFilter(
-        field_name="case__team__service_area", queryset=ServiceArea.objects.all()
+        field_name="case__team__service_area",
+        queryset=ServiceArea.objects.all(),
+        label="Service area",
     )
     team = django_filters.ModelChoiceFilter(
-        field_name="case__team", queryset=Team.objects.select_related("service_area")
+        field_name="case__team", queryset=Team.objects.select_related("service_area"), label="Team"
     )
     tool = with_schema(
         OpenApiTypes.STR,

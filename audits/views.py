@@ -57,6 +57,7 @@ def my_audits(request):
 def audit_list(request):
     audit_filter = selectors.audit_filter_for_user(user=request.user, data=request.GET)
     # A drill-down says what was counted: in words, and the grades it counted as columns.
+    captions.apply_page_hints(audit_filter.form)
     columns = captions.counted_columns(audit_filter)
     rows = audit_filter.with_counted_grades(audit_filter.qs, columns)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))

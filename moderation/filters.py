@@ -32,7 +32,9 @@ class ModerationFilter(PeopleInScope, django_filters.FilterSet):
     )
     month = MonthFilter(field_name="audit__month", help_text="The audit's month, YYYY-MM.")
     service_area = django_filters.ModelChoiceFilter(
-        field_name="audit__case__team__service_area", queryset=ServiceArea.objects.all()
+        field_name="audit__case__team__service_area",
+        queryset=ServiceArea.objects.all(),
+        label="Service area",
     )
     moderator = with_schema(
         OpenApiTypes.STR,
@@ -79,7 +81,9 @@ class ModerationFilter(PeopleInScope, django_filters.FilterSet):
 class EscalationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Escalation.Status.choices)
     service_area = django_filters.ModelChoiceFilter(
-        field_name="audit__case__team__service_area", queryset=ServiceArea.objects.all()
+        field_name="audit__case__team__service_area",
+        queryset=ServiceArea.objects.all(),
+        label="Service area",
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue", label="Overdue", help_text="Open and past its due date."

@@ -321,12 +321,12 @@ def test_list_shows_compliance_to_one_decimal_place(
     assert "33.3%" in html
     assert "October 2026" in html and "July 2026" in html
     assert "August 2026" not in html  # a month without a programme is a gap, not a zero
-    assert "Open a programme" not in html
+    assert "Create a programme" not in html
 
 
 def test_qa_lead_sees_the_buttons(client, qa_lead, programme):
     client.force_login(qa_lead)
-    assert "Open a programme" in client.get(reverse("programme_list")).content.decode()
+    assert "Create a programme" in client.get(reverse("programme_list")).content.decode()
     html = client.get(reverse("programme_detail", args=[programme.pk])).content.decode()
     assert "Draw a sample" in html
     assert "Add a case by reference" in html

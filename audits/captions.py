@@ -75,7 +75,7 @@ def filter_description(audit_filter: AuditFilter) -> str:
             words.append(PHRASES[name](value))
         else:  # a choice: its label (tool, status, domain)
             label = dict(getattr(field, "choices", ())).get(value, value)
-            words.append(f"{field.label.lower()} {label}" if name == "status" else str(label))
+            words.append(f"status {label}" if name == "status" else str(label))
     return ", ".join(words)
 
 

@@ -758,6 +758,7 @@ PAGES: dict[str, Rule] = {
         page_write(API["escalations_respond_create"].expect, no_role=404),
     ),
     # ---- reports
+    "reports:index GET": Rule("-", NONE, PAGE_REPORT_READ),
     "reports:monthly GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:trends GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:reaudits GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),

@@ -49,7 +49,8 @@ def test_a_transition_cell_says_both_grades_and_shows_the_moderators(data, clien
         "March 2019, auditor&#x27;s judgement Good, current submissions, moderated, "
         "moderator&#x27;s judgement Requires improvement to be good"
     ), heading
-    assert _column(text, "Moderator&#x27;s judgement") == ["Requires improvement to be good"] * count
+    moderators = _column(text, "Moderator&#x27;s judgement")
+    assert moderators == ["Requires improvement to be good"] * count
     assert set(_column(text, "Overall")) == {"Good"}
 
 

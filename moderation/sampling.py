@@ -106,6 +106,74 @@ def widened_auditors(*, auditor_ids: set[int], rules: SampleRules) -> dict[int, 
     return {a: n for a, n in downgrades.items() if n >= rules.widen_downgrades}
 
 
+def _rule_choice(
+    audit: dict, rules: SampleRules, widened: dict[int, int]
+) -> tuple[str, str] | None:
+    """The rule that puts this audit in the sample, as (selection, note), or None: every
+    escalation, every Good or better, and more of a widened auditor's audits."""
+    if rules.include_escalations and audit["escalated"]:
+        return Moderation.Selection.RULE_ESCALATION, "The auditor escalated this case."
+    if rules.include_good_or_better and audit["overall"] in ("O", "G"):
+        word = "Outstanding" if audit["overall"] == "O" else "Good"
+        return Moderation.Selection.RULE_GOOD, f"The auditor judged it {word}."
+    if audit["auditor_id"] in widened:
+        n = widened[audit["auditor_id"]]
+        return (
+            Moderation.Selection.WIDENED,
+            f"{n} of this auditor's last {rules.widen_window} moderated audits were "
+            "downgraded, so more of their audits are moderated.",
+        )
+    return None
+
+
+def draw_rules(draw: SampleDraw) -> SampleRules:
+    """The rules a draw was made with."""
+    return SampleRules(
+        target=None if draw.target_percent else draw.target,
+        percent=draw.target_percent,
+        include_good_or_better=draw.include_good_or_better,
+        include_escalations=draw.include_escalations,
+        widen_downgrades=draw.widen_downgrades,
+        widen_window=draw.widen_window,
+    )
+
+
+def sample_on_arrival(*, audit: Audit) -> Moderation | None:
+    """An audit submitted after its programme's sample was drawn meets that draw's rules at
+    once (every escalation, every Good or better, a widened auditor's), so the cases that
+    must be moderated never wait for a redraw. The random share waits for the next draw: the
+    sample page counts what is waiting. A reworked revision is requeued by its own rule
+    (moderation_requeue_rework); an audit already in the sample is left alone."""
+    if audit.programme_id is None or audit.revision_of_id is not None:
+        return None
+    draw = SampleDraw.objects.filter(programme_id=audit.programme_id).select_related("drawn_by")
+    latest = draw.order_by("-drawn_at", "-pk").first()
+    if latest is None:
+        return None
+    if Moderation.objects.filter(audit=audit, status__in=Moderation.LIVE_STATUSES).exists():
+        return None
+    rules = draw_rules(latest)
+    widened = widened_auditors(auditor_ids={audit.auditor_id}, rules=rules)
+    values = {
+        "escalated": audit.escalated,
+        "overall": audit.overall,
+        "auditor_id": audit.auditor_id,
+    }
+    rule = _rule_choice(values, rules, widened)
+    if rule is None:
+        return None
+    selection, note = rule
+    # Recorded as the draw's: the QA lead who set the rules, not the auditor who submitted.
+    return moderation_sample(
+        actor=latest.drawn_by,
+        audit=audit,
+        selection=selection,
+        note=f"{note} Sampled as it arrived, by the rules of the draw of "
+        f"{latest.drawn_at:%-d %B %Y}.",
+        draw=latest,
+    )
+
+
 def sample_plan(*, programme: Programme, rules: SampleRules, seed: int) -> Plan:
     """Which submitted audits to moderate, and why; the same inputs give the same plan."""
     submitted = list(
@@ -140,19 +208,9 @@ def sample_plan(*, programme: Programme, rules: SampleRules, seed: int) -> Plan:
     for audit in submitted:
         if audit["pk"] in chosen:
             continue
-        if rules.include_escalations and audit["escalated"]:
-            choose(audit, Moderation.Selection.RULE_ESCALATION, "The auditor escalated this case.")
-        elif rules.include_good_or_better and audit["overall"] in ("O", "G"):
-            word = "Outstanding" if audit["overall"] == "O" else "Good"
-            choose(audit, Moderation.Selection.RULE_GOOD, f"The auditor judged it {word}.")
-        elif audit["auditor_id"] in widened:
-            n = widened[audit["auditor_id"]]
-            choose(
-                audit,
-                Moderation.Selection.WIDENED,
-                f"{n} of this auditor's last {rules.widen_window} moderated audits were "
-                "downgraded, so more of their audits are moderated.",
-            )
+        rule = _rule_choice(audit, rules, widened)
+        if rule is not None:
+            choose(audit, *rule)
 
     per_area: defaultdict[int, int] = defaultdict(int)
     names = {}

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import django_filters
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -260,6 +262,7 @@ class ProgrammeSample:
     draw: SampleDraw | None  # the latest draw, if any
     moderations: list[Moderation]  # live: waiting, claimed or completed, with their reasons
     areas: list[dict]  # service_area, service_area_name, returned, sampled
+    waiting: int = 0  # returned since the latest draw and not in the sample (the next draw's)
 
 
 def programme_sample(*, programme: Programme) -> ProgrammeSample:
@@ -283,8 +286,24 @@ def programme_sample(*, programme: Programme) -> ProgrammeSample:
         .order_by("service_area_name", "service_area")
     )
     draw = programme.draws.select_related("drawn_by").first()
+    waiting = 0
+    if draw is not None:
+        live = Moderation.objects.filter(audit=OuterRef("pk"), status__in=Moderation.LIVE_STATUSES)
+        waiting = (
+            Audit.objects.filter(
+                programme=programme,
+                status=Audit.Status.SUBMITTED,
+                submitted_at__gt=draw.drawn_at,
+            )
+            .exclude(Exists(live))
+            .count()
+        )
     return ProgrammeSample(
-        programme=programme, draw=draw, moderations=list(moderations), areas=list(areas)
+        programme=programme,
+        draw=draw,
+        moderations=list(moderations),
+        areas=list(areas),
+        waiting=waiting,
     )
 
 

@@ -294,3 +294,62 @@ def test_a_programme_with_no_returns_draws_an_empty_sample(qa_lead):
     programme = ProgrammeFactory(month=dt.date(2026, 9, 1))
     draw = sample_draw(actor=qa_lead, programme=programme, rules=HALF, seed=1)
     assert (draw.returned, draw.target, draw.moderations.count()) == (0, 0, 0)
+
+
+# ---- issue 12 snag 21: the sample does not go stale after the draw
+
+
+def test_a_submission_after_the_draw_meets_the_draws_rules_as_it_arrives(qa_lead):
+    from tests.factories import submitted_audit
+
+    programme = make_programme([("Front door", 4)])
+    draw = sample_draw(actor=qa_lead, programme=programme, rules=HALF, seed=5)
+    team = Audit.objects.filter(programme=programme).first().case.team
+    auditor = UserFactory(team=team, roles=["auditor"])
+
+    good = submitted_audit(
+        auditor=auditor, programme=programme, month=programme.month, case__team=team
+    )
+    moderation = Moderation.objects.get(audit=good, status=Moderation.Status.SAMPLED)
+    assert moderation.selection == Moderation.Selection.RULE_GOOD
+    assert moderation.draw_id == draw.pk
+    assert "Sampled as it arrived" in moderation.selection_note
+
+    ri = submitted_audit(
+        auditor=auditor,
+        programme=programme,
+        month=programme.month,
+        case__team=team,
+        grade="RI",
+        overall="RI",
+    )
+    assert not Moderation.objects.filter(audit=ri).exists()
+
+
+def test_what_waits_for_the_next_draw_is_counted_on_the_sample_page(client, qa_lead):
+    from tests.factories import submitted_audit
+
+    programme = make_programme([("Front door", 4)])
+    sample_draw(actor=qa_lead, programme=programme, rules=HALF, seed=5)
+    team = Audit.objects.filter(programme=programme).first().case.team
+    auditor = UserFactory(team=team, roles=["auditor"])
+    for _ in range(2):  # RI: no rule takes them, so they wait for the random share
+        submitted_audit(
+            auditor=auditor,
+            programme=programme,
+            month=programme.month,
+            case__team=team,
+            grade="RI",
+            overall="RI",
+        )
+    client.force_login(qa_lead)
+    text = client.get(f"/moderation/programmes/{programme.pk}/sample/").content.decode()
+    assert "2 audits returned since this draw are not in the sample." in text
+
+
+def test_before_any_draw_nothing_is_sampled_on_arrival(qa_lead):
+    from tests.factories import submitted_audit
+
+    programme = ProgrammeFactory(month=dt.date(2026, 10, 1))
+    audit = submitted_audit(programme=programme, month=programme.month)
+    assert not Moderation.objects.filter(audit=audit).exists()

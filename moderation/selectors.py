@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import django_filters
 from django.db.models import (
     Count,
-    Exists,
-    OuterRef,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,

@@ -41,7 +41,11 @@ def test_auditor_completes_and_submits_an_audit_with_the_keyboard(live_server, p
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
-    page.wait_for_url(f"{live_server.url}/audits/mine/")
+    # An auditor's home: what waits for them, and a link to their audits.
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator("h1").inner_text() == "Your work and your team"
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name="My audits", exact=True).click()
     assert page.locator("h1").inner_text() == "My audits"
     axe.check(page, "03-my-audits")
     page.get_by_role("link", name="LCS-2041873").click()

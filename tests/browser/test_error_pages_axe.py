@@ -17,6 +17,6 @@ def test_page_not_found_and_refused_pages_pass_axe(live_server, page, axe):
     axe.check(page, "e01-page-not-found")
     UserFactory(username="team_manager_e", roles=["auditor"])
     sign_in(page, live_server, "team_manager_e", "/audits/mine/")
-    page.goto(f"{live_server.url}/reports/monthly/")
+    page.goto(f"{live_server.url}/staff/")  # the QA lead's people pages
     assert page.locator("h1").inner_text() == "You cannot do this"
     axe.check(page, "e02-refused")

@@ -43,7 +43,11 @@ def test_report_drill_down_download_and_trends(live_server, page, axe, tmp_path)
     with page.expect_navigation():
         link.click()
     assert re.search(r"/audits/\?.*moderated_overall=RI", page.url)
-    assert page.get_by_role("status").inner_text() == "12 audits"
+    # The heading says in words what was clicked.
+    assert page.get_by_role("status").inner_text() == (
+        "12 audits: March 2019, status Submitted, moderated, "
+        "moderator's judgement Requires improvement to be good"
+    )
     assert page.locator("#id_moderated_overall").input_value() == "RI"
     assert page.locator("#id_month").input_value() == "2019-03"
     axe.check(page, "r02-drill-down-list")
@@ -52,7 +56,8 @@ def test_report_drill_down_download_and_trends(live_server, page, axe, tmp_path)
     page.select_option("#id_moderated_overall", "")
     with page.expect_navigation():
         page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("status").inner_text() == "30 audits"
+    assert page.get_by_role("status").inner_text().startswith("30 audits: March 2019")
+    assert "moderator's judgement" not in page.get_by_role("status").inner_text()
 
     # The whole report as a spreadsheet.
     page.goto(f"{live_server.url}/reports/monthly/?month=2019-03")

@@ -130,7 +130,10 @@ def test_a_team_managers_home_inbox_case_and_team_report(live_server, page, axe)
     axe.check(page, "inbox-05-team-report")
     with page.expect_navigation():
         link.click()
-    assert page.get_by_role("status").inner_text() == "3 audits"
+    assert page.get_by_role("status").inner_text() == (
+        "3 audits: October 2026, Child protection, "
+        "team Child protection team 1 (Child protection), status Submitted"
+    )
     assert "CP-9001" not in page.content()
     axe.check(page, "inbox-06-drill-down")
 

@@ -48,8 +48,13 @@ class RowErrorOutput(serializers.Serializer):
 
 
 class StaffImportErrorOutput(serializers.Serializer):
+    """A row's problem comes in `errors`; a body that cannot be read has a message per field
+    instead (e.g. `rows`), as every other 400 of the API."""
+
     detail = serializers.CharField()
-    errors = RowErrorOutput(many=True)  # type: ignore[assignment]
+    errors = RowErrorOutput(  # type: ignore[assignment]
+        many=True, required=False, help_text="Every problem of the file, by row and column."
+    )
 
 
 class StaffImportOutput(serializers.Serializer):
@@ -83,7 +88,8 @@ class StaffImportView(APIView):
         responses={
             200: StaffImportOutput,
             400: OpenApiResponse(
-                StaffImportErrorOutput, description="Every problem by row and column."
+                StaffImportErrorOutput,
+                description="Every problem by row and column, or a message per field of the body.",
             ),
             **error_responses(403),
         },

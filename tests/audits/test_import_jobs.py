@@ -85,7 +85,7 @@ def test_small_files_stay_on_the_page_and_jobs_are_the_qa_leads(client, qa_lead,
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(IMPORT_BACKGROUND_ROWS=5)
 def test_a_real_worker_imports_the_file(client, qa_lead, celery_workers):  # noqa: F811
     worker = celery_workers()

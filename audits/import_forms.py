@@ -14,7 +14,7 @@ class ToolVersionField(forms.ModelChoiceField):
 
 def _tool_version(**kwargs) -> ToolVersionField:
     return ToolVersionField(
-        queryset=AuditTool.objects.order_by("code", "-version"),
+        queryset=AuditTool.objects.published().order_by("code", "-version"),
         error_messages={"invalid_choice": "Choose a tool version from the list."},
         **kwargs,
     )

@@ -137,7 +137,7 @@ def tool_detail(*, user: User, tool_id: int) -> AuditTool:
 def tool_latest(*, code: str, version: int | None = None) -> AuditTool | None:
     """The newest published version of the tool with this code (or that version, if it is
     published): drafts are for the QA lead setting them up, never for programmes or audits."""
-    tools = AuditTool.objects.filter(code=code, published_at__isnull=False)
+    tools = AuditTool.objects.published().filter(code=code)
     if version is not None:
         tools = tools.filter(version=version)
     return tools.order_by("-version").first()
@@ -166,7 +166,7 @@ def tool_versions(*, user: User) -> list[dict]:
 
 def programme_tool_choices() -> QuerySet[AuditTool]:
     """What a programme may use: every published version, newest first within each tool."""
-    return AuditTool.objects.filter(published_at__isnull=False).order_by("name", "code", "-version")
+    return AuditTool.objects.published().order_by("name", "code", "-version")
 
 
 def service_area_list() -> QuerySet[ServiceArea]:

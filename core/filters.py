@@ -93,9 +93,7 @@ def tool_code_choices() -> list[tuple[str, str]]:
     """One choice per tool code, named after its latest version."""
     names: dict[str, str] = {}
     for code, name in (
-        AuditTool.objects.filter(published_at__isnull=False)
-        .order_by("code", "-version")
-        .values_list("code", "name")
+        AuditTool.objects.published().order_by("code", "-version").values_list("code", "name")
     ):
         names.setdefault(code, name)
     return list(names.items())

@@ -129,7 +129,7 @@ def tools_visible_to(user: User) -> QuerySet[AuditTool]:
         return AuditTool.objects.none()
     if user.is_qa_lead:
         return AuditTool.objects.all()
-    return AuditTool.objects.filter(published_at__isnull=False)
+    return AuditTool.objects.published()
 
 
 def tool_for_user(*, user: User, tool_id: int, write: bool = False) -> AuditTool:

@@ -16,6 +16,13 @@ from core.grades import grade_choices
 PUBLISHED_REFUSED = "A published tool version never changes: make a new version instead."
 
 
+class AuditToolQuerySet(models.QuerySet):
+    def published(self) -> "AuditToolQuerySet":
+        """The versions audits may be recorded under (programmes, the form, imported history):
+        a draft is still being set up."""
+        return self.filter(published_at__isnull=False)
+
+
 class AuditTool(models.Model):
     """One version of an audit tool: a draft while it is set up, then published and frozen."""
 
@@ -46,6 +53,8 @@ class AuditTool(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = AuditToolQuerySet.as_manager()
+
     class Meta:
         ordering = ["code", "-version"]
         constraints = [
@@ -57,12 +66,12 @@ class AuditTool(models.Model):
 
     def save(self, *args, **kwargs):
         # The last line of defence: the services already refuse to change a published version.
-        if self.pk and AuditTool.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+        if self.pk and AuditTool.objects.published().filter(pk=self.pk).exists():
             raise DomainError(PUBLISHED_REFUSED)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.pk and AuditTool.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+        if self.pk and AuditTool.objects.published().filter(pk=self.pk).exists():
             raise DomainError(PUBLISHED_REFUSED)
         return super().delete(*args, **kwargs)
 
@@ -84,7 +93,7 @@ class AuditTool(models.Model):
 def _tool_published(tool_id: int | None) -> bool:
     if tool_id is None:
         return False
-    return AuditTool.objects.filter(pk=tool_id, published_at__isnull=False).exists()
+    return AuditTool.objects.published().filter(pk=tool_id).exists()
 
 
 class Domain(models.Model):

@@ -143,11 +143,17 @@ class Checker:
         for domain in Domain.objects.order_by("tool_id", "position"):
             self.domains.setdefault(domain.tool_id, []).append(domain)
         self.all_domain_codes = {d.code for ds in self.domains.values() for d in ds}
-        latest: dict[str, AuditTool] = {}
+        # History goes under published versions only: a draft is still being set up.
+        latest: dict[str, AuditTool | None] = {}
         self.versions: dict[tuple[str, int], AuditTool] = {}
+        self.drafts: set[tuple[str, int]] = set()
         for tool in AuditTool.objects.order_by("code", "version"):
-            latest[tool.code] = tool
-            self.versions[(tool.code, tool.version)] = tool
+            latest.setdefault(tool.code, None)
+            if tool.is_published():
+                latest[tool.code] = tool
+                self.versions[(tool.code, tool.version)] = tool
+            else:
+                self.drafts.add((tool.code, tool.version))
         self.latest_tools = latest
         # An existing programme fixes the tool version its month's audits use.
         self.programmes: dict[tuple[dt.date, str], Programme] = {}
@@ -256,14 +262,25 @@ class Checker:
             self.error(number, "tool", "Enter the audit tool's code, such as case-file.")
             return None
         code = code.lower()
-        tool = self.latest_tools.get(code)
-        if tool is None:
+        if code not in self.latest_tools:
             known = ", ".join(sorted(self.latest_tools))
             self.error(number, "tool", f"'{code}' is not an audit tool; the tools are: {known}.")
+            return None
+        tool = self.latest_tools[code]
+        if tool is None:
+            self.error(number, "tool", f"{code} has no published version yet: publish it first.")
             return None
         chosen = self.tool_versions.get(code)
         if version_text:
             named = self.versions.get((code, int(version_text))) if version_text.isdigit() else None
+            if version_text.isdigit() and (code, int(version_text)) in self.drafts:
+                self.error(
+                    number,
+                    "tool_version",
+                    f"Version {version_text} of {code} is a draft: publish it first, or "
+                    f"name a published version.",
+                )
+                return None
             if named is None:
                 have = ", ".join(str(v) for c, v in sorted(self.versions) if c == code)
                 self.error(

@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import Audit, AuditRead, AuditTool, Domain, DomainGrade
-from core.services.tools import tool_draft_new_version, tool_publish
+from core.services.tools import tool_create, tool_draft_new_version, tool_publish
+from core.tool_definitions import DomainSpec, ToolSpec
 from flows.importer import ImportFailed, audits_import, read_table
 from flows.importer.format import template_columns
 from moderation.models import ModeratedGrade, Moderation
@@ -212,3 +213,41 @@ def test_bulk_import_writes_one_history_row_per_row_with_its_author(qa_lead, v1)
         sum(ReportSummary.objects.filter(domain__isnull=True).values_list("n", flat=True))
         == Audit.objects.filter(status="submitted").count()
     )
+
+
+def test_a_draft_version_is_never_recorded_under(v1, v2, qa_lead, client):
+    """A QA lead's unfinished draft (version 3 here) is not the newest version history goes
+    under, cannot be named by a row or for the file, and is not offered on the import page."""
+    draft = tool_draft_new_version(actor=qa_lead, tool=v2)
+    result = audits_import(rows=[audit_row()], actor=qa_lead)
+    assert result.audits == 1
+    assert Audit.objects.get().tool == v2  # the newest published version, not the draft
+    with pytest.raises(ImportFailed) as failure:
+        audits_import(rows=[audit_row(case_reference="LCS-91", tool_version="3")], actor=qa_lead)
+    [error] = failure.value.errors
+    assert (error.row, error.column) == (2, "tool_version")
+    assert "Version 3 of case-file is a draft" in error.reason
+    with pytest.raises(CommandError, match="case-file:3 is a draft"):
+        call_command("import_audits", "/dev/null", "--tool-version", "case-file:3")
+    client.force_login(qa_lead)
+    page = client.get(reverse("import_audits")).content.decode()
+    assert f'value="{v2.pk}"' in page
+    assert f'value="{draft.pk}"' not in page
+    upload = SimpleUploadedFile("h.csv", to_csv([audit_row(case_reference="LCS-92")]))
+    response = client.post(reverse("import_audits"), {"file": upload, "tool_version": draft.pk})
+    assert "Choose a tool version from the list." in response.content.decode()
+    assert Audit.objects.count() == 1
+
+
+def test_a_tool_with_no_published_version_takes_no_history(qa_lead):
+    words = {grade: f"{grade} practice." for grade in ("O", "G", "RI", "I")}
+    spec = ToolSpec(
+        code="themed", name="Themed", domains=[DomainSpec("safety", "Safety", descriptors=words)]
+    )
+    tool_create(actor=qa_lead, spec=spec)  # a draft
+    with pytest.raises(ImportFailed) as failure:
+        audits_import(rows=[audit_row(tool="themed", safety="G")], actor=qa_lead)
+    [error] = failure.value.errors
+    assert (error.row, error.column) == (2, "tool")
+    assert "themed has no published version yet" in error.reason
+    assert not Audit.objects.exists()

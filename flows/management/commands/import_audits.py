@@ -38,6 +38,8 @@ class Command(BaseCommand):
             tool = None
             if number.isdigit():
                 tool = AuditTool.objects.filter(code=code.lower(), version=int(number)).first()
+            if tool is not None and not tool.is_published():
+                raise CommandError(f"{given} is a draft: publish it first.")
             if tool is None:
                 raise CommandError(f"{given} is not a tool version: give CODE:N, e.g. case-file:2.")
             versions[tool.code] = tool

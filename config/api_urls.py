@@ -11,6 +11,7 @@ from audits.api.catalogue import (
     ServiceAreaViewSet,
     TeamViewSet,
 )
+from audits.api.imports import HistoryImportView, ImportJobView
 from audits.api.tools import ToolVersionView, ToolViewSet
 from core.api import ApiRoot
 from moderation.api.escalations import EscalationViewSet
@@ -36,6 +37,8 @@ router.register("escalations", EscalationViewSet, basename="escalation")
 urlpatterns = [
     path("token/", TokenView.as_view(), name="token"),
     path("staff-import/", StaffImportView.as_view(), name="staff-import"),
+    path("imports/", HistoryImportView.as_view(), name="imports"),
+    path("imports/<int:pk>/", ImportJobView.as_view(), name="import-job"),
     # Programmes are audits' (ProgrammeViewSet); their moderation sample is moderation's.
     path("tools/<slug:code>/versions/", ToolVersionView.as_view(), name="tool-versions"),
     path("programmes/<int:pk>/sample/", ProgrammeSampleView.as_view(), name="programme-sample"),

@@ -184,7 +184,7 @@ STORAGES = {
 # \uXXXX escapes (6 bytes) 0.93 MB. A moderation save is smaller (123,000 characters).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The import upload alone may send a 20 MB file (flows/importer/files.py), plus the form.
-IMPORT_UPLOAD_PATHS = {"/import/"}
+IMPORT_UPLOAD_PATHS = {"/import/", "/api/imports/", "/api/staff-import/"}
 IMPORT_UPLOAD_MAX_SIZE = 21 * 1024 * 1024
 # Import files are parsed in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024

@@ -9,6 +9,9 @@ from flows.importer import ImportFailed, audits_import, read_table
 
 
 class Command(BaseCommand):
+    # A data command: the system checks (URL resolvers and all, a second of start-up) are for
+    # deploys (`check --deploy`), not for each file imported.
+    requires_system_checks: list[str] = []
     help = (
         "Import audits from a CSV (UTF-8) or XLSX file, one audit per row. If any row is wrong "
         "nothing is written and every problem is listed. --dry-run reports what would be created."

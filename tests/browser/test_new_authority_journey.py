@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.models import Audit, AuditTool, Team, User
 from tests.accounts.test_staff_import import as_csv, hr_rows
 from tests.audits.import_rows import to_csv
+from tests.browser.test_tool_journey import add_domain
 from tests.browser.test_two_factor_journey import code_from_key, submit
 from tests.new_authority import DOMAINS, TOOL_CODE, TOOL_NAME, history_months, history_rows
 
@@ -23,19 +24,6 @@ pytestmark = [
 ]
 
 PASSWORD = "our council's long passphrase"
-
-
-def add_domain(page, code: str, title: str, na: bool) -> None:
-    with page.expect_navigation():
-        page.get_by_role("link", name="Add a domain").click()
-    page.fill("#id_code", code)
-    page.fill("#id_title", title)
-    page.fill("#id_guidance", f"What to look for in {title.lower()}.")
-    if na:
-        page.check("#id_na_allowed")
-    for grade, words in [("O", "exemplary"), ("G", "good"), ("RI", "patchy"), ("I", "unsafe")]:
-        page.fill(f"#id_descriptor_{grade}", f"{title}: {words} practice.")
-    submit(page, "Add the domain")
 
 
 def test_a_new_authority_from_an_empty_database_in_the_browser(

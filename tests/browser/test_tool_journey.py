@@ -9,19 +9,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.models import AuditTool, Domain
 from tests.browser.test_moderator_journey import sign_in
 from tests.factories import UserFactory
+from tests.new_authority import DOMAINS
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-DOMAINS = [
-    ("safety", "Child safety", False),
-    ("plan", "Plan (and permanence planning)", False),
-    ("agencies", "Multi-agency working", True),
-    ("oversight", "Supervision and management oversight", False),
-    ("relationships", "Trusted relationships", True),
-    ("voice", "Voice of the child", False),
 ]
 
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q
 
-from core.models import RecoveryCodeDevice, RoleChange, ServiceArea, Team, User
+from core.models import RecoveryCodeDevice, ServiceArea, StaffEvent, Team, User
 
 
 @admin.register(User)
@@ -61,14 +61,14 @@ class RecoveryCodeDeviceAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin):
-    """Roles, service areas and teams given and taken away: read only (the table refuses
-    changes, core/history_guard.py)."""
+@admin.register(StaffEvent)
+class StaffEventAdmin(admin.ModelAdmin):
+    """Every change to a person's account (the staff pages' and the sign-in's): read only (the
+    table refuses changes, core/history_guard.py)."""
 
-    list_display = ("changed_at", "user", "change", "value", "changed_by", "reason")
-    list_filter = ("change",)
-    search_fields = ("user__username",)
+    list_display = ("at", "person", "kind", "old", "new", "actor", "reason")
+    list_filter = ("kind",)
+    search_fields = ("person__username",)
     readonly_fields = list_display
 
     def has_add_permission(self, request):

@@ -12,7 +12,7 @@ from core.models.credentials import (
     RecoveryCodeDevice,
 )
 from core.models.imports import ImportJob
-from core.models.organisation import Role, RoleChange, ServiceArea, StaffEvent, Team, User
+from core.models.organisation import Role, ServiceArea, StaffEvent, Team, User
 from core.models.tools import AuditTool, Domain
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "RecoveryCode",
     "RecoveryCodeDevice",
     "Role",
-    "RoleChange",
     "ServiceArea",
     "StaffEvent",
     "Team",

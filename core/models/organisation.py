@@ -3,7 +3,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -91,44 +90,12 @@ class User(AbstractUser):
         return self.has_role(Role.VIEWER)
 
 
-class RoleChange(models.Model):
-    """One role or service area given to or taken from a person, or their team changed: who,
-    what, when, by whom (nobody: the identity provider) and why. Append-only, as history is
-    (core/history_guard.py triggers)."""
-
-    class Change(models.TextChoices):
-        ROLE_ADDED = "role_added", "Role given"
-        ROLE_REMOVED = "role_removed", "Role taken away"
-        AREA_ADDED = "area_added", "Service area given"
-        AREA_REMOVED = "area_removed", "Service area taken away"
-        TEAM_SET = "team_set", "Team changed"
-
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_changes")
-    change = models.CharField(max_length=20, choices=Change.choices)
-    # The role's name, or the area's or team's name as it was then.
-    value = models.CharField(max_length=250)
-    changed_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reason = models.CharField(max_length=200)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.get_change_display()}: {self.value_shown()}"
-
-    def value_shown(self) -> str:
-        """A role by its name as people read it ("QA lead"); an area or team as it is."""
-        if self.change in (self.Change.ROLE_ADDED, self.Change.ROLE_REMOVED):
-            return Role(self.value).label if self.value in Role.values else self.value
-        return self.value
-
-
 class StaffEvent(models.Model):
     """One change to a person's account, kept for ever: who, when, what it was, what it became
-    and why. Written only by core/services/people.py; people are never deleted."""
+    and why; a person's one history, whether a QA lead made the change on the staff pages or
+    the identity provider's groups made it at sign-in (ACCESS: one event for each role,
+    service area or team given or taken away). Written only by core/services/people.py;
+    append-only in the database (core/history_guard.py); people are never deleted."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Added"
@@ -138,6 +105,7 @@ class StaffEvent(models.Model):
         PASSWORD_SET = "password_set", "Password set"
         DEACTIVATED = "deactivated", "Deactivated"
         REACTIVATED = "reactivated", "Reactivated"
+        ACCESS = "access", "Access from the council's sign-in"
 
     person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="staff_events")
     actor = models.ForeignKey(

@@ -47,6 +47,26 @@ def _record(
     )
 
 
+def person_access_changes_record(
+    *, person: User, actor: User | None, changes: list[tuple[str, str]], reason: str
+) -> list[StaffEvent]:
+    """What the identity provider's groups gave or took away at a sign-in (core/services/
+    roles.py applies it): one event for each (before, after)."""
+    now = timezone.now()
+    return StaffEvent.objects.bulk_create(
+        StaffEvent(
+            person=person,
+            actor=actor,
+            at=now,
+            kind=StaffEvent.Kind.ACCESS,
+            old=old,
+            new=new,
+            reason=reason,
+        )
+        for old, new in changes
+    )
+
+
 def roles_of(person: User) -> list[str]:
     """The person's roles, in the order of Role."""
     held = set(person.groups.values_list("name", flat=True))

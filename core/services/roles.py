@@ -1,6 +1,7 @@
 """Roles, service areas and teams from the council's identity provider: the one rule that
 turns a person's groups into what they may do here, and the one write that applies it and
-records each change (who, what, when, why) as an append-only RoleChange.
+records each change (who, what, when, why) in the person's one history, an append-only
+StaffEvent of kind ACCESS (core/services/people.py writes it).
 
 The mapping is the setting OIDC_GROUP_ROLES, a JSON object whose keys are the groups as the
 provider sends them (names, or Microsoft Entra ID's object ids) and whose values say what the
@@ -26,7 +27,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from core.models import Role, RoleChange, ServiceArea, Team, User
+from core.models import Role, ServiceArea, StaffEvent, Team, User
+from core.services.people import person_access_changes_record
 
 FROM_PROVIDER = "from the identity provider"
 TEAM_SEPARATOR = " / "
@@ -141,45 +143,49 @@ def mapping_rows() -> list[dict]:
 
 
 def role_changes_recent(*, limit: int = 50):
-    """The latest changes of roles, areas and teams, newest first (the mapping page)."""
-    return RoleChange.objects.select_related("user", "changed_by")[:limit]
+    """The latest roles, areas and teams given or taken away at sign-in, newest first (the
+    mapping page)."""
+    return StaffEvent.objects.filter(kind=StaffEvent.Kind.ACCESS).select_related("person", "actor")[
+        :limit
+    ]
+
+
+def _role_name(role: str) -> str:
+    return Role(role).label if role in Role.values else role
 
 
 @transaction.atomic
 def user_access_set(*, user: User, access: Access, actor: User | None, reason: str) -> list:
     """Give the person exactly these roles and areas (and this team, if one is named),
-    recording each role, area or team given or taken away."""
-    changes: list[RoleChange] = []
-
-    def record(change: str, value: str) -> None:
-        changes.append(
-            RoleChange(user=user, change=change, value=value, changed_by=actor, reason=reason)
-        )
+    recording each role, area or team given or taken away: (before, after) pairs."""
+    changes: list[tuple[str, str]] = []
 
     held_roles = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
     for role in sorted(access.roles - held_roles):
         user.groups.add(Group.objects.get_or_create(name=role)[0])
-        record(RoleChange.Change.ROLE_ADDED, role)
+        changes.append(("", f"Role: {_role_name(role)}"))
     for role in sorted(held_roles - access.roles):
         user.groups.remove(Group.objects.get(name=role))
-        record(RoleChange.Change.ROLE_REMOVED, role)
+        changes.append((f"Role: {_role_name(role)}", ""))
 
     wanted_areas = {a.name: a for a in ServiceArea.objects.filter(name__in=access.areas)}
     held_areas = {a.name: a for a in user.service_areas.all()}
     for name in sorted(wanted_areas.keys() - held_areas.keys()):
         user.service_areas.add(wanted_areas[name])
-        record(RoleChange.Change.AREA_ADDED, name)
+        changes.append(("", f"Service area read: {name}"))
     for name in sorted(held_areas.keys() - wanted_areas.keys()):
         user.service_areas.remove(held_areas[name])
-        record(RoleChange.Change.AREA_REMOVED, name)
+        changes.append((f"Service area read: {name}", ""))
 
     team = team_named(access.team) if access.team else None
     if team is not None and team.pk != user.team_id:
+        old = user.team
         User.objects.filter(pk=user.pk).update(team=team)
         user.team = team
-        record(RoleChange.Change.TEAM_SET, f"{team.service_area.name}{TEAM_SEPARATOR}{team.name}")
+        before = f"Team: {old.service_area.name}{TEAM_SEPARATOR}{old.name}" if old else ""
+        changes.append((before, f"Team: {team.service_area.name}{TEAM_SEPARATOR}{team.name}"))
 
-    RoleChange.objects.bulk_create(changes)
+    person_access_changes_record(person=user, actor=actor, changes=changes, reason=reason)
     if hasattr(user, "_role_names"):
         del user._role_names  # has_role() reads the groups again
     return changes

@@ -13,7 +13,7 @@ from accounts.oidc import (
     OTHER_SUBJECT,
     SSO_SESSION_KEY,
 )
-from core.models import RoleChange, User
+from core.models import StaffEvent, User
 from core.services.roles import FROM_PROVIDER
 from tests.factories import UserFactory
 from tests.sso.oidc_provider import CLIENT_ID, GROUP_ROLES, Browser, configure
@@ -49,12 +49,12 @@ def test_a_first_sign_in_makes_the_account_with_the_role_and_team_its_group_give
     )
     assert not user.has_usable_password()
     assert user.is_auditor and not user.is_moderator and user.team == team
-    changes = RoleChange.objects.filter(user=user)
-    assert sorted((c.change, c.value) for c in changes) == [
-        ("role_added", "auditor"),
-        ("team_set", "Children in need / CIN team 1"),
+    changes = StaffEvent.objects.filter(person=user, kind="access")
+    assert sorted((c.old, c.new) for c in changes) == [
+        ("", "Role: Auditor (team manager)"),
+        ("", "Team: Children in need / CIN team 1"),
     ]
-    assert {(c.reason, c.changed_by) for c in changes} == {(FROM_PROVIDER, None)}
+    assert {(c.reason, c.actor) for c in changes} == {(FROM_PROVIDER, None)}
     assert client.session[SSO_SESSION_KEY] is True
 
 
@@ -82,10 +82,10 @@ def test_a_group_taken_away_at_the_provider_takes_its_role_away_at_the_next_sign
     assert browser.sign_in("kim@council.example").status_code == 302
     kim = User.objects.get(pk=kim.pk)
     assert kim.is_moderator and not kim.is_viewer and not kim.service_areas.exists()
-    removed = RoleChange.objects.filter(user=kim, change__endswith="_removed")
-    assert sorted((c.change, c.value, c.reason) for c in removed) == [
-        ("area_removed", "Children in need", FROM_PROVIDER),
-        ("role_removed", "viewer", FROM_PROVIDER),
+    removed = StaffEvent.objects.filter(person=kim, kind="access", new="")
+    assert sorted((c.old, c.reason) for c in removed) == [
+        ("Role: Viewer (head of service)", FROM_PROVIDER),
+        ("Service area read: Children in need", FROM_PROVIDER),
     ]
     browser.sign_out()
 
@@ -95,7 +95,9 @@ def test_a_group_taken_away_at_the_provider_takes_its_role_away_at_the_next_sign
     assert refused.status_code == 403 and NO_MAPPED_GROUP in refused.content.decode()
     kim = User.objects.get(pk=kim.pk)
     assert not kim.groups.exists()
-    assert RoleChange.objects.filter(user=kim, change="role_removed", value="moderator").exists()
+    assert StaffEvent.objects.filter(
+        person=kim, kind="access", old="Role: Moderator (QA officer)", new=""
+    ).exists()
     assert signed_in_as(client) is None
 
 
@@ -258,8 +260,8 @@ def test_a_qa_lead_reads_which_group_gives_what(client, sso, settings, qa_lead, 
     assert "Auditor (team manager)" in html and "QA lead" in html
     # An area the mapping names that the service does not have: flagged, not hidden.
     assert html.count("Not in the service") == 1 and "Not in the service: Fostering" in html
-    assert "Role given: Viewer (head of service)" in html
-    assert "Service area given: Children in need" in html
+    assert "Given: Role: Viewer (head of service)" in html
+    assert "Given: Service area read: Children in need" in html
     assert "from the identity provider" in html
 
 
@@ -284,11 +286,11 @@ def test_the_role_changes_are_append_only(client, sso, team):
 
     sso.person("sub-ann", "ann@council.example", ["cfa-cin-team-1"])
     Browser(client).sign_in("ann@council.example")
-    change = RoleChange.objects.first()
+    change = StaffEvent.objects.filter(kind="access").first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoleChange.objects.filter(pk=change.pk).update(reason="edited")
+        StaffEvent.objects.filter(pk=change.pk).update(reason="edited")
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoleChange.objects.filter(pk=change.pk).delete()
+        StaffEvent.objects.filter(pk=change.pk).delete()
 
 
 def test_a_local_device_is_not_asked_for_after_single_sign_on(client, sso, team):

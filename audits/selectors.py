@@ -53,7 +53,7 @@ from core.models import (
     User,
 )
 from moderation import access
-from moderation.models import Escalation
+from moderation.models import Escalation, Moderation
 from moderation.permissions import escalations_visible_to
 
 
@@ -340,3 +340,55 @@ def case_reads(*, reference: str) -> tuple[Case | None, QuerySet]:
         return None, AuditRead.objects.none()
     reads = AuditRead.objects.filter(case=case).select_related("user", "audit")
     return case, reads.order_by("-read_at", "-pk")
+
+
+# ---------------------------------------------------------------- reassigning work
+
+
+def person_name(user: User | None) -> str:
+    """How people are named on pages: their name, the username only when no name is known."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def people_with_open_work() -> QuerySet[User]:
+    """Everyone, active or not (someone who left still holds their work), with open audits or
+    moderations they claimed: whose work a QA lead may move."""
+    open_audits = Audit.objects.filter(auditor=OuterRef("pk"), status__in=Audit.EDITABLE_STATUSES)
+    claimed = Moderation.objects.filter(moderator=OuterRef("pk"), status=Moderation.Status.CLAIMED)
+    return User.objects.filter(Exists(open_audits) | Exists(claimed)).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def open_audits_for_reassign(*, auditor: User | None, audit_ids: list[int]) -> QuerySet[Audit]:
+    """The audits a QA lead may move: a person's open ones, or those chosen by id."""
+    audits = Audit.objects.select_related("case", "auditor", "programme").order_by(
+        "due_date", "case__reference", "pk"
+    )
+    if auditor is not None:
+        return audits.filter(auditor=auditor, status__in=Audit.EDITABLE_STATUSES)
+    return audits.filter(pk__in=audit_ids)
+
+
+def open_moderations_for_reassign(
+    *, moderator: User | None, moderation_ids: list[int]
+) -> QuerySet[Moderation]:
+    """The moderations a QA lead may move: a person's claimed ones, or those chosen by id."""
+    moderations = Moderation.objects.select_related("audit__case", "audit__auditor", "moderator")
+    if moderator is not None:
+        moderations = moderations.filter(moderator=moderator, status=Moderation.Status.CLAIMED)
+    else:
+        moderations = moderations.filter(pk__in=moderation_ids)
+    return moderations.order_by("audit__case__reference", "pk")
+
+
+def staff_with_role(role: str) -> QuerySet[User]:
+    """Active people holding a role, by name: who may be given work."""
+    return (
+        User.objects.filter(is_active=True, groups__name=role)
+        .select_related("team")
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )

@@ -7,6 +7,7 @@ from audits import (
     home_views,
     import_views,
     inbox_views,
+    reassign_views,
     views,
 )
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("audits/<int:audit_id>/edit/", views.audit_edit, name="audit_edit"),
     path("audits/<int:audit_id>/actions/", views.action_add, name="action_add"),
     path("audits/<int:audit_id>/reaudit/", views.audit_reaudit, name="audit_reaudit"),
+    path("reassign/", reassign_views.reassign, name="reassign"),
     path("actions/", action_views.action_list, name="action_list"),
     path("actions/download.csv", action_views.action_list_csv, name="action_list_csv"),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),

@@ -23,6 +23,7 @@ from core.permissions import (
     audit_reaudit_allowed,
     audit_write_allowed,
     configure_allowed,
+    reassign_allowed,
     require,
 )
 from core.services.access_log import audit_read_record
@@ -94,6 +95,7 @@ def audit_detail(request, audit_id: int):
             "can_act": action_create_allowed(user=request.user, audit=audit),
             "can_reaudit": audit.status == Audit.Status.SUBMITTED
             and audit_reaudit_allowed(user=request.user, audit=audit),
+            "can_reassign": reassign_allowed(user=request.user),
             "action_form": ActionForm(),
             "today": timezone.localdate(),
             **_moderation_links(request.user, audit),

@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
 from core import permissions
+from core.models import User
 from core.months import MONTH_MESSAGE, MONTH_RANGE_MESSAGE, MONTH_SCHEMA, format_month, parse_month
 from core.validation import (
     CASE_REFERENCE_JSON_PATTERN,
@@ -320,3 +321,39 @@ def version_from(request, data: dict) -> int:
     if version is None:
         raise ValidationError({"version": ["Send the version you read, or an If-Match header."]})
     return version
+
+
+REASSIGN_MAX_IDS = 500
+
+
+class ReassignInput(StrictInput):
+    """Audits or moderations to give to someone else: the same body for both."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=REASSIGN_MAX_IDS,
+        help_text="The ids to reassign, all or none.",
+    )
+    to = serializers.CharField(
+        max_length=150,
+        allow_null=True,
+        help_text="The username of who takes them over; null puts moderations back in the "
+        "queue (an audit always needs an auditor).",
+    )
+    reason = serializers.CharField(
+        max_length=100, help_text="Why the work is moving; kept in each record's history."
+    )
+
+    def validate_to(self, username: str | None):
+        if username is None:
+            return None
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise ValidationError("No one has this username.")
+        return person
+
+
+class ReassignOutput(serializers.Serializer):
+    reassigned = serializers.ListField(child=serializers.IntegerField())
+    to = serializers.CharField(allow_null=True, help_text="Username, or null: nobody.")

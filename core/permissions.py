@@ -89,6 +89,12 @@ def audit_start_allowed(*, user: User, auditor_username: object) -> bool:
     return user.is_auditor and auditor_username in (None, user.username)
 
 
+def auditor_assignable(*, auditor: User | None) -> bool:
+    """Who may be given an audit to write: an active auditor (programmes assign any case of
+    the authority to any auditor; reassigning follows the same rule)."""
+    return auditor is not None and auditor.is_active and auditor.is_auditor
+
+
 def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
     """QA leads assign any case; an auditor starts ad hoc audits of their team's cases."""
     if not signed_in_and_active(user):
@@ -176,6 +182,14 @@ def programme_for_user(*, user: User, programme_id: int, write: bool = False) ->
     if write:
         require(configure_allowed(user=user), CONFIGURE_REFUSED)
     return programme
+
+
+REASSIGN_REFUSED = "Only a QA lead can reassign audits and moderations."
+
+
+def reassign_allowed(*, user: User) -> bool:
+    """Moving work from one person to another (someone left, or is off sick) is the QA lead's."""
+    return configure_allowed(user=user)
 
 
 ACTION_CREATE_REFUSED = "Only the audit's auditor or a QA lead can add actions."

@@ -7,7 +7,7 @@ The rows come from django-simple-history's tables; this module only reads them.
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.models import Audit, DomainGrade
+from core.models import Audit, DomainGrade, User
 from moderation.models import ModeratedGrade, Moderation
 
 
@@ -19,16 +19,23 @@ class Change:
     what: str
     before: str
     after: str
+    reason: str = ""
 
 
-def _label(model, name: str, value) -> str:
+def _label(model, name: str, value, names: dict | None = None) -> str:
     if value in ("", None):
         return "–"
+    if names is not None and name in PERSON_FIELDS:
+        return names.get(value, "someone")
     field = model._meta.get_field(name)
     return str(dict(field.choices or []).get(value, value)) if field.choices else str(value)
 
 
-def _diffs(history_rows, key, fields, model, record, what) -> list[Change]:
+# Who holds the work: a reassignment shows from whom to whom, by name.
+PERSON_FIELDS = ("auditor_id", "moderator_id")
+
+
+def _diffs(history_rows, key, fields, model, record, what, names=None) -> list[Change]:
     """Pair each historical row with the one before it for the same object."""
     changes: list[Change] = []
     previous: dict[object, object] = {}
@@ -46,8 +53,9 @@ def _diffs(history_rows, key, fields, model, record, what) -> list[Change]:
                         who=_who(row),
                         record=record,
                         what=what(row, name),
-                        before=_label(model, name, old) if before else "–",
-                        after=_label(model, name, new),
+                        before=_label(model, name, old, names) if before else "–",
+                        after=_label(model, name, new, names),
+                        reason=(row.history_change_reason or "") if name in PERSON_FIELDS else "",
                     )
                 )
         previous[key(row)] = row
@@ -59,6 +67,14 @@ def _who(row) -> str:
     if user is None:
         return "System (import or migration)"
     return user.get_full_name() or user.username
+
+
+AUDIT_WHAT = {"status": "Status", "auditor_id": "Assigned to", "overall": "Overall judgement"}
+MODERATION_WHAT = {
+    "status": "Moderation status",
+    "moderator_id": "Moderator",
+    "overall": "Overall judgement",
+}
 
 
 def grade_changes_for_audit(*, audit: Audit) -> list[Change]:
@@ -83,16 +99,23 @@ def grade_changes_for_audit(*, audit: Audit) -> list[Change]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
+    people = {
+        *audit_rows.values_list("auditor_id", flat=True),
+        *moderation_rows.values_list("moderator_id", flat=True),
+    }
+    names = {
+        user.pk: user.get_full_name() or user.username
+        for user in User.objects.filter(pk__in=people - {None})
+    }
     changes = [
         *_diffs(
             audit_rows,
             lambda r: r.id,
-            ("status", "overall", "escalated"),
+            ("status", "auditor_id", "overall", "escalated"),
             Audit,
             "Auditor",
-            lambda r, name: {"status": "Status", "overall": "Overall judgement"}.get(
-                name, "Inadequate – escalation"
-            ),
+            lambda r, name: AUDIT_WHAT.get(name, "Inadequate – escalation"),
+            names,
         ),
         *_diffs(
             grade_rows,
@@ -105,12 +128,11 @@ def grade_changes_for_audit(*, audit: Audit) -> list[Change]:
         *_diffs(
             moderation_rows,
             lambda r: r.id,
-            ("status", "overall", "escalated"),
+            ("status", "moderator_id", "overall", "escalated"),
             Moderation,
             "Moderator",
-            lambda r, name: {"status": "Moderation status", "overall": "Overall judgement"}.get(
-                name, "Inadequate – escalation"
-            ),
+            lambda r, name: MODERATION_WHAT.get(name, "Inadequate – escalation"),
+            names,
         ),
         *_diffs(
             moderated_rows,

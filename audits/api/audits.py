@@ -20,6 +20,8 @@ from core.api import (
     CaseReferenceField,
     GradesField,
     MonthField,
+    ReassignInput,
+    ReassignOutput,
     StrictInput,
     error_responses,
     etag,
@@ -33,6 +35,7 @@ from core.errors import DATABASE_UNAVAILABLE, DomainError
 from core.grades import DomainGradeChoice, Grade
 from core.models import Audit, AuditTool, Case, DomainGrade, Programme, User
 from core.services.access_log import audit_read_record
+from core.services.assignments import audits_reassign
 from core.services.audits import (
     NARRATIVE_FIELDS,
     AuditContent,
@@ -301,6 +304,7 @@ class AuditViewSet(ApiViewSet):
         "PATCH": AuditContentInput,
         "submit": AuditContentInput,
         "reaudit": ReauditInput,
+        "reassign": ReassignInput,
     }
 
     @extend_schema(responses={200: AuditListOutput(many=True), **list_errors()})
@@ -393,3 +397,22 @@ class AuditViewSet(ApiViewSet):
         data = validated(ReauditInput, request)
         audit = audit_reaudit_start(actor=request.user, original=original, **data)
         return detail_response(request, audit.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ReassignInput,
+        responses={200: ReassignOutput, **error_responses(400, 403)},
+        description="A QA lead gives open audits (assigned or in progress) to another auditor, "
+        "all or none, with a reason kept in each audit's history. A submitted audit stays "
+        "its auditor's (400).",
+    )
+    @action(detail=False, methods=["post"])
+    def reassign(self, request):
+        # The role first: a refusal after looking the username up would tell who exists.
+        permissions.require(
+            permissions.reassign_allowed(user=request.user), permissions.REASSIGN_REFUSED
+        )
+        data = validated(ReassignInput, request)
+        audits = audits_reassign(
+            actor=request.user, audit_ids=data["ids"], to=data["to"], reason=data["reason"]
+        )
+        return Response({"reassigned": [audit.pk for audit in audits], "to": data["to"].username})

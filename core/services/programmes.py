@@ -7,6 +7,7 @@ from django.db import transaction
 from core.errors import DomainError
 from core.models import Audit, AuditTool, Case, Programme, User
 from core.months import first_of_month, month_bounds_error
+from core.permissions import auditor_assignable
 from core.services.audits import audit_create
 from core.services.saving import insert_once, set_history_author
 
@@ -119,7 +120,7 @@ def programme_assign(
     )
     audits = []
     for case, auditor, resample_reason in assignments:
-        if auditor is None or not auditor.is_active or not auditor.is_auditor:
+        if not auditor_assignable(auditor=auditor):
             raise DomainError(
                 f"Case {case.reference}: choose an active auditor.",
                 field_errors={"auditor": ["Choose an active auditor."]},

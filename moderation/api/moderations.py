@@ -10,10 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core import permissions as core_permissions
 from core.api import (
     IF_MATCH,
     ApiViewSet,
     EmptyInput,
+    ReassignInput,
+    ReassignOutput,
     error_responses,
     etag,
     list_errors,
@@ -44,6 +47,7 @@ from moderation.services.moderating import (
     moderation_reveal,
     moderation_save_draft,
 )
+from moderation.services.reassign import moderations_reassign
 from moderation.services.sample import moderation_add, moderation_remove
 
 # ---------------------------------------------------------------- helpers
@@ -139,6 +143,7 @@ class ModerationViewSet(ApiViewSet):
     form_serializers = {
         "POST": EmptyInput,
         "create": ModerationAddInput,
+        "reassign": ReassignInput,
         "PATCH": ModerationContentInput,
         "reveal": ModerationContentInput,
         "complete": ModerationContentInput,
@@ -304,3 +309,26 @@ class ModerationViewSet(ApiViewSet):
         moderation = _read_sent_nothing(request, pk)
         moderation_acknowledge(actor=request.user, moderation=moderation)
         return detail_response(request, pk)
+
+    @extend_schema(
+        request=ReassignInput,
+        responses={200: ReassignOutput, **error_responses(400, 403)},
+        description="A QA lead gives open moderations (waiting or in progress) to another "
+        "moderator, or back to the queue (`to`: null), all or none, with a reason kept in each "
+        "moderation's history. Never to the audit's own auditor; a blind moderation stays "
+        "blind for the new moderator.",
+    )
+    @action(detail=False, methods=["post"])
+    def reassign(self, request):
+        core_permissions.require(
+            core_permissions.reassign_allowed(user=request.user),
+            core_permissions.REASSIGN_REFUSED,
+        )
+        data = validated(ReassignInput, request)
+        moderations = moderations_reassign(
+            actor=request.user, moderation_ids=data["ids"], to=data["to"], reason=data["reason"]
+        )
+        to = data["to"]
+        return Response(
+            {"reassigned": [m.pk for m in moderations], "to": to.username if to else None}
+        )

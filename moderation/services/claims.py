@@ -27,8 +27,16 @@ def moderation_claim(*, actor: User, moderation: Moderation) -> Moderation:
         who = "you" if locked.moderator_id == actor.pk else holder and holder.get_full_name()
         raise TransitionNotAllowed(f"This audit has already been claimed by {who or 'someone'}.")
     change_status(locked, Moderation.Status.CLAIMED, "This audit is no longer waiting.")
+    give_to(locked, moderator=actor, actor=actor)
+    return locked
+
+
+def give_to(locked: Moderation, *, moderator: User, actor: User) -> None:
+    """A waiting moderation becomes the moderator's (claimed by them, or given by a QA lead):
+    blind as its tool or programme says now, with a blank grade per domain."""
     audit = locked.audit
-    locked.moderator = actor
+    locked.status = Moderation.Status.CLAIMED
+    locked.moderator = moderator
     locked.claimed_at = timezone.now()
     locked.blind = audit.tool.blind_moderation or bool(
         audit.programme and audit.programme.blind_moderation
@@ -46,7 +54,6 @@ def moderation_claim(*, actor: User, moderation: Moderation) -> Moderation:
         ModeratedGrade,
         default_user=actor,
     )
-    return locked
 
 
 @transaction.atomic

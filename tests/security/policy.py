@@ -217,6 +217,9 @@ API: dict[str, Rule] = {
     "programmes_sample_create": Rule("-", NONE, QA_LEAD_CREATES),
     # The staff import is the QA lead's (200 with what it did: nothing is a new resource).
     "staff_import_create": Rule("-", NONE, QA_LEAD_ONLY),
+    # Moving work to someone else is the QA lead's (the body names the work by id).
+    "audits_reassign_create": Rule("-", NONE, QA_LEAD_ONLY),
+    "moderations_reassign_create": Rule("-", NONE, QA_LEAD_ONLY),
     # ---- audits
     "audits_list": Rule(
         "audits", NONE, EVERY_ROLE, rows_like="audits_retrieve", row_objects=ALL_AUDITS
@@ -572,6 +575,9 @@ PAGES: dict[str, Rule] = {
     "audit_export_csv GET": Rule("-", NONE, PAGE_QA_LEAD),
     "audit_export_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
     "case_access GET": Rule("-", NONE, PAGE_QA_LEAD),
+    # Reassigning work; sent with nothing chosen, the QA lead gets the form back (400).
+    "reassign GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "reassign POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 400}),
     # The search box's page (the form, with no query); a case's page as its audits are read.
     "case_search GET": Rule("-", NONE, SIGNED_IN),
     "case_detail GET": Rule("cases", ALL_CASES, case_page(AUDIT_READ)),

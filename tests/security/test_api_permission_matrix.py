@@ -109,6 +109,17 @@ BODIES = {
     "audits_partial_update": lambda w, r, t: {"version": reload(t).version, "overall": "RI"},
     "audits_submit_create": lambda w, r, t: _submission(t),
     "audits_reaudit_create": lambda w, r, t: {},
+    # To whom it is already assigned: the QA lead's 200 changes nothing for the next row.
+    "audits_reassign_create": lambda w, r, t: {
+        "ids": [w.audits["own/draft"].pk],
+        "to": w.users["auditor"].username,
+        "reason": "Off sick.",
+    },
+    "moderations_reassign_create": lambda w, r, t: {
+        "ids": [w.moderations["own/waiting"].pk],
+        "to": None,
+        "reason": "Off sick.",
+    },
     "actions_create": lambda w, r, t: {
         "audit": t.pk,
         "description": "Update the plan.",

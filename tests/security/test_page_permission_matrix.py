@@ -164,6 +164,7 @@ BODIES = {
     "reports:snapshot_publish": lambda w, r, t: {"month": "2026-10"},
     "staff:person_new": lambda w, r, t: {"username": f"new_{r}", "roles": ["auditor"]},
     "staff:import": lambda w, r, t: {},
+    "reassign": lambda w, r, t: {},
     "staff:person_edit": lambda w, r, t: {"first_name": "Renamed", "team": w.teams["own"].pk},
     "staff:person_roles": lambda w, r, t: {"roles": ["moderator"], "reason": "Moved to QA."},
     "staff:person_invite": lambda w, r, t: {},

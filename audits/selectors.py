@@ -8,6 +8,7 @@ Invalid filters raise DomainError with a message per field (400 in the API). A p
 wants to show the filter form with its errors uses audit_filter_for_user instead.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -392,3 +393,16 @@ def staff_with_role(role: str) -> QuerySet[User]:
         .order_by("first_name", "last_name", "username")
         .distinct()
     )
+
+
+def person_reads(
+    *, person: User, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[AuditRead]:
+    """Everything a person read or exported, newest first, between two dates (both included):
+    the other half of the access log, for investigations."""
+    reads = AuditRead.objects.filter(user=person).select_related("audit", "case")
+    if since is not None:
+        reads = reads.filter(read_at__date__gte=since)
+    if until is not None:
+        reads = reads.filter(read_at__date__lte=until)
+    return reads.order_by("-read_at", "-pk")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("import/template.csv", import_views.import_template_csv, name="import_template_csv"),
     path("import/template.xlsx", import_views.import_template_xlsx, name="import_template_xlsx"),
     path("cases/access/", access_views.case_access, name="case_access"),
+    path("access/people/", access_views.person_access, name="person_access"),
     # After cases/access/; a reference may hold "/" (core.validation), hence path.
     path("cases/<path:reference>/", case_views.case_detail, name="case_detail"),
     path("programmes/", include("audits.programme_urls")),

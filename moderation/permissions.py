@@ -203,3 +203,12 @@ def feedback_visible(*, user: User) -> bool:
 def feedback_in_menu(*, user: User) -> bool:
     """The header links My feedback for auditors: the feedback on their own audits."""
     return signed_in_and_active(user) and user.is_auditor
+
+
+FEEDBACK_OVERVIEW_REFUSED = "Only a QA lead can see the feedback waiting across the service."
+
+
+def feedback_overview_allowed(*, user: User) -> bool:
+    """Feedback not yet acknowledged across the service: the QA lead chases it (who gave it to
+    whom, since when), as no one else reads every moderation's outcome."""
+    return signed_in_and_active(user) and user.is_qa_lead

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.grades import grade_shift
-from core.models import Audit, DomainGrade, Programme, User
+from core.models import Audit, DomainGrade, Programme, Team, User
 from moderation import permissions
 from moderation.blind import blind_applies_to, grades_hidden_annotation
 from moderation.filters import EscalationFilter, ModerationFilter
@@ -331,3 +331,22 @@ def rework_request(*, audit: Audit) -> Moderation | None:
         .order_by("-pk")
         .first()
     )
+
+
+# ---------------------------------------------------------------- the QA lead's overviews
+
+
+def feedback_unacknowledged(
+    *, team: Team | None = None, person: User | None = None
+) -> QuerySet[Moderation]:
+    """Completed moderations whose auditor has not acknowledged the feedback, waiting longest
+    first: who gave it (moderator), to whom (the audit's auditor), since when, which audit.
+    `team` is the auditor's team; `person` either the auditor or the moderator."""
+    waiting = Moderation.objects.filter(
+        status=Moderation.Status.COMPLETED, acknowledged_at__isnull=True
+    ).select_related("audit__case", "audit__auditor__team", "moderator")
+    if team is not None:
+        waiting = waiting.filter(audit__auditor__team=team)
+    if person is not None:
+        waiting = waiting.filter(Q(audit__auditor=person) | Q(moderator=person))
+    return waiting.order_by("completed_at", "pk")

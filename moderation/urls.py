@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import escalation_views, history_views, sample_views, views
+from moderation import escalation_views, history_views, overview_views, sample_views, views
 
 app_name = "moderation"
 
@@ -20,6 +20,7 @@ urlpatterns = [
         name="sample_add",
     ),
     path("feedback/", views.feedback, name="feedback"),
+    path("feedback/waiting/", overview_views.feedback_overview, name="feedback_overview"),
     path("escalations/", escalation_views.escalation_list, name="escalations"),
     path("escalations/<int:pk>/", escalation_views.escalation_detail, name="escalation"),
 ]

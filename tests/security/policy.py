@@ -575,6 +575,9 @@ PAGES: dict[str, Rule] = {
     "audit_export_csv GET": Rule("-", NONE, PAGE_QA_LEAD),
     "audit_export_xlsx GET": Rule("-", NONE, PAGE_QA_LEAD),
     "case_access GET": Rule("-", NONE, PAGE_QA_LEAD),
+    "person_access GET": Rule("-", NONE, PAGE_QA_LEAD),
+    # Who gave feedback to whom across the service: the QA lead's alone.
+    "moderation:feedback_overview GET": Rule("-", NONE, PAGE_QA_LEAD),
     # Reassigning work; sent with nothing chosen, the QA lead gets the form back (400).
     "reassign GET": Rule("-", NONE, PAGE_QA_LEAD),
     "reassign POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 400}),

@@ -22,12 +22,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from audits import selectors
-from audits.filters import ActionFilter
+from audits.filters import ACTION_SORTS, ActionFilter
+from core.filters import known_sort, sort_headers
 from core.models import Action, ServiceArea, Team, User
 from core.services.access_log import audit_read_record
 from core.spreadsheets import neutralise
 
 PAGE_SIZE = 50
+SORT_LABELS = [
+    ("case", "Case reference"),
+    ("team", "Team"),
+    ("owner", "Owner"),
+    ("due", "Due date"),
+    ("status", "Status"),
+]
 OVERDUE_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]
 CSV_HEADER = [
     "Case reference",
@@ -55,7 +63,9 @@ def _own_areas(user: User):
 
 
 def _bound_filter(request) -> ActionFilter:
-    action_filter = selectors.action_filter_for_user(user=request.user, data=request.GET)
+    action_filter = selectors.action_filter_for_user(
+        user=request.user, data=known_sort(request.GET, ACTION_SORTS)
+    )
     # The audit id is the API's; on the page an audit's actions are on the audit's own page.
     del action_filter.filters["audit"]
     form = action_filter.form
@@ -134,6 +144,15 @@ def action_list(request):
             "querystring": query,
             "counts": _count_links(action_filter, selectors.action_counts(actions=actions)),
             "csv_href": f"{reverse('action_list_csv')}?{query}".rstrip("?"),
+            "sort": (action_filter.data or {}).get("sort", ""),
+            "headers": {
+                h["key"]: h
+                for h in sort_headers(
+                    action_filter.data,
+                    keys=SORT_LABELS,
+                    current=(action_filter.data or {}).get("sort", ""),
+                )
+            },
             "today": timezone.localdate(),
         },
     )

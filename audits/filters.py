@@ -10,7 +10,8 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -22,7 +23,9 @@ from core.filters import (
     MonthFilter,
     PeopleInScope,
     PersonFilter,
+    SortFilter,
     StrictBooleanFilter,
+    people_sort,
     tool_code_choices,
     with_schema,
 )
@@ -98,6 +101,35 @@ def domain_ids(key: str) -> list[int]:
         for pk, leaves in canonical.items()
         if any(leaf["tool__code"] == tool and leaf["code"] == code for leaf in leaves)
     ]
+
+
+def _scale_position(field: str) -> DbCase:
+    """A grade's place on the scale (Outstanding first), blank last: sorting by a judgement."""
+    return DbCase(
+        *(When(**{field: grade}, then=Value(i)) for i, grade in enumerate(SCALE)),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+# The audit list's sortable columns: the key in `sort`, the columns it orders by.
+AUDIT_SORTS: dict[str, tuple] = {
+    "case": ("case__reference",),
+    "team": ("case__team__name",),
+    "auditor": people_sort("auditor"),
+    "tool": ("tool__name", "tool__version"),
+    "month": ("month",),
+    "overall": (_scale_position("overall"),),
+    "status": ("status",),
+}
+# The actions list's.
+ACTION_SORTS: dict[str, tuple] = {
+    "case": ("audit__case__reference",),
+    "team": ("audit__case__team__name",),
+    "owner": ("owner",),
+    "due": ("due_date",),
+    "status": ("status",),
+}
 
 
 class AuditFilterForm(forms.Form):
@@ -207,6 +239,8 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         label="Earlier audit's judgement",
         help_text="Of a re-audit: the overall judgement of the audit it re-audits.",
     )
+
+    sort = SortFilter(keys=AUDIT_SORTS)
 
     # Shown together on the list page, open when one is set: a report's drill-down links.
     DRILL_DOWN = (
@@ -468,6 +502,7 @@ class ActionFilter(django_filters.FilterSet):
             help_text="Due before this day (YYYY-MM-DD), not on it.",
         ),
     )
+    sort = SortFilter(keys=ACTION_SORTS)
 
     class Meta:
         model = Action

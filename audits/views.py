@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audits import captions, selectors
+from audits.filters import AUDIT_SORTS
 from audits.forms import ActionForm, AuditForm
 from audits.import_views import import_audits  # noqa: F401  (the QA lead's upload page)
 from core.errors import DATABASE_UNAVAILABLE, DomainError, add_service_errors
+from core.filters import known_sort, sort_headers
 from core.grades import NAMES as GRADE_NAMES
 from core.models import Audit
 from core.permissions import (
@@ -54,9 +56,21 @@ def my_audits(request):
     )
 
 
+AUDIT_SORT_LABELS = [
+    ("case", "Case"),
+    ("team", "Team"),
+    ("auditor", "Auditor"),
+    ("tool", "Audit"),
+    ("month", "Month"),
+    ("overall", "Overall"),
+    ("status", "Status"),
+]
+
+
 @login_required
 def audit_list(request):
-    audit_filter = selectors.audit_filter_for_user(user=request.user, data=request.GET)
+    query = known_sort(request.GET, AUDIT_SORTS)
+    audit_filter = selectors.audit_filter_for_user(user=request.user, data=query)
     # A drill-down says what was counted: in words, and the grades it counted as columns.
     captions.apply_page_hints(audit_filter.form)
     columns = captions.counted_columns(audit_filter)
@@ -64,15 +78,22 @@ def audit_list(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for audit in page.object_list:
         audit.counted = [GRADE_NAMES.get(getattr(audit, key) or "", "–") for key, _ in columns]
-    query = request.GET.copy()
-    query.pop("page", None)
+    kept = query.copy()
+    kept.pop("page", None)
     return render(
         request,
         "audits/audit_list.html",
         {
             "filter": audit_filter,
+            "sort": query.get("sort", ""),
+            "headers": {
+                h["key"]: h
+                for h in sort_headers(
+                    query, keys=AUDIT_SORT_LABELS, current=query.get("sort", "-month")
+                )
+            },
             "page_obj": page,
-            "querystring": query.urlencode(),
+            "querystring": kept.urlencode(),
             "can_export_for_import": configure_allowed(user=request.user),
             "description": captions.filter_description(audit_filter),
             "counted_headings": [heading for _, heading in columns],

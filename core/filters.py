@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 
 from core.models import AuditTool, User
@@ -99,6 +100,22 @@ def tool_code_choices() -> list[tuple[str, str]]:
     return list(names.items())
 
 
+def person_name(user: User) -> str:
+    """A person as pages name them: their name, the username only when none is known."""
+    return user.get_full_name() or user.username
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A select of people by name (the value is still the username or id)."""
+
+    def label_from_instance(self, obj):
+        return person_name(obj)
+
+
+# People in a list or a select, by name; the username keeps namesakes in a stable order.
+PEOPLE_ORDER = ("first_name", "last_name", "username")
+
+
 class PersonFilter(django_filters.ModelChoiceFilter):
     """A person by username, among the people named (in `field_name`) on the rows the FilterSet
     is bound to: the rows the requester may read (FilterSet: PeopleInScope). A username nobody
@@ -106,6 +123,7 @@ class PersonFilter(django_filters.ModelChoiceFilter):
     who works here; the page's select offers only the people the requester may know."""
 
     field_name: str  # never None here: __init__ requires it
+    field_class = PersonChoiceField  # type: ignore[assignment]  # a ModelChoiceField
 
     def __init__(self, *, field_name: str, message: str, **kwargs):
         super().__init__(
@@ -127,4 +145,78 @@ class PeopleInScope(django_filters.FilterSet):
             if isinstance(person, PersonFilter):
                 # Exists rather than a join, which would repeat a person per row.
                 named = self.queryset.filter(**{person.field_name: OuterRef("pk")})
-                person.queryset = User.objects.filter(Exists(named)).order_by("username")
+                person.queryset = User.objects.filter(Exists(named)).order_by(*PEOPLE_ORDER)
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    """`sort=key` or `sort=-key` (descending), one of a list's whitelisted keys, each the
+    columns it orders by; anything else is invalid (the API's 400; a page ignores it). The
+    primary key breaks ties, so pages never overlap."""
+
+    def __init__(self, *, keys: dict[str, tuple], **kwargs):
+        self.keys = keys
+        choices = [(value, value) for key in keys for value in (key, f"-{key}")]
+        kwargs.setdefault("label", "Sort by")
+        kwargs.setdefault(
+            "help_text",
+            "One of: " + ", ".join(keys) + "; a leading minus sorts in descending order.",
+        )
+        super().__init__(choices=choices, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        descending = value.startswith("-")
+        columns = self.keys[value.lstrip("-")]
+        expressions = [F(column) if isinstance(column, str) else column for column in columns]
+        order = [
+            e.desc(nulls_last=True) if descending else e.asc(nulls_last=True) for e in expressions
+        ]
+        return qs.order_by(*order, "-pk" if descending else "pk")
+
+
+def _query_dict(query) -> QueryDict:
+    if isinstance(query, QueryDict):
+        return query.copy()
+    copy = QueryDict(mutable=True)
+    for name, value in (query or {}).items():
+        copy[name] = value
+    return copy
+
+
+def sort_headers(query, *, keys: list[tuple[str, str]], current: str, param: str = "sort"):
+    """The column headers of a sortable list (GOV.UK/MOJ sortable table, without JavaScript):
+    each a link that sorts by it, ascending first, then the other way; the sorted column's
+    aria-sort says which way. `query` is the request's GET, kept (filters) but for the page."""
+    headers = []
+    for key, label in keys:
+        active = current.lstrip("-") == key
+        descending = current.startswith("-")
+        link = _query_dict(query)
+        link.pop("page", None)
+        link[param] = f"-{key}" if active and not descending else key
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "href": f"?{link.urlencode()}",
+                "aria_sort": ("descending" if descending else "ascending") if active else "none",
+            }
+        )
+    return headers
+
+
+def known_sort(query, keys):
+    """The query without a `sort` that is not one of the keys (either way): a page ignores a
+    bad sort and lists in its usual order; the API answers it with a 400."""
+    value = query.get("sort")
+    if value is None or value.lstrip("-") in keys:
+        return query
+    kept = query.copy()
+    kept.pop("sort")
+    return kept
+
+
+def people_sort(prefix: str) -> tuple[str, ...]:
+    """Sort people by name (first, then last), the username keeping namesakes in order."""
+    return tuple(f"{prefix}__{name}" for name in PEOPLE_ORDER)

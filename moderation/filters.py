@@ -12,12 +12,26 @@ from core.filters import (
     MonthFilter,
     PeopleInScope,
     PersonFilter,
+    SortFilter,
     StrictBooleanFilter,
+    people_sort,
     with_schema,
 )
 from core.models import Programme, ServiceArea, User
 from moderation.blind import blind_hidden_from
 from moderation.models import Escalation, Moderation
+
+# The moderation list's and queue's sortable columns. Never a grade: while a moderation is
+# blind, an order by the auditor's judgement would tell what the page hides.
+MODERATION_SORTS: dict[str, tuple] = {
+    "case": ("audit__case__reference",),
+    "area": ("audit__case__team__service_area__name", "audit__case__team__name"),
+    "auditor": people_sort("audit__auditor"),
+    "moderator": people_sort("moderator"),
+    "month": ("audit__month",),
+    "sampled": ("created_at",),
+    "claimed": ("claimed_at",),
+}
 
 
 class ModerationFilter(PeopleInScope, django_filters.FilterSet):
@@ -52,6 +66,7 @@ class ModerationFilter(PeopleInScope, django_filters.FilterSet):
         method="filter_selection",
         help_text='Why the audit was chosen, as you read it ("sample" while blind).',
     )
+    sort = SortFilter(keys=MODERATION_SORTS)
 
     class Meta:
         model = Moderation

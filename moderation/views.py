@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, add_service_errors
+from core.filters import known_sort, sort_headers
 from core.grades import grade_shift
 from core.models import DomainGrade
 from core.permissions import require
@@ -21,6 +22,7 @@ from core.services.access_log import audit_read_record
 from flows import moderation as moderation_flows
 from moderation import permissions, selectors
 from moderation.access import audits_visible_to
+from moderation.filters import MODERATION_SORTS
 from moderation.forms import ModerationForm, QueueFilterForm, ReworkForm
 from moderation.models import ModeratedGrade, Moderation
 from moderation.services.claims import moderation_claim, moderation_release
@@ -52,17 +54,38 @@ def queue(request):
     return _queue_page(request)
 
 
+WAITING_SORTS = [
+    ("case", "Case"),
+    ("area", "Service area and team"),
+    ("auditor", "Auditor"),
+    ("sampled", "Waiting"),
+]
+CLAIMED_SORTS = [
+    ("case", "Case"),
+    ("area", "Service area"),
+    ("moderator", "Moderator"),
+    ("claimed", "Claimed"),
+]
+
+
+def _headers(query, keys, current: str) -> dict[str, dict]:
+    return {h["key"]: h for h in sort_headers(query, keys=keys, current=current)}
+
+
 def _queue_page(request, *, error_form=None, status: int = 200):
     user = request.user
     filter_form = QueueFilterForm(request.GET or None)
     filters = {}
     if filter_form.is_bound and filter_form.is_valid():
         filters = {name: value.pk for name, value in filter_form.cleaned_data.items() if value}
+    query = known_sort(request.GET, MODERATION_SORTS)
+    sort = query.get("sort", "")
+    if sort:
+        filters["sort"] = sort
     rows = list(selectors.moderation_queue(user=user, filters=filters))
     for row in selectors.for_reader(rows, user=user):
         row.claim_allowed = permissions.claim_allowed(user=user, moderation=row)
         row.wrote_it = row.audit.auditor_id == user.pk
-    query = request.GET.urlencode()
     return render(
         request,
         "moderation/queue.html",
@@ -80,7 +103,10 @@ def _queue_page(request, *, error_form=None, status: int = 200):
                 for r in rows
                 if r.status == Moderation.Status.CLAIMED and r.moderator_id == user.pk
             ],
-            "querystring": query,
+            "querystring": query.urlencode(),
+            "sort": sort,
+            "waiting_headers": _headers(query, WAITING_SORTS, sort or "sampled"),
+            "claimed_headers": _headers(query, CLAIMED_SORTS, sort or "sampled"),
         },
         status=status,
     )

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import Action
@@ -116,7 +117,7 @@ def test_the_actions_list_sorts_by_due_date_and_case(auditor, audit):
             actor=auditor,
             description=text,
             owner="Social worker",
-            due_date=dt.date.today() + dt.timedelta(days=days),
+            due_date=timezone.localdate() + dt.timedelta(days=days),
         )
     client = _client(auditor)
     page = client.get(reverse("action_list"), {"sort": "-due"}).content.decode()
@@ -131,4 +132,4 @@ def test_people_are_named_not_usernamed_in_the_list_and_its_filter(qa_lead, thre
     text = _client(qa_lead).get(reverse("audit_list")).content.decode()
     auditor = three[0].auditor
     assert f'<option value="{auditor.username}">Cara Smith</option>' in text
-    assert "<td class=\"govuk-table__cell\">Cara Smith</td>" in text
+    assert '<td class="govuk-table__cell">Cara Smith</td>' in text

@@ -32,7 +32,9 @@ from core.services.access_log import audit_read_record
 from core.services.actions import action_create, action_status_set
 from core.services.audits import audit_reaudit_start, audit_save_draft
 from flows import audits as audit_flows
+from moderation import selectors as moderation_selectors
 from moderation.access import action_for_user, audit_for_user, audits_visible_to
+from moderation.models import Moderation
 from moderation.permissions import moderations_visible_to
 from moderation.selectors import rework_request
 
@@ -105,11 +107,14 @@ def audit_list(request):
 def audit_detail(request, audit_id: int):
     audit = audit_for_user(user=request.user, audit_id=audit_id)
     audit_read_record(user=request.user, audit=audit, channel="page", what="audit")
+    links = _moderation_links(request.user, audit)
     return render(
         request,
         "audits/audit_detail.html",
         {
             "audit": audit,
+            **links,
+            **_both_grades(request.user, audit, links["moderations"]),
             "grades": audit.grades.select_related("domain").order_by("domain__position"),
             "actions": audit.actions.all(),
             "can_edit": audit.is_editable() and audit_write_allowed(user=request.user, audit=audit),
@@ -119,9 +124,28 @@ def audit_detail(request, audit_id: int):
             "can_reassign": reassign_allowed(user=request.user),
             "action_form": ActionForm(),
             "today": timezone.localdate(),
-            **_moderation_links(request.user, audit),
         },
     )
+
+
+def _both_grades(user, audit: Audit, moderations: list[Moderation]) -> dict:
+    """The moderator's grades beside the auditor's, from the completed moderation the user
+    may read; nothing while the blind rule hides the auditor's grades. Showing them is a read
+    of the moderation, so the access log records it as one."""
+    completed = next((m for m in moderations if m.status == Moderation.Status.COMPLETED), None)
+    if completed is None:
+        return {}
+    moderation = moderation_selectors.moderation_detail_for_user(
+        user=user, moderation_id=completed.pk
+    )
+    if moderation.auditor_grades_hidden():
+        return {}
+    audit_read_record(user=user, audit=audit, channel="page", what="moderation")
+    return {
+        "moderated": moderation,
+        "both_grades": moderation_selectors.moderation_comparison(moderation),
+        "both_overall": moderation_selectors.moderation_overall_comparison(moderation),
+    }
 
 
 def _moderation_links(user, audit: Audit) -> dict:

@@ -21,7 +21,8 @@ def _heading(text: str) -> str:
 
 
 def _column(text: str, heading: str) -> list[str]:
-    headers = re.findall(r'<th scope="col" class="govuk-table__header">(.*?)</th>', text)
+    # Every column's header, the sortable ones (links with aria-sort) too.
+    headers = re.findall(r'<th scope="col" class="govuk-table__header[^"]*"[^>]*>(.*?)</th>', text)
     index = headers.index(heading)
     rows = re.findall(r'<tr class="govuk-table__row">\s*<th scope="row".*?</tr>', text, re.S)
     cells = [re.findall(r'<td class="govuk-table__cell">(.*?)</td>', row, re.S) for row in rows]

@@ -22,7 +22,12 @@ def _heading(text: str) -> str:
 
 def _column(text: str, heading: str) -> list[str]:
     # Every column's header, the sortable ones (links with aria-sort) too.
-    headers = re.findall(r'<th scope="col" class="govuk-table__header[^"]*"[^>]*>(.*?)</th>', text)
+    found = re.findall(
+        r'<th scope="col" class="govuk-table__header[^"]*"[^>]*>(.*?)</th>', text, re.S
+    )
+    # A sortable header's words, without its link, arrow and visually hidden instruction.
+    hidden = r'<span class="govuk-visually-hidden">.*?</span>|<span aria-hidden="true">.*?</span>'
+    headers = [re.sub(r"<[^>]+>", "", re.sub(hidden, "", h)).strip() for h in found]
     index = headers.index(heading)
     rows = re.findall(r'<tr class="govuk-table__row">\s*<th scope="row".*?</tr>', text, re.S)
     cells = [re.findall(r'<td class="govuk-table__cell">(.*?)</td>', row, re.S) for row in rows]

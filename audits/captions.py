@@ -67,8 +67,8 @@ def filter_description(audit_filter: AuditFilter) -> str:
     for name in names:
         field = form.fields[name]
         value = cleaned.get(name)
-        if value in (None, "") or name in form.errors:
-            continue
+        if value in (None, "") or name in form.errors or name == "sort":
+            continue  # the order says nothing of which audits are listed
         if name in YES_NO_WORDS:
             words.append(YES_NO_WORDS[name][0 if value == "yes" else 1])
         elif name in PHRASES:

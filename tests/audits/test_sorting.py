@@ -71,6 +71,8 @@ def test_the_headers_are_links_with_aria_sort_and_keep_the_filters(qa_lead, thre
     assert '<input type="hidden" name="sort" value="case">' in text  # the filters keep it
     down = _client(qa_lead).get(reverse("audit_list"), {"sort": "-case"}).content.decode()
     assert 'aria-sort="descending"' in down
+    # The heading says which audits are listed; the order is not one of them.
+    assert re.search(r'id="list-description">\d+ audits</h2>', down)
 
 
 def test_a_bad_sort_is_ignored_on_the_pages_and_a_400_in_the_api(qa_lead, three, moderation):

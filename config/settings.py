@@ -1,41 +1,31 @@
 """Settings for the case-file audit service, read from environment variables.
 
-The embedded default (no DATABASE_URL) is a SQLite file inside the project so a first run
-needs nothing installed; production sets DATABASE_URL to PostgreSQL.
+Every variable is read here, through django-environ (config/environment.py), and each one is in
+the README's table with its default and an example (tests/test_environment.py holds that).
+With DEBUG=0 the variables a real deployment needs are `required`: any missing one stops
+start-up with one message naming them all (the last line of this module). With DEBUG=1 the
+embedded local set-up needs none: a SQLite file in the project, tasks run in-process, e-mail
+printed to the console, the cache in each process's memory.
 """
 
 import datetime as dt
-import os
 from pathlib import Path
 
-import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from config.environment import Required, env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+DEBUG = env.bool("DEBUG", default=False)
+# required(NAME, local=value used when DEBUG=1, parse=env.list, ...): a variable that DEBUG=0
+# refuses to start without. Use it for any new setting a deployment must choose.
+required = Required(debug=DEBUG)
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("Set SECRET_KEY (or DEBUG=1 for a local run).")
-    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+SECRET_KEY = required("SECRET_KEY", local="insecure-local-development-key-do-not-use-in-production")
+ALLOWED_HOSTS = required("ALLOWED_HOSTS", local=["localhost", "127.0.0.1"], parse=env.list)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz answer probes whatever the Host, over plain HTTP, signed out.
+    "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: an oversized one is refused unread (413).
     "config.middleware.RequestSizeMiddleware",
@@ -106,7 +98,7 @@ AXES_WHITELIST_CALLABLE = "accounts.oidc.is_single_sign_on"
 # How many proxies (TLS terminator, load balancer) stand in front of the service. The lockout
 # and the API throttles count per client address, taken from that many hops of
 # X-Forwarded-For (config/client_address.py, DRF's NUM_PROXIES); 0 believes no header.
-PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 # Two-factor sign-in (accounts/two_factor.py): TOTP codes from an authenticator app. Each wrong
 # code doubles the wait before the next try (1, 2, 4 ... seconds); keys stay out of the admin.
@@ -134,11 +126,26 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+    "default": required(
+        "DATABASE_URL",
+        local=env.db_url_config(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        parse=env.db_url,
     )
 }
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer is reported (a 503, /readyz) within seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# DATABASE_POOLING=transaction: PgBouncer (or another pooler) in transaction mode stands between
+# the service and PostgreSQL. A connection then serves one transaction only, so no cursor may
+# outlive it (Django's server-side cursors for .iterator() are off) and Django keeps no
+# connection of its own between requests (the pooler does).
+DATABASE_POOLING = required.one_of(
+    "DATABASE_POOLING", env.str("DATABASE_POOLING", default="session"), ["session", "transaction"]
+)
+if DATABASE_POOLING == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite with a flush that the history tables' append-only triggers let through, as
     # PostgreSQL's TRUNCATE is (core/history_guard.py).
@@ -189,13 +196,40 @@ IMPORT_UPLOAD_MAX_SIZE = 21 * 1024 * 1024
 # Import files are parsed in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "case-file-audit@localhost")
+# E-mail: EMAIL_PROVIDER chooses how it leaves. smtp: the council's mail server; notify: GOV.UK
+# Notify through its official client (config/mail.py), with one template whose subject and body
+# are personalisation fields; console: printed on standard output (local runs).
+EMAIL_PROVIDERS = ["smtp", "notify", "console"]
+EMAIL_PROVIDER = required.one_of(
+    "EMAIL_PROVIDER", required("EMAIL_PROVIDER", local="console"), EMAIL_PROVIDERS
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="case-file-audit@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds: a silent server is not waited on
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if EMAIL_PROVIDER == "smtp":
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = required("EMAIL_HOST", local="localhost")
+    # The sender a council's mail server accepts; production names it.
+    DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL", local=DEFAULT_FROM_EMAIL)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)  # TLS from the start (port 465)
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)  # STARTTLS (587)
+    if EMAIL_USE_SSL and EMAIL_USE_TLS:
+        required.problems.append("set only one of EMAIL_USE_TLS and EMAIL_USE_SSL")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=465 if EMAIL_USE_SSL else 587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+elif EMAIL_PROVIDER == "notify":
+    EMAIL_BACKEND = "config.mail.NotifyEmailBackend"
+NOTIFY_API_KEY = required("NOTIFY_API_KEY", local="") if EMAIL_PROVIDER == "notify" else ""
+NOTIFY_TEMPLATE_ID = required("NOTIFY_TEMPLATE_ID", local="") if EMAIL_PROVIDER == "notify" else ""
+# Notify's API address; unset, the client's own (GOV.UK Notify). Tests point it at a stand-in.
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="")
+
 # Links in e-mails point here; e-mails name a case by its reference only, never a child.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_URL = required("SITE_URL", local="http://localhost:8000").rstrip("/")
 
 # Working rules of the moderation cycle.
-ESCALATION_RESPONSE_DAYS = int(os.environ.get("ESCALATION_RESPONSE_DAYS", "10"))
+ESCALATION_RESPONSE_DAYS = env.int("ESCALATION_RESPONSE_DAYS", default=10)
 AUDIT_DUE_SOON_DAYS = 3
 ESCALATION_REMINDER_DAYS = 2
 
@@ -205,20 +239,16 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 
 def cache_settings(url: str) -> dict:
-    """Redis from CACHE_URL, shared by every worker: the API throttles count there. Local
-    memory (one count per process) only for the embedded default."""
-    if not url:
+    """Redis from CACHE_URL (redis:// or rediss://), shared by every process: the API throttles
+    and the sign-in lockout's counts live there. Local memory (one count per process) for the
+    embedded default, or when CACHE_URL=locmemcache:// says so (right for one process only)."""
+    if not url or url.startswith("locmemcache:"):
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "case-file-audit",
-        }
-    }
+    config = env.cache_url_config(url, backend="django.core.cache.backends.redis.RedisCache")
+    return {"default": config | {"KEY_PREFIX": "case-file-audit"}}
 
 
-CACHES = cache_settings(os.environ.get("CACHE_URL", ""))
+CACHES = cache_settings(required("CACHE_URL", local=""))
 
 REST_FRAMEWORK = {
     "NUM_PROXIES": PROXY_COUNT,
@@ -235,7 +265,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
 # API tokens (django-rest-knox, accounts/tokens.py): kept as digests, valid this many hours.
-API_TOKEN_TTL = int(os.environ.get("API_TOKEN_TTL", "24"))
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=24)
 KNOX_TOKEN_MODEL = "audits.ApiToken"
 # knox's own AuthToken is swapped out for audits.ApiToken, yet its migrations would still make
 # an empty knox_authtoken table: they are left out.
@@ -269,10 +299,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Unset broker: tasks run eagerly in-process so a first run needs no Redis.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = required("CELERY_BROKER_URL", local="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -283,7 +313,10 @@ CELERY_IMPORTS = ("audits.tasks",)
 # Large history imports run on their own queue, so they never hold up e-mails or snapshots.
 CELERY_TASK_ROUTES = {"flows.tasks.import_history_job": {"queue": "imports"}}
 # An import page upload with more rows than this runs as a background job (flows/import_jobs.py).
-IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "2000"))
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+# The worker tests (tests/reporting/test_celery_worker.py) pause a publish this long, to kill the
+# worker mid-way; 0 everywhere else.
+REPORT_TASK_TEST_PAUSE_SECONDS = env.float("REPORT_TASK_TEST_PAUSE_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE = {
     "audits-due-soon": {
         "task": "moderation.tasks.remind_audits_due_soon",
@@ -358,10 +391,10 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -371,13 +404,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# Single sign-on and the council's details on the public pages.
+# Single sign-on and the council's details on the public pages (it may use required(...)).
 from config.sso_settings import *  # noqa: E402,F403
 from config.sso_settings import OIDC_OP_END_SESSION_ENDPOINT, with_provider_sign_out  # noqa: E402
 
 CONTENT_SECURITY_POLICY = with_provider_sign_out(
     CONTENT_SECURITY_POLICY, OIDC_OP_END_SESSION_ENDPOINT
 )
+
+# Keep this last: with DEBUG=0, one message naming every required variable that is not set.
+required.refuse_if_missing()

@@ -6,9 +6,9 @@ worker; the service's compare-and-swap makes the second run publish, or do nothi
 """
 
 import logging
-import os
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -31,9 +31,8 @@ class SnapshotTask(Task):
 
 
 def _test_pause_seconds() -> float:
-    # Read only when set: the worker tests pause a publish to kill the worker mid-way.
-    value = os.environ.get("REPORT_TASK_TEST_PAUSE_SECONDS")
-    return float(value) if value else 0
+    # Set only by the worker tests, which pause a publish to kill the worker mid-way.
+    return settings.REPORT_TASK_TEST_PAUSE_SECONDS
 
 
 @shared_task(

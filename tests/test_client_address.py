@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.test import override_settings
 
+from tests.test_environment import everything_set
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,9 +163,7 @@ def settings_in_a_fresh_process(**env) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "PROXY_COUNT"}}
-        | {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x" * 50}
-        | env,
+        env=everything_set(**env),
         capture_output=True,
         text=True,
         check=True,
@@ -175,4 +175,9 @@ def test_cache_url_puts_the_cache_on_redis_and_the_embedded_default_keeps_it_in_
     assert settings_in_a_fresh_process(CACHE_URL="redis://cache:6379/0", PROXY_COUNT="2") == (
         "django.core.cache.backends.redis.RedisCache 2"
     )
-    assert settings_in_a_fresh_process() == "django.core.cache.backends.locmem.LocMemCache 0"
+    # The embedded default (DEBUG=1, no CACHE_URL), or one process's memory on purpose.
+    assert (
+        settings_in_a_fresh_process(CACHE_URL="", DEBUG="1")
+        == settings_in_a_fresh_process(CACHE_URL="locmemcache://")
+        == "django.core.cache.backends.locmem.LocMemCache 0"
+    )

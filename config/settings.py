@@ -14,7 +14,9 @@ from pathlib import Path
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from config import observability
 from config.environment import Required, env
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz and /readyz answer probes whatever the Host, over plain HTTP, signed out.
     "config.health.HealthMiddleware",
+    # Then one JSON line per request, with its id (X-Request-ID), route, user id, status, time.
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: an oversized one is refused unread (413).
     "config.middleware.RequestSizeMiddleware",
@@ -303,6 +307,28 @@ CELERY_BROKER_URL = required("CELERY_BROKER_URL", local="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# Queues: e-mail, report snapshots and imports each have their own, so a slow publish never holds
+# up an e-mail; everything else goes to "celery". A worker consumes every queue it is given:
+# `celery -A config worker -Q email,snapshots,imports,celery` (or one worker per queue).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "moderation.tasks.*": {"queue": "email"},
+    "reporting.tasks.*": {"queue": "snapshots"},
+    # The history import runs in the request today (flows/importer, 50,000 rows at most); a
+    # task made for it belongs on this queue.
+    "flows.tasks.*": {"queue": "imports"},
+}
+# Time limits (seconds): at the soft limit the task is told (SoftTimeLimitExceeded: a snapshot
+# is marked failed), at the hard limit its process is killed. Every task has the default; the
+# report snapshot (a month's figures and the XLSX) has longer.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 150
+CELERY_TASK_ANNOTATIONS = {
+    "reporting.tasks.publish_snapshot": {"soft_time_limit": 540, "time_limit": 600},
+}
+LONGEST_TASK_SECONDS = max(
+    [CELERY_TASK_TIME_LIMIT] + [limits["time_limit"] for limits in CELERY_TASK_ANNOTATIONS.values()]
+)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -359,7 +385,13 @@ CELERY_BEAT_SCHEDULE = {
 # A broker that is down must not hang a page: refuse after a short wait and one retry; the
 # caller records what was not sent and the beat tasks above send it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+# Redis hands an unacknowledged task (acks are late) to another worker after the visibility
+# timeout: twice the longest hard limit, so a task still running is never handed out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "visibility_timeout": 2 * LONGEST_TASK_SECONDS,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0.2,
@@ -399,13 +431,19 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# One JSON line per request and per task, JSON for every other line too (config/logs.py);
+# LOG_FORMAT=plain for a person reading a terminal.
+LOG_FORMAT = required.one_of("LOG_FORMAT", env.str("LOG_FORMAT", default="json"), ["json", "plain"])
+LOGGING = logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"), json_lines=LOG_FORMAT == "json"
+)
+
+# Optional: errors to Sentry, traces to an OpenTelemetry collector (config/observability.py;
+# the `observability` extra). Off unless set.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
 
 # Single sign-on and the council's details on the public pages (it may use required(...)).
 from config.sso_settings import *  # noqa: E402,F403
@@ -415,5 +453,15 @@ CONTENT_SECURITY_POLICY = with_provider_sign_out(
     CONTENT_SECURITY_POLICY, OIDC_OP_END_SESSION_ENDPOINT
 )
 
-# Keep this last: with DEBUG=0, one message naming every required variable that is not set.
+# With DEBUG=0, one message naming every required variable that is not set: keep this after
+# every required(...) above.
 required.refuse_if_missing()
+
+if SENTRY_DSN:
+    observability.sentry_start(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+if OTEL_EXPORTER_OTLP_ENDPOINT:
+    observability.opentelemetry_start()

@@ -47,6 +47,7 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["*"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+LOG_FORMAT = "plain"  # a worker a test starts writes Celery's own lines
 # Serve static files straight from the source folders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -36,8 +36,12 @@ class Broker:
         self.workers: list[Worker] = []
 
     def _point_at(self, url: str) -> None:
+        # Every task to this test's own queue, past config/settings.py's routes.
         celery_app.conf.update(
-            task_always_eager=False, broker_url=url, task_default_queue=self.queue
+            task_always_eager=False,
+            broker_url=url,
+            task_default_queue=self.queue,
+            task_routes={"*": {"queue": self.queue}},
         )
         _forget_connections()
 
@@ -84,7 +88,7 @@ def broker(tmp_path, transactional_db):
     queue = f"test-reliability-{uuid.uuid4().hex[:12]}"
     previous = {
         key: celery_app.conf[key]
-        for key in ("task_always_eager", "broker_url", "task_default_queue")
+        for key in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")
     }
     found = Broker(redis=redis, queue=queue, tmp_path=tmp_path)
     found.up()

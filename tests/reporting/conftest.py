@@ -140,7 +140,7 @@ def celery_workers(tmp_path, transactional_db):
     started: list[Worker] = []
     previous = {
         key: celery_app.conf[key]
-        for key in ("task_always_eager", "broker_url", "task_default_queue")
+        for key in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")
     }
 
     def start(
@@ -170,7 +170,13 @@ def celery_workers(tmp_path, transactional_db):
         started.append(worker)
         return worker
 
-    celery_app.conf.update(task_always_eager=False, broker_url=BROKER_URL, task_default_queue=queue)
+    # Every task to this test's own queue, past config/settings.py's routes.
+    celery_app.conf.update(
+        task_always_eager=False,
+        broker_url=BROKER_URL,
+        task_default_queue=queue,
+        task_routes={"*": {"queue": queue}},
+    )
     _forget_connections()
     start.queue = queue
     start.redis = redis

@@ -11,6 +11,7 @@ import json
 import time
 
 import pytest
+from django.urls import reverse
 
 from reporting.models import ReportSnapshot
 from reporting.scope import ReportScope
@@ -164,3 +165,38 @@ def test_with_acks_late_a_killed_prefork_worker_loses_nothing(celery_workers, ma
     )
     assert ReportSnapshot.objects.filter(month=MONTH).count() == 1
     assert snapshot_state(snapshot.pk).attempts == 2
+
+
+def test_the_request_id_reaches_the_worker_and_its_task_line(celery_workers, march, client):
+    """Issue 13: the id of the web request that queued the task is in the worker's JSON line
+    for it (config/logs.py), with the task's name, id, status and time."""
+    worker = celery_workers()
+    client.force_login(march)
+    response = client.post(
+        reverse("reports:snapshot_publish"),
+        {"month": "2019-03"},
+        HTTP_X_REQUEST_ID="req-publish-0001",
+    )
+    assert response.status_code == 302
+    assert response["X-Request-ID"] == "req-publish-0001"
+    snapshot = ReportSnapshot.objects.get(month=MONTH)
+
+    def task_lines() -> list[dict]:
+        return [
+            json.loads(line[line.index("{") :])
+            for line in worker.output().splitlines()
+            if '"event": "task"' in line
+        ]
+
+    [line] = wait_for(
+        task_lines, timeout=20, message=f"No task line from the worker:\n{worker.output()}"
+    )
+    assert snapshot_state(snapshot.pk).status == ReportSnapshot.Status.PUBLISHED
+    assert line.keys() == {"event", "task", "task_id", "request_id", "status", "duration_ms"}
+    assert (line["task"], line["task_id"], line["request_id"], line["status"]) == (
+        "reporting.tasks.publish_snapshot",
+        snapshot.task_id,
+        "req-publish-0001",
+        "SUCCESS",
+    )
+    assert line["duration_ms"] > 0

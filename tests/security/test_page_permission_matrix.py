@@ -215,7 +215,8 @@ def _reference(world, kind: str, name: str) -> str:
 
 def rows_seen(world, rule, response) -> set[str]:
     """The row objects whose case reference the page names."""
-    html = response.content.decode()
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    html = body.decode()
     shown = set(re.findall(r"LCS-\d+", html))
     return {o for o in rule.row_objects if _reference(world, rule.target, o) in shown}
 

@@ -7,28 +7,25 @@ this file: `gunicorn config.wsgi --config gunicorn.conf.py`.
 import multiprocessing
 import os
 
-
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
-
-
-bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
+# gunicorn reads this file before Django is loaded, so it reads os.environ itself; each
+# variable is in the README's table (tests/test_environment.py finds every read).
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"
 # Worker processes x threads: each thread holds one request (and one database connection).
 # Default: 2 per core, plus one; WEB_CONCURRENCY is the name most platforms set.
-workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-threads = _int("GUNICORN_THREADS", 2)
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 # A request still running after this many seconds is killed with its worker (a report for
 # every area over years is the slowest page, a few seconds); the proxy in front should wait
 # a little longer than this.
-timeout = _int("GUNICORN_TIMEOUT", 60)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 30)
 # Longer than the load balancer's idle timeout would make the balancer close first, the safe
 # way round; gunicorn's default of 2 s closes idle connections the proxy is about to reuse.
-keepalive = _int("GUNICORN_KEEPALIVE", 10)
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 10)
 # Recycle each worker after this many requests (with jitter, so they do not all restart at
 # once): bounds the memory a slow leak could take.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 2000)
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or 200)
 # No access log: the application writes one JSON line per request (user id, status,
 # duration, request id) and gunicorn's line would repeat it without those.
 accesslog = None

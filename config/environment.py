@@ -8,13 +8,39 @@ stops start-up, `manage.py check --deploy` and every other command with ONE mess
 all. With DEBUG=1 (the embedded first run, `./scripts/demo`) the local value is used quietly.
 """
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-env = environ.Env()
+
+class _Environ(Mapping[str, str]):
+    """The process's environment as django-environ reads it, a leading "$" escaped: django-environ
+    takes "$OTHER" for a reference to another variable, so a password beginning with "$" would
+    quietly become that variable's value, or the default."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        return "\\" + value if value.startswith("$") else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
+class Env(environ.Env):
+    ENVIRON = _Environ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.escape_proxy = True  # the escaped "$" above read back as "$"
+
+
+env = Env()
 
 REFUSAL = (
     "Refusing to start: the service will not start with DEBUG=0 until these environment "
@@ -51,7 +77,10 @@ class Required:
         return value
 
     def refuse_if_missing(self) -> None:
-        if self.problems:
-            raise ImproperlyConfigured(INVALID.format(problems="; ".join(self.problems)))
+        """One message: every missing variable, then every invalid value."""
+        problems = "; ".join(self.problems)
         if self.missing:
-            raise ImproperlyConfigured(REFUSAL.format(names=", ".join(self.missing)))
+            message = REFUSAL.format(names=", ".join(self.missing))
+            raise ImproperlyConfigured(f"{message} Also: {problems}." if problems else message)
+        if problems:
+            raise ImproperlyConfigured(INVALID.format(problems=problems))

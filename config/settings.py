@@ -313,18 +313,21 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "moderation.tasks.*": {"queue": "email"},
+    # The daily digest of what waits for each person (audits/inbox.py) is e-mail too.
+    "audits.tasks.send_inbox_digests": {"queue": "email"},
     "reporting.tasks.*": {"queue": "snapshots"},
-    # The history import runs in the request today (flows/importer, 50,000 rows at most); a
-    # task made for it belongs on this queue.
+    # Large history imports (flows/import_jobs.py): a file of 50,000 rows never holds up an e-mail.
     "flows.tasks.*": {"queue": "imports"},
 }
-# Time limits (seconds): at the soft limit the task is told (SoftTimeLimitExceeded: a snapshot
-# is marked failed), at the hard limit its process is killed. Every task has the default; the
-# report snapshot (a month's figures and the XLSX) has longer.
+# Time limits (seconds): at the soft limit the task is told (SoftTimeLimitExceeded: a snapshot or
+# an import job is marked failed), at the hard limit its process is killed. Every task has the
+# default; the report snapshot (a month's figures and the XLSX) and a history import (up to
+# 50,000 rows, all in one transaction) have longer.
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_TASK_ANNOTATIONS = {
     "reporting.tasks.publish_snapshot": {"soft_time_limit": 540, "time_limit": 600},
+    "flows.tasks.import_history_job": {"soft_time_limit": 540, "time_limit": 600},
 }
 LONGEST_TASK_SECONDS = max(
     [CELERY_TASK_TIME_LIMIT] + [limits["time_limit"] for limits in CELERY_TASK_ANNOTATIONS.values()]
@@ -336,8 +339,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # autodiscover_tasks() finds tasks in installed apps; audits is a package, not an app (its
 # models are core's), so its task module is named here.
 CELERY_IMPORTS = ("audits.tasks",)
-# Large history imports run on their own queue, so they never hold up e-mails or snapshots.
-CELERY_TASK_ROUTES = {"flows.tasks.import_history_job": {"queue": "imports"}}
 # An import page upload with more rows than this runs as a background job (flows/import_jobs.py).
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
 # The worker tests (tests/reporting/test_celery_worker.py) pause a publish this long, to kill the
@@ -445,9 +446,16 @@ SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
 
-# Single sign-on and the council's details on the public pages (it may use required(...)).
+# Single sign-on and the council's details on the public pages; what it refuses joins the one
+# message below.
 from config.sso_settings import *  # noqa: E402,F403
-from config.sso_settings import OIDC_OP_END_SESSION_ENDPOINT, with_provider_sign_out  # noqa: E402
+from config.sso_settings import (  # noqa: E402
+    OIDC_OP_END_SESSION_ENDPOINT,
+    SSO_PROBLEMS,
+    with_provider_sign_out,
+)
+
+required.problems.extend(SSO_PROBLEMS)
 
 CONTENT_SECURITY_POLICY = with_provider_sign_out(
     CONTENT_SECURITY_POLICY, OIDC_OP_END_SESSION_ENDPOINT

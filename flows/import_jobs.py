@@ -57,6 +57,15 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     return job
 
 
+def import_job_fail(*, job_id: int, message: str) -> bool:
+    """A job whose worker gave up (its time limit, an error): failed with `message`, its import
+    rolled back. False if it had already finished."""
+    failed = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
+    ).update(status=ImportJob.Status.FAILED, message=message, finished_at=timezone.now(), data=b"")
+    return failed == 1
+
+
 def _finish(job: ImportJob, status: str, message: str, summary: list, errors: list) -> None:
     job.status, job.message, job.summary, job.errors = status, message, summary, errors
     job.finished_at = timezone.now()

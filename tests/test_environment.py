@@ -200,6 +200,8 @@ PYTHON_READ = re.compile(
 SHELL_DEFAULTED = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::?[-?=+])")
 SHELL_REFERENCE = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 SHELL_ASSIGNED = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Z][A-Z0-9_]*)=", re.M)
+# `read -r -a PORTS`, `IFS=: read -r _ UID_ ...`, `mapfile -t LINES`: the script sets these.
+SHELL_READ_INTO = re.compile(r"\b(?:read|mapfile|readarray)((?:[ \t]+(?:-[a-z]+|[A-Za-z_]\w*))+)")
 SHELL_OWN = {"SECONDS", "RANDOM", "PWD", "HOME", "PATH", "UID", "EUID", "IFS", "LINENO"}
 SKIPPED_DIRS = {".git", ".venv", "node_modules", "migrations", "staticfiles", "__pycache__"}
 
@@ -225,6 +227,8 @@ def shell_reads(text: str) -> set[str]:
     defaulted = set(SHELL_DEFAULTED.findall(text))
     referenced = set(SHELL_REFERENCE.findall(text))
     assigned = set(SHELL_ASSIGNED.findall(text))
+    for names in SHELL_READ_INTO.findall(text):
+        assigned |= set(re.findall(r"\b[A-Z][A-Z0-9_]*\b", names))
     return defaulted | (referenced - assigned - SHELL_OWN)
 
 
@@ -274,3 +278,28 @@ def test_every_variable_the_code_reads_is_in_the_readme():
         "Add a row for each of these to a table of environment variables in README.md "
         f"(| `NAME` | what | default | example |): {undocumented}"
     )
+
+
+def test_a_value_beginning_with_a_dollar_is_read_as_it_is():
+    """django-environ would read "$ecret" as the variable "ecret" (unset: the default, "")."""
+    env = everything_set(
+        EMAIL_HOST_PASSWORD="$ecret-$2", SECRET_KEY="$" + secrets.token_urlsafe(50)
+    )
+    assert settings_value("s.EMAIL_HOST_PASSWORD, s.SECRET_KEY[0]", env) == "$ecret-$2 $"
+
+
+def test_single_sign_on_half_set_joins_the_one_refusal_with_every_missing_variable():
+    env = production_env(
+        OIDC_RP_CLIENT_ID="case-file-audit", OIDC_MATCH_BY="name", OIDC_GROUP_ROLES="[]"
+    )
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert sorted(refused_names(result.stderr)) == sorted(REQUIRED)
+    assert result.stderr.count("Refusing to start") == 1
+    for problem in (
+        "OIDC_GROUP_ROLES must be a JSON object",
+        "OIDC_MATCH_BY must be email or subject",
+        "Single sign-on is on (OIDC_RP_CLIENT_ID is set) but these are not: "
+        "OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT",
+    ):
+        assert problem in result.stderr

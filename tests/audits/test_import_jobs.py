@@ -5,6 +5,7 @@ task eagerly; test_a_real_worker_imports_the_file runs it in a worker on Redis."
 import time
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.urls import reverse
 from config.celery import app as celery_app
 from core.models import Audit, ImportJob
 from flows.import_jobs import import_job_run
+from flows.tasks import TOO_LONG, import_history_job
 from tests.audits.import_rows import audit_row, moderated, to_csv
 from tests.reporting.conftest import celery_workers  # noqa: F401  (a fixture)
 
@@ -68,6 +70,32 @@ def test_a_job_with_a_bad_row_writes_nothing_and_lists_the_problems(
     assert not Audit.objects.exists()
     page = client.get(response["Location"]).content.decode()
     assert "Nothing was imported" in page and '<td class="govuk-table__cell">overall</td>' in page
+
+
+@pytest.mark.django_db
+@override_settings(IMPORT_BACKGROUND_ROWS=5)
+def test_a_job_past_its_time_limit_says_so_and_writes_nothing(
+    client, qa_lead, django_capture_on_commit_callbacks, monkeypatch
+):
+    client.force_login(qa_lead)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = post(client, to_csv(ROWS))
+    job = ImportJob.objects.get()
+    assert celery_app.tasks["flows.tasks.import_history_job"].soft_time_limit == 540
+
+    def past_the_soft_limit(*args, **kwargs):  # what Celery raises in the task at the limit
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("flows.import_jobs.audits_import", past_the_soft_limit)
+    result = import_history_job.apply(args=[job.pk], throw=False)
+    assert result.failed()
+    job.refresh_from_db()
+    assert (job.status, job.message, job.data) == ("failed", TOO_LONG, b"")
+    assert not Audit.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "split the file into smaller files" in page and "http-equiv" not in page
+    # Delivered again after it failed: nothing runs.
+    assert import_job_run(job_id=job.pk) is None
 
 
 @pytest.mark.django_db

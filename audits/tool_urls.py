@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from audits import print_views
 from audits import tool_views as views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("<int:tool_id>/download.xlsx", views.tool_download, {"kind": "xlsx"}, name="tool_xlsx"),
     path("<int:tool_id>/", views.tool_detail, name="tool_detail"),
     path("<int:tool_id>/edit/", views.tool_edit, name="tool_edit"),
+    path("<int:tool_id>/blank-form/", print_views.tool_blank_form, name="tool_blank_form"),
     path("<int:tool_id>/preview/", views.tool_preview, name="tool_preview"),
     path("<int:tool_id>/publish/", views.tool_publish, name="tool_publish"),
     path("<int:tool_id>/new-version/", views.tool_new_version, name="tool_new_version"),

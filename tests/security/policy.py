@@ -525,6 +525,15 @@ PAGES: dict[str, Rule] = {
         "audits", NONE, SIGNED_IN, rows_like="audit_detail GET", row_objects=ALL_AUDITS
     ),
     "audit_detail GET": Rule("audits", ALL_AUDITS, page(AUDIT_READ, no_role=404)),
+    # One audit printed: read as the audit page is (its moderation as the reader may read it).
+    "audit_print GET": Rule("audits", ALL_AUDITS, page(AUDIT_READ, no_role=404)),
+    # The audit list as CSV and XLSX: exactly the audits the list shows each role.
+    "audit_list_csv GET": Rule(
+        "audits", NONE, SIGNED_IN, rows_like="audit_detail GET", row_objects=ALL_AUDITS
+    ),
+    "audit_list_xlsx GET": Rule(
+        "audits", NONE, SIGNED_IN, rows_like="audit_detail GET", row_objects=ALL_AUDITS
+    ),
     "audit_edit GET": Rule(
         "audits",
         DRAFT_AND_SUBMITTED,
@@ -627,6 +636,8 @@ PAGES: dict[str, Rule] = {
     "tool_edit GET": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
     "tool_edit POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
     "tool_preview GET": Rule("-", NONE, PAGE_QA_LEAD),
+    # A published version's blank paper form: anyone with a role (as tools_visible_to).
+    "tool_blank_form GET": Rule("-", NONE, {**SIGNED_IN, "no_role": 404}),
     "tool_publish POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 400}),
     "tool_new_version POST": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),
     "tool_domain_add GET": Rule("-", NONE, {**PAGE_QA_LEAD, "qa_lead": 302}),

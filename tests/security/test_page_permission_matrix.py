@@ -7,12 +7,14 @@ object is a real request with a signed-in session, in a savepoint of its own. Li
 name exactly the cases (by reference) of the rows the policy lets each role see.
 """
 
+import io
 import re
 from collections import Counter
 from functools import cache
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
 
 from tests.factories import action_due
 from tests.security.matrix import run_row, target
@@ -216,7 +218,16 @@ def _reference(world, kind: str, name: str) -> str:
 def rows_seen(world, rule, response) -> set[str]:
     """The row objects whose case reference the page names."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    html = body.decode()
+    if "spreadsheet" in response.get("Content-Type", ""):
+        book = load_workbook(io.BytesIO(body), read_only=True)
+        html = " ".join(
+            str(value)
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+        )
+    else:
+        html = body.decode()
     shown = set(re.findall(r"LCS-\d+", html))
     return {o for o in rule.row_objects if _reference(world, rule.target, o) in shown}
 

@@ -285,10 +285,43 @@ class CalibrationTeamOutput(CalibrationFigures):
     team = CalibrationTeamName()
 
 
+class CalibrationAgreement(serializers.Serializer):
+    moderated = serializers.IntegerField(help_text="Completed moderations of the audits.")
+    agreed = serializers.IntegerField(help_text="Of those, the moderator kept the judgement.")
+    agreement_pct = serializers.FloatField(
+        allow_null=True, help_text="agreed / moderated, %, one place; null when none."
+    )
+
+
+class CalibrationMonth(CalibrationAgreement):
+    month = serializers.CharField(help_text="YYYY-MM: the audits' month.")
+
+
+class CalibrationAuditorByMonth(serializers.Serializer):
+    auditor = CalibrationAuditorName()
+    months = CalibrationMonth(many=True)
+    total = CalibrationAgreement()
+
+
+class CalibrationTeamByMonth(serializers.Serializer):
+    team = CalibrationTeamName()
+    months = CalibrationMonth(many=True)
+    total = CalibrationAgreement()
+
+
+class CalibrationByMonth(serializers.Serializer):
+    months = serializers.ListField(child=serializers.CharField(), help_text="YYYY-MM, in order.")
+    auditors = CalibrationAuditorByMonth(many=True)
+    teams = CalibrationTeamByMonth(many=True)
+
+
 class CalibrationOutput(ReportRangeFields):
     auditors = CalibrationAuditorOutput(many=True)
     teams = CalibrationTeamOutput(many=True)
     total = CalibrationFigures()
+    by_month = CalibrationByMonth(
+        help_text="Agreement on the overall judgement per auditor and per team, month by month."
+    )
 
 
 def _reaudit_fields(keys) -> dict:
@@ -347,7 +380,9 @@ class TrendReportView(_RangeReportView):
 
 
 class CalibrationReportView(_RangeReportView):
-    """Auditor calibration per auditor and per team. QA leads only."""
+    """Auditor calibration per auditor and per team, for the range and month by month. QA
+    leads; heads of service (their areas); team managers (their team, the moderations they
+    may read)."""
 
     @extend_schema(
         operation_id="reports_calibration",

@@ -70,7 +70,18 @@ def to_xlsx(
     if created is not None:
         # openpyxl stamps "now" otherwise; a frozen snapshot's file records its own time.
         workbook.properties.created = workbook.properties.modified = created.replace(tzinfo=None)
-    for table in report_tables(report, labels):
+    return _workbook_bytes(workbook, report_tables(report, labels))
+
+
+def tables_xlsx(tables: list[ReportTable]) -> bytes:
+    """Any report tables (a range page's) as an XLSX workbook, one sheet per table."""
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    return _workbook_bytes(workbook, tables)
+
+
+def _workbook_bytes(workbook: Workbook, tables) -> bytes:
+    for table in tables:
         sheet = workbook.create_sheet(title=table.title)
         sheet.append([neutralise(heading) for heading in table.header])
         for cell in sheet[1]:

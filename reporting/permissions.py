@@ -17,7 +17,10 @@ OWN_TEAM_ONLY_REFUSED = "As a team manager you can read your own team's reports 
 OWN_AREAS_REFUSED = "You can read reports for your own service areas only."
 OWN_TEAMS_REFUSED = "You can read reports for teams in your own service areas only."
 SNAPSHOTS_REFUSED = "Published reports cover the whole authority: QA leads and moderators only."
-CALIBRATION_REFUSED = "Auditor calibration is for QA leads only."
+CALIBRATION_REFUSED = (
+    "Auditor calibration is for QA leads, heads of service (their areas) and team managers "
+    "(their team)."
+)
 PUBLISH_REFUSED = "Only a QA lead can publish the monthly report."
 SNAPSHOT_BLIND_REFUSED = (
     "This published report counts audits that are waiting for blind moderation. "
@@ -96,8 +99,12 @@ def check_snapshots_readable(user: User) -> None:
 
 
 def calibration_readable(*, user: User) -> bool:
-    """Auditor calibration names auditors: QA leads only."""
-    return signed_in_and_active(user) and user.is_qa_lead
+    """Auditor calibration names auditors: QA leads; heads of service for their own areas
+    and team managers for their own team (the range scope limits them, as every report);
+    not moderators, who are the other side of the comparison."""
+    return signed_in_and_active(user) and (
+        user.is_qa_lead or user.is_viewer or reports_limited_to_team(user)
+    )
 
 
 def check_calibration_readable(user: User) -> None:

@@ -5,10 +5,14 @@ reporting.tables Cell whose filter lists exactly its audits (drill-down), as on 
 page. Bad filters are a 400 page with an error summary and the form to correct them.
 """
 
+import re
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
@@ -16,7 +20,9 @@ from core.filters import tool_code_choices
 from core.grades import SCALE, SHORT_NAMES
 from core.models import Audit
 from core.months import FIRST_MONTH, format_month, months_before, parse_month
+from core.services.access_log import audit_read_record
 from reporting import charts, permissions
+from reporting.exports import tables_xlsx, to_csv
 from reporting.selectors import GRADES
 from reporting.selectors.calibration import calibration_for_user
 from reporting.selectors.ranges import RangeReportFilter
@@ -25,6 +31,8 @@ from reporting.selectors.trend import trend_for_user
 from reporting.tables import ranges, ranges_html
 from reporting.views import filter_form, latest_programme_month
 
+REPORT_SCOPE = ("month_from", "month_to", "service_area", "team", "tool", "table")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHART_SERIES = [charts.Series(key=g, label=SHORT_NAMES[g], css=g.lower()) for g in SCALE]
 KPI_SERIES = [
     charts.Series(key="ri_or_better_pct", label="Before moderation", css="kpi-before"),
@@ -173,6 +181,12 @@ def _domain_pcts(month: Mapping, domain: Mapping) -> dict:
 # ---------------------------------------------------------------- calibration
 
 
+def _calibration_tables(result: Mapping) -> dict:
+    tables = [ranges.calibration(result, w) for w in ("auditors", "teams")]
+    tables += [ranges.calibration_over_time(result, w) for w in ("auditors", "teams")]
+    return {t.key: t for t in tables}
+
+
 @login_required
 @require_GET
 def calibration_page(request):
@@ -182,7 +196,8 @@ def calibration_page(request):
         result = calibration_for_user(user=request.user, filters=data)
     except DomainError as error:
         return _bad_range(request, "reporting/calibration.html", form, error)
-    tables = {t.key: t for t in (ranges.calibration(result, w) for w in ("auditors", "teams"))}
+    tables = _calibration_tables(result)
+    query = urlencode({k: v for k, v in data.items() if v})
     return render(
         request,
         "reporting/calibration.html",
@@ -192,8 +207,71 @@ def calibration_page(request):
             "tables": tables,
             "auditors": ranges_html.calibration(tables["calibration_auditors"]),
             "teams": ranges_html.calibration(tables["calibration_teams"]),
+            "auditors_by_month": ranges_html.calibration_over_time(
+                tables["calibration_months_auditors"]
+            ),
+            "teams_by_month": ranges_html.calibration_over_time(tables["calibration_months_teams"]),
+            "xlsx": f"{reverse('reports:calibration_xlsx')}?{query}",
+            "downloads_csv": {"csv_base": f"{reverse('reports:calibration_csv')}?{query}&table="},
         },
     )
+
+
+def _calibration_download(request, extension: str) -> HttpResponse:
+    """The calibration page's tables as XLSX (every table) or CSV (?table=KEY), from the same
+    definitions as the page; a filtered file names its range and filters."""
+    permissions.check_calibration_readable(request.user)
+    data, form = _range_filters(request)
+    try:
+        result = calibration_for_user(user=request.user, filters=data)
+        tables = _calibration_tables(result)
+        key = request.GET.get("table", "")
+        if extension == "csv" and key not in tables:
+            raise DomainError(
+                f"There is no table called {key!r}: choose one of " + ", ".join(tables)
+            )
+    except DomainError as error:
+        return _bad_range(request, "reporting/calibration.html", form, error)
+    audit_read_record(
+        user=request.user,
+        channel="page",
+        what=f"export:calibration-{extension}",
+        scope={k: v for k, v in data.items() if k in REPORT_SCOPE},
+    )
+    stem = _calibration_stem(result)
+    if extension == "xlsx":
+        content, kind = tables_xlsx(list(tables.values())), XLSX
+        name = f"{stem}.xlsx"
+    else:
+        content, kind = to_csv(tables[key]).encode(), "text/csv; charset=utf-8"
+        name = f"{stem}-{key}.csv"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _calibration_stem(result: Mapping) -> str:
+    filters = result["filters"]
+    parts = [f"calibration-{result['month_from']}-to-{result['month_to']}"]
+    if filters["service_areas"] is not None:
+        parts.append("area-" + "-".join(str(pk) for pk in filters["service_areas"]))
+    if filters["team"] is not None:
+        parts.append(f"team-{filters['team']}")
+    if filters["tool"]:
+        parts.append(re.sub(r"[^A-Za-z0-9_.-]", "", filters["tool"]))
+    return "-".join(parts)
+
+
+@login_required
+@require_GET
+def calibration_xlsx(request):
+    return _calibration_download(request, "xlsx")
+
+
+@login_required
+@require_GET
+def calibration_csv(request):
+    return _calibration_download(request, "csv")
 
 
 # ---------------------------------------------------------------- re-audits

@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 
 from core.grades import percent, steps
 from core.models import Audit, DomainGrade, User
+from core.months import format_month
 from moderation.models import Moderation
 from reporting import permissions
 from reporting.scope import ReportScope
@@ -80,6 +81,7 @@ def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
     pairs = (
         Moderation.objects.filter(
             scope.audits("audit__"),
+            scope.moderations_readable("audit__"),
             in_range,
             status=Moderation.Status.COMPLETED,
             audit__status=Audit.Status.SUBMITTED,
@@ -102,6 +104,7 @@ def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
     domain_rows = (
         DomainGrade.objects.filter(
             scope.audits("audit__"),
+            scope.moderations_readable("audit__"),
             in_range,
             audit__status=Audit.Status.SUBMITTED,
             audit__moderations__status=Moderation.Status.COMPLETED,
@@ -145,8 +148,73 @@ def calibration(*, scope: ReportScope, months: list[dt.date]) -> dict:
     }
 
 
+def _agreement(moderated: int, agreed: int) -> dict:
+    return {"moderated": moderated, "agreed": agreed, "agreement_pct": percent(agreed, moderated)}
+
+
+def calibration_by_month(*, scope: ReportScope, months: list[dt.date]) -> dict:
+    """Per auditor and per team, month by month: how often moderators kept the overall
+    judgement (one query)."""
+    in_range = Q(audit__month__gte=months[0], audit__month__lte=months[-1])
+    rows = (
+        Moderation.objects.filter(
+            scope.audits("audit__"),
+            scope.moderations_readable("audit__"),
+            in_range,
+            status=Moderation.Status.COMPLETED,
+            audit__status=Audit.Status.SUBMITTED,
+        )
+        .order_by()
+        .values(
+            "audit__month",
+            "audit__auditor_id",
+            "audit__auditor__username",
+            "audit__auditor__first_name",
+            "audit__auditor__last_name",
+            "audit__case__team_id",
+            "audit__case__team__name",
+        )
+        .annotate(n=Count("pk"), agreed=Count("pk", filter=Q(overall=F("audit__overall"))))
+    )
+    auditors: dict[int, dict] = {}
+    teams: dict[int, dict] = {}
+    for row in rows:
+        team_id = row["audit__case__team_id"]
+        for tallies, key, who in (
+            (auditors, row["audit__auditor_id"], {"auditor": _auditor_name(row)}),
+            (teams, team_id, {"team": {"id": team_id, "name": row["audit__case__team__name"]}}),
+        ):
+            tally = tallies.setdefault(key, {"who": who, "months": {}})
+            n, agreed = tally["months"].get(row["audit__month"], (0, 0))
+            tally["months"][row["audit__month"]] = (n + row["n"], agreed + row["agreed"])
+
+    def out(tally: dict) -> dict:
+        cells = [tally["months"].get(month, (0, 0)) for month in months]
+        return {
+            **tally["who"],
+            "months": [
+                {"month": format_month(month), **_agreement(n, agreed)}
+                for month, (n, agreed) in zip(months, cells, strict=True)
+            ],
+            "total": _agreement(sum(n for n, _ in cells), sum(a for _, a in cells)),
+        }
+
+    return {
+        "months": [format_month(month) for month in months],
+        "auditors": [
+            out(t) for t in sorted(auditors.values(), key=lambda t: t["who"]["auditor"]["name"])
+        ],
+        "teams": [out(t) for t in sorted(teams.values(), key=lambda t: t["who"]["team"]["name"])],
+    }
+
+
 def calibration_for_user(*, user: User, filters: Mapping | None) -> dict:
-    """Auditor calibration, for QA leads only (403 for everyone else); 400 on bad filters."""
+    """Auditor calibration, for the range and month by month (403 for those who may not
+    read it: reporting.permissions.calibration_readable); 400 on bad filters."""
     permissions.check_calibration_readable(user)
     scope, months = range_scope_for_user(user, filters)
-    return {**range_filters_out(scope, months), **calibration(scope=scope, months=months)}
+    return {
+        **range_filters_out(scope, months),
+        **calibration(scope=scope, months=months),
+        "by_month": calibration_by_month(scope=scope, months=months),
+    }

@@ -4,6 +4,7 @@ once; reporting.tables.ranges_html lays them out for the pages."""
 from collections.abc import Mapping
 
 from core.grades import SHORT_NAMES as GRADE_NAMES
+from core.months import parse_month
 from reporting.selectors import DOMAIN_COLUMNS, GRADES
 from reporting.tables.model import Cell, Column, Drill, Kind, ReportTable, Row, report_drill
 from reporting.tables.monthly import MODERATED, SUBMITTED, grade_cells, grade_columns, matrix_rows
@@ -153,6 +154,52 @@ def calibration(result: Mapping, who: str) -> ReportTable:
     else:
         caption = "Moderated audits per team of the audited case"
     return ReportTable(f"calibration_{who}", f"Calibration by {who[:-1]}", caption, columns, rows)
+
+
+def calibration_over_time(result: Mapping, who: str) -> ReportTable:
+    """Per auditor or per team, month by month: agreement on the overall judgement. Each
+    cell's n is the month's moderated audits (the drill-down lists them, with the moderator's
+    judgement beside the auditor's) and its pct how many of them the moderator kept."""
+    by_month = result["by_month"]
+    base = range_drill(result)
+    columns = (
+        Column("name", "Auditor" if who == "auditors" else "Team", TEXT),
+        *(
+            Column(
+                month,
+                f"{parse_month(month):%b %Y}",
+                Kind.COUNT_PCT,
+                f"{parse_month(month):%b %Y} agreement %",
+            )
+            for month in by_month["months"]
+        ),
+        Column("total", "Whole range", Kind.COUNT_PCT, "Whole range agreement %"),
+    )
+    rows = []
+    for row in by_month[who]:
+        if who == "auditors":
+            drill, name = base.narrowed(auditor=row["auditor"]["username"]), row["auditor"]["name"]
+        else:
+            drill, name = base.narrowed(team=row["team"]["id"]), row["team"]["name"]
+        values: dict = {"name": name}
+        for month in row["months"]:
+            month_drill = Drill(
+                {**drill.base, "month_from": None, "month_to": None, "month": month["month"]},
+                drill.team_manager,
+            )
+            values[month["month"]] = month_drill.cell(
+                month["moderated"], month["agreement_pct"], **MODERATED
+            )
+        total = row["total"]
+        values["total"] = drill.cell(total["moderated"], total["agreement_pct"], **MODERATED)
+        rows.append(Row(values, key=name, label=name))
+    subject = "auditor" if who == "auditors" else "team of the audited case"
+    caption = (
+        f"Agreement with moderation by {subject}, month by month: moderated audits "
+        "(% whose overall judgement the moderator kept)"
+    )
+    title = f"Calibration by month, {who}"
+    return ReportTable(f"calibration_months_{who}", title, caption, columns, rows)
 
 
 # ---------------------------------------------------------------- re-audits

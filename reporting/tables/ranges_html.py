@@ -12,6 +12,7 @@ from reporting.tables.html import (
     PageRow,
     PageTable,
     cell_html,
+    count_html,
     matrix_table,
 )
 from reporting.tables.model import ReportTable, Row
@@ -87,6 +88,28 @@ def calibration(table: ReportTable) -> PageTable:
         Heading("Domain agreement"),
     ]
     return PageTable(table.caption, headings, rows, empty="No moderated audits in this range.")
+
+
+def calibration_over_time(table: ReportTable) -> PageTable:
+    """Each cell: the agreement %, then how many moderated audits it is of (linked to them)."""
+    rows = []
+    for row in table.rows:
+        cells = []
+        for column in table.columns[1:]:
+            cell = row[column.key]
+            if not cell.n:
+                cells.append(PageCell(DASH))
+                continue
+            count = count_html(cell, pct=False)
+            cells.append(PageCell(format_html("{}% of {}", floatformat(cell.pct, 1), count)))
+        rows.append(PageRow(row.label, cells))
+    return PageTable(
+        table.caption,
+        _headings(table),
+        rows,
+        css=" app-calibration-months",
+        empty="No moderated audits in this range.",
+    )
 
 
 def reaudit_matrix(table: ReportTable) -> PageTable:

@@ -4,6 +4,8 @@ The drill-down test follows every count link on the page to the audit list and c
 the list holds exactly as many audits as the figure the link sits on.
 """
 
+import csv
+import io
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +14,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tests.factories import UserFactory
 from tests.reporting.test_monthly import Builder, build
@@ -328,16 +331,64 @@ def test_trends_page_refuses_a_bad_range_with_an_error_summary(data, client):
     assert response.status_code == 400
 
 
-def test_calibration_is_for_qa_leads_only(data, client):
+def test_calibration_is_not_for_moderators_and_every_figure_opens_its_audits(data, client):
     client.force_login(data.moderator)
     assert client.get("/reports/calibration/").status_code == 403
     client.force_login(data.qa_lead)
-    response = client.get("/reports/calibration/", {"month_from": "2019-03", "month_to": "2019-03"})
+    response = client.get("/reports/calibration/", {"month_from": "2019-02", "month_to": "2019-03"})
     assert response.status_code == 200
     teams = {row.label: row for row in response.context["tables"]["calibration_teams"].rows}
-    assert teams["A1"]["moderated"].n == 10  # m1, m3r, m3a 2, m5a 4, m8a, f1
-    for href, figure in drill_links(response.content.decode()):
+    assert teams["A1"]["moderated"].n == 13  # March: m1, m3r, m3a 2, m5a 4, m8a, f1; February 3
+    # Calibration over time: every month's cell, and the range's, opens its audits.
+    by_month = response.context["tables"]["calibration_months_teams"]
+    a1 = {row.label: row for row in by_month.rows}["A1"]
+    assert (a1["2019-02"].n, a1["2019-02"].pct) == (3, 66.7)
+    assert (a1["2019-03"].n, a1["2019-03"].pct) == (10, 100.0)
+    assert (a1["total"].n, a1["total"].pct) == (13, 92.3)
+    html = response.content.decode()
+    assert "Calibration over time" in html
+    links = drill_links(html)
+    assert any("month=2019-02" in href for href, _ in links)
+    for href, figure in links:
         assert listed(client, href) == figure, href
+
+
+def test_calibration_downloads_carry_the_pages_tables(data, client):
+    client.force_login(data.qa_lead)
+    query = {"month_from": "2019-02", "month_to": "2019-03"}
+    page = client.get("/reports/calibration/", query)
+    table = page.context["tables"]["calibration_months_teams"]
+    csv_response = client.get(
+        "/reports/calibration/download.csv", {**query, "table": "calibration_months_teams"}
+    )
+    assert csv_response.status_code == 200
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode())))
+    assert rows[0] == table.header
+    assert len(rows) == len(table.rows) + 1
+    a1 = next(row for row in rows if row[0] == "A1")
+    assert a1[1:3] == ["3", "66.7"]
+    assert "calibration-2019-02-to-2019-03" in csv_response["Content-Disposition"]
+    xlsx = client.get("/reports/calibration/download.xlsx", query)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert "Calibration by month, teams" in book.sheetnames
+    filtered = client.get(
+        "/reports/calibration/download.xlsx", {**query, "team": data.teams["A1"].pk}
+    )
+    assert filtered["Content-Disposition"] != xlsx["Content-Disposition"]
+    bad = client.get("/reports/calibration/download.csv", {**query, "table": "nope"})
+    assert bad.status_code == 400
+
+
+def test_a_head_of_service_reads_calibration_for_their_areas_only(data, client):
+    viewer = UserFactory(username="calibration_viewer", roles=["viewer"])
+    viewer.service_areas.add(data.area_a)
+    client.force_login(viewer)
+    response = client.get("/reports/calibration/", {"month_from": "2019-02", "month_to": "2019-03"})
+    assert response.status_code == 200
+    names = {row.label for row in response.context["tables"]["calibration_months_teams"].rows}
+    assert names == {"A1", "A2"}
+    other = client.get("/reports/calibration/", {"service_area": data.area_b.pk})
+    assert other.status_code == 403
 
 
 def test_compliance_names_both_definitions_and_the_authority_row_uses_the_areas_one(data, client):

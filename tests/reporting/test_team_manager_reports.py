@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from flows import moderation as moderation_flows
 from moderation.services.claims import moderation_claim
+from reporting.selectors.calibration import calibration_for_user
 from reporting.selectors.monthly import monthly_report_for_user
 from reporting.selectors.trend import trend_for_user
 from tests.factories import (
@@ -95,8 +96,9 @@ def test_another_team_or_area_is_refused(client, auditor, other_team, other_area
     for name in ("reports:trends", "reports:reaudits"):
         assert client.get(reverse(name), {"team": other_team.pk}).status_code == 403
         assert client.get(reverse(name)).status_code == 200
-    # Calibration names auditors, published snapshots are authority-wide: still not theirs.
-    assert client.get(reverse("reports:calibration")).status_code == 403
+    # Calibration: their own team's; published snapshots are authority-wide: not theirs.
+    assert client.get(reverse("reports:calibration"), {"team": other_team.pk}).status_code == 403
+    assert client.get(reverse("reports:calibration")).status_code == 200
     assert client.get(reverse("reports:snapshots")).status_code == 403
 
 
@@ -139,7 +141,6 @@ def test_the_page_offers_only_their_team_and_the_reports_they_may_open(
     assert list(form.fields["team"].queryset) == [team]
     assert list(form.fields["service_area"].queryset) == [team.service_area]
     hrefs = {urlsplit(h).path for h, _ in links_of(response.content.decode())}
-    assert reverse("reports:calibration") not in hrefs
     assert reverse("reports:snapshots") not in hrefs
     assert reverse("reports:trends") in hrefs
 
@@ -170,3 +171,31 @@ def test_the_trend_page_links_open_the_teams_audits(client, auditor, month):
         assert "service_area" not in query or query.get("team")
         assert listed(client, href) == figure, href
     assert re.search(r'id="team-manager"', response.content.decode())
+
+
+def test_a_team_managers_calibration_over_time_is_their_teams_and_the_moderations_they_read(
+    client, auditor, same_team_auditor, qa_lead, team, month
+):
+    """Issue 12 feature 5: calibration month by month, scoped as their other reports."""
+    filters = {"month_from": "2026-09", "month_to": "2026-10"}
+    mine = calibration_for_user(user=auditor, filters=filters)["by_month"]
+    assert [t["team"]["id"] for t in mine["teams"]] == [team.pk]
+    assert [a["auditor"]["username"] for a in mine["auditors"]] == [auditor.username]
+    assert mine["auditors"][0]["months"][1] == {
+        "month": "2026-10",
+        "moderated": 1,
+        "agreed": 0,
+        "agreement_pct": 0.0,
+    }
+    lead = calibration_for_user(user=qa_lead, filters={**filters, "team": team.pk})["by_month"]
+    assert {a["auditor"]["username"] for a in lead["auditors"]} == {
+        auditor.username,
+        same_team_auditor.username,
+    }
+    assert lead["teams"][0]["total"]["moderated"] == 2
+    client.force_login(auditor)
+    response = client.get(reverse("reports:calibration"), filters)
+    html = response.content.decode()
+    assert same_team_auditor.username not in html
+    for href, figure in drill_links(html):
+        assert listed(client, href) == figure, href

@@ -296,9 +296,37 @@ def test_calibration_per_team_and_auditor(data, db, api_client):
     assert (total["upgraded"], total["downgraded"]) == (2, 11)
 
 
-@pytest.mark.parametrize("role", ["moderator", "viewer", "auditor"])
-def test_calibration_is_for_qa_leads_only(data, db, api_client, role):
-    api_client.force_authenticate(UserFactory(roles=[role]))
+def test_calibration_month_by_month(data, db, api_client):
+    """Issue 12 feature 5: each team's and auditor's agreement, month by month."""
+    api_client.force_authenticate(data.qa_lead)
+    body = api_client.get(CALIBRATION, {"month_from": "2019-02", "month_to": "2019-03"}).json()
+    by_month = body["by_month"]
+    assert by_month["months"] == ["2019-02", "2019-03"]
+    teams = {t["team"]["name"]: t for t in by_month["teams"]}
+    # A1: February G-G, RI-I, I-I (2 of 3); March m1, m3r, m3a x2, m5a x4, m8a, f1 all kept.
+    assert teams["A1"]["months"] == [
+        {"month": "2019-02", "moderated": 3, "agreed": 2, "agreement_pct": 66.7},
+        {"month": "2019-03", "moderated": 10, "agreed": 10, "agreement_pct": 100.0},
+    ]
+    # Each row's range total is the range's calibration figure.
+    for team in body["teams"]:
+        total = teams[team["team"]["name"]]["total"]
+        assert (total["moderated"], total["agreed"]) == (team["moderated"], team["agreed"])
+    auditors = {a["auditor"]["username"]: a for a in by_month["auditors"]}
+    assert auditors["report_auditor_A1"]["months"] == teams["A1"]["months"]
+
+
+@pytest.mark.parametrize(("role", "status"), [("moderator", 403), ("viewer", 200)])
+def test_calibration_is_not_for_moderators(data, db, api_client, role, status):
+    user = UserFactory(roles=[role])
+    if role == "viewer":
+        user.service_areas.add(data.area_a)
+    api_client.force_authenticate(user)
+    assert api_client.get(CALIBRATION, RANGE).status_code == status
+
+
+def test_an_auditor_without_a_team_reads_no_calibration(db, api_client):
+    api_client.force_authenticate(UserFactory(roles=["auditor"], team=None))
     assert api_client.get(CALIBRATION, RANGE).status_code == 403
 
 

@@ -156,6 +156,8 @@ REPORT_READ = {
     "auditor": {"other_area": 403, "*": 200},
 }
 
+CALIBRATION_READ = {**REPORT_READ, "moderator": 403, "other_moderator": 403}
+
 
 def moderation_write(claimant: dict, *, qa_lead=403) -> dict:
     """A moderator's change to a moderation: the claimant's outcomes given; others who can
@@ -401,7 +403,8 @@ API: dict[str, Rule] = {
     "reports_monthly": Rule("reports", REPORT_FILTERS, REPORT_READ),
     "reports_trends": Rule("reports", REPORT_FILTERS, REPORT_READ),
     "reports_reaudits": Rule("reports", REPORT_FILTERS, REPORT_READ),
-    "reports_calibration": Rule("reports", REPORT_FILTERS, QA_LEAD_ONLY),
+    # Calibration names auditors: read as reports are, but not by moderators.
+    "reports_calibration": Rule("reports", REPORT_FILTERS, CALIBRATION_READ),
     # Published snapshots are authority-wide: QA leads and moderators only. The world's
     # snapshot (October) counts September's blind-pending audit as its previous month, so it
     # stays closed to those who may moderate until that audit is moderated.
@@ -782,7 +785,9 @@ PAGES: dict[str, Rule] = {
     "reports:monthly GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:trends GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:reaudits GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
-    "reports:calibration GET": Rule("reports", REPORT_FILTERS, PAGE_QA_LEAD),
+    "reports:calibration GET": Rule("reports", REPORT_FILTERS, page(CALIBRATION_READ)),
+    "reports:calibration_xlsx GET": Rule("reports", REPORT_FILTERS, page(CALIBRATION_READ)),
+    "reports:calibration_csv GET": Rule("reports", REPORT_FILTERS, page(CALIBRATION_READ)),
     "reports:download_xlsx GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:download_csv GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),
     "reports:download_json GET": Rule("reports", REPORT_FILTERS, PAGE_REPORT_READ),

@@ -186,6 +186,8 @@ def _query(world, name, rule, obj) -> dict:
     if rule.target != "reports":
         return {}
     query = {"month": "2026-10"}
+    if name == "reports:calibration_csv":
+        query["table"] = "calibration_months_auditors"
     if obj == "same_team":
         query["team"] = world.teams["own"].pk
     elif obj == "other_area":

@@ -222,6 +222,9 @@ class TrendFigures(serializers.Serializer):
 class TrendMonthOutput(TrendFigures):
     month = serializers.CharField()
     has_programme = serializers.BooleanField()
+    to_date = serializers.BooleanField(
+        help_text="The current month, still under way: its figures are to date."
+    )
 
 
 class TrendQuarterOutput(TrendFigures):

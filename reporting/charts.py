@@ -6,7 +6,13 @@ by pattern and by a label on every segment tall enough to hold one, never by col
 colours and patterns are CSS classes in static/reporting/report.css (no inline styles, so a
 Content Security Policy can forbid them).
 
-A month without a programme is a gap: no bar and no point, labelled "No programme".
+A month without a programme is a gap: no bar and no point, labelled "No programme". The
+current month, still under way, is partial: its bar is paler with a dashed outline, its point
+hollow at the end of a dashed line, and its label says "(to date)".
+
+Text is in the page's font (arial, sans-serif: the SVG's font-family, and report.css), and
+the month labels never collide: the year is written under the first month and each January
+only, and a value label that would run into the axis or another value moves clear of it.
 """
 
 from collections.abc import Sequence
@@ -18,7 +24,9 @@ from django.utils.safestring import SafeString, mark_safe
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Plot geometry in SVG units; the SVG scales to the width of its container.
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 40, 44
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 40, 58
+FONT = "arial, sans-serif"  # the page's font (frontend/app.scss $govuk-font-family)
+LABEL_GAP = 13  # value labels closer than this (12px text) would overlap
 STEP, BAR = 56, 36
 PLOT_HEIGHT = 200
 
@@ -34,6 +42,7 @@ class Series:
 class Point:
     label: str  # "2019-03"
     values: dict[str, float | None] | None  # None: a gap (no programme)
+    partial: bool = False  # the current month, still under way: figures to date
 
 
 def month_label(month: str) -> tuple[str, str]:
@@ -46,7 +55,7 @@ def _frame(width: int, height: int, chart_id: str, title: str, desc: str, body) 
     return format_html(
         '<svg class="app-chart" role="img" aria-labelledby="{0}-title {0}-desc" '
         'viewBox="0 0 {1} {2}" width="{1}" height="{2}" preserveAspectRatio="xMinYMin meet" '
-        'xmlns="http://www.w3.org/2000/svg">'
+        'font-family="{7}" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{0}-title">{3}</title><desc id="{0}-desc">{4}</desc>{5}{6}</svg>',
         chart_id,
         width,
@@ -55,6 +64,7 @@ def _frame(width: int, height: int, chart_id: str, title: str, desc: str, body) 
         desc,
         _patterns(chart_id),
         body,
+        FONT,
     )
 
 
@@ -112,15 +122,32 @@ def _axes(points: Sequence[Point], width: int) -> SafeString:
         centre = _x(i) + BAR // 2
         labels.append(
             format_html(
-                '<text x="{0}" y="{1}" class="chart-axis" text-anchor="middle">{2}</text>'
-                '<text x="{0}" y="{3}" class="chart-axis" text-anchor="middle">{4}</text>',
+                '<text x="{}" y="{}" class="chart-axis" text-anchor="middle">{}</text>',
                 centre,
                 TOP + PLOT_HEIGHT + 16,
                 name,
-                TOP + PLOT_HEIGHT + 30,
-                year,
             )
         )
+        if i == 0 or name == MONTH_NAMES[0]:
+            # The year once, under the first month and each January: twelve "2026"s in a
+            # row crowded the axis.
+            labels.append(
+                format_html(
+                    '<text x="{}" y="{}" class="chart-axis" text-anchor="middle">{}</text>',
+                    centre,
+                    TOP + PLOT_HEIGHT + 30,
+                    year,
+                )
+            )
+        if point.partial:
+            labels.append(
+                format_html(
+                    '<text x="{}" y="{}" class="chart-axis chart-axis--partial" '
+                    'text-anchor="middle">(to date)</text>',
+                    centre,
+                    TOP + PLOT_HEIGHT + 44,
+                )
+            )
         if point.values is None:
             labels.append(
                 format_html(
@@ -187,15 +214,17 @@ def stacked_bars(
             h = PLOT_HEIGHT * value / 100
             bars.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" class="chart-seg" '
-                    'fill="url(#{}-p-{})"><title>{}: {} {}%</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" class="chart-seg{}" '
+                    'fill="url(#{}-p-{})"><title>{}{}: {} {}%</title></rect>',
                     _x(i),
                     _n(y),
                     BAR,
                     _n(h),
+                    " chart-seg--partial" if point.partial else "",
                     chart_id,
                     s.css,
                     point.label,
+                    " (to date)" if point.partial else "",
                     s.label,
                     value,
                 )
@@ -218,17 +247,39 @@ def stacked_bars(
     return _frame(width, height, chart_id, title, desc, body)
 
 
-def _marker(css: str, x: float, y: float) -> SafeString:
+def _marker(css: str, x: float, y: float, partial: bool = False) -> SafeString:
+    hollow = " chart-marker--partial" if partial else ""
     if css.endswith("after"):
         return format_html(
-            '<rect x="{}" y="{}" width="8" height="8" class="chart-marker chart-marker--{}"/>',
+            '<rect x="{}" y="{}" width="8" height="8" class="chart-marker chart-marker--{}{}"/>',
             _n(x - 4),
             _n(y - 4),
             css,
+            hollow,
         )
     return format_html(
-        '<circle cx="{}" cy="{}" r="4.5" class="chart-marker chart-marker--{}"/>', _n(x), _n(y), css
+        '<circle cx="{}" cy="{}" r="4.5" class="chart-marker chart-marker--{}{}"/>',
+        _n(x),
+        _n(y),
+        css,
+        hollow,
     )
+
+
+def _value_labels(wanted: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Value labels of one month (x, wanted y, text), moved apart to LABEL_GAP and kept
+    between the legend and the month labels."""
+    top, bottom = TOP + 10, TOP + PLOT_HEIGHT - 4
+    placed: list[tuple[float, float, str]] = []
+    for x, y, text in sorted(wanted, key=lambda label: label[1]):
+        y = min(max(y, top), bottom)
+        if placed and y - placed[-1][1] < LABEL_GAP:
+            y = placed[-1][1] + LABEL_GAP
+        placed.append((x, y, text))
+    overflow = placed[-1][1] - bottom if placed else 0
+    if overflow > 0:  # pushed past the axis: move the whole stack up
+        placed = [(x, y - overflow, text) for x, y, text in placed]
+    return placed
 
 
 def line_chart(
@@ -238,35 +289,52 @@ def line_chart(
     width = _width(points, series)
     height = TOP + PLOT_HEIGHT + BOTTOM
     parts = []
+    labels: dict[int, list[tuple[float, float, str]]] = {}
     for s in series:
-        runs: list[list[tuple[float, float]]] = [[]]
+        runs: list[list[tuple[float, float, bool]]] = [[]]
         for i, point in enumerate(points):
             value = None if point.values is None else point.values.get(s.key)
             if value is None:
                 if runs[-1]:
                     runs.append([])
                 continue
-            runs[-1].append((_x(i) + BAR / 2, _y(value)))
+            runs[-1].append((_x(i) + BAR / 2, _y(value), point.partial))
+            offset = -9 if s.css.endswith("before") else 17
+            labels.setdefault(i, []).append(
+                (_x(i) + BAR / 2, _y(value) + offset, str(round(value)))
+            )
         for run in runs:
-            if len(run) > 1:
-                d = "M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in run)
+            # A partial month's point is joined by a dashed line: its figure is to date.
+            full = [(x, y) for x, y, partial in run if not partial]
+            if len(full) > 1:
+                d = "M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in full)
                 parts.append(
                     format_html('<path d="{}" class="chart-line chart-line--{}"/>', d, s.css)
                 )
-            for x, y in run:
-                parts.append(_marker(s.css, x, y))
-        for i, point in enumerate(points):
-            value = None if point.values is None else point.values.get(s.key)
-            if value is not None:
-                offset = -9 if s.css.endswith("before") else 17
-                parts.append(
-                    format_html(
-                        '<text x="{}" y="{}" class="chart-value" text-anchor="middle">{}</text>',
-                        _n(_x(i) + BAR / 2),
-                        _n(_y(value) + offset),
-                        round(value),
+            for previous, (x, y, partial) in zip([None, *run], run, strict=False):
+                if partial and previous is not None:
+                    parts.append(
+                        format_html(
+                            '<path d="M{} {} L{} {}" class="chart-line chart-line--{} '
+                            'chart-line--partial"/>',
+                            _n(previous[0]),
+                            _n(previous[1]),
+                            _n(x),
+                            _n(y),
+                            s.css,
+                        )
                     )
+                parts.append(_marker(s.css, x, y, partial))
+    for month_labels in labels.values():
+        for x, y, text in _value_labels(month_labels):
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" class="chart-value" text-anchor="middle">{}</text>',
+                    _n(x),
+                    _n(y),
+                    text,
                 )
+            )
     body = (
         _legend(series, kind="line", chart_id=chart_id)
         + _axes(points, width)

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
@@ -46,7 +47,10 @@ def _range_filters(request):
     """The range pages' filters (to the latest programme's month by default) and their form."""
     data = request.GET.copy()
     if not data.get("month_to") and not data.get("month"):
-        data["month_to"] = format_month(latest_programme_month())
+        # To the latest programme's month, but never past this month: a programme opened
+        # ahead would show future months as empty.
+        this_month = timezone.localdate().replace(day=1)
+        data["month_to"] = format_month(min(latest_programme_month(), this_month))
     if not data.get("month_from"):
         # Shown in the form as the range it is: the 12 months to the last one.
         try:
@@ -109,6 +113,7 @@ def trend_page(request):
     distribution_points = [
         charts.Point(
             label=m["month"],
+            partial=m["to_date"],
             values=None
             if not m["has_programme"]
             else (
@@ -120,7 +125,11 @@ def trend_page(request):
         for m in months
     ]
     kpi_points = [
-        charts.Point(label=m["month"], values=m["kpi"] if m["has_programme"] else None)
+        charts.Point(
+            label=m["month"],
+            values=m["kpi"] if m["has_programme"] else None,
+            partial=m["to_date"],
+        )
         for m in months
     ]
     subject = "overall judgements" if domain is None else f"the {domain['title']} domain"

@@ -25,9 +25,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, Sum, Value
+from django.utils import timezone
 
 from core.models import Programme, User
-from core.months import financial_quarter, format_month, quarter_label
+from core.months import financial_quarter, first_of_month, format_month, quarter_label
 from core.tools import canonical_domains, domain_catalogue, domain_order, lineage_notes
 from reporting.scope import ReportScope, blind_summary_rows, unreadable_moderated_rows
 from reporting.selectors.figures import DOMAIN_COLUMNS, GRADES, distribution, kpi
@@ -141,10 +142,19 @@ def trend(*, scope: ReportScope, months: list[dt.date]) -> dict:
         by_quarter[financial_quarter(month)].merge(tally)
 
     month_blocks = []
+    this_month = first_of_month(timezone.localdate())
     for month in months:
         has = month in with_programme
         block = by_month[month].block(domains) if has else GAP
-        month_blocks.append({"month": format_month(month), "has_programme": has, **block})
+        month_blocks.append(
+            {
+                "month": format_month(month),
+                "has_programme": has,
+                # Still under way: its figures are to date, not the month's.
+                "to_date": month == this_month,
+                **block,
+            }
+        )
 
     quarter_months: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
     for month in months:

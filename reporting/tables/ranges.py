@@ -25,6 +25,11 @@ def month_domain(month: Mapping, domain: Mapping) -> dict:
     )
 
 
+def month_text(month: Mapping) -> str:
+    """A month as its tables name it: the current month, still under way, is "to date"."""
+    return f"{month['month']} (to date)" if month.get("to_date") else month["month"]
+
+
 def _gap(month: Mapping, columns) -> Row:
     """A month without a programme: no figures, and the page says why."""
     values = {c.key: Cell(None) for c in columns[1:]}
@@ -48,7 +53,7 @@ def trend_grades(result: Mapping, domain: Mapping | None) -> ReportTable:
             block, total, grade_as = found["all"], found["audits"], "domain_grade"
             on = {"domain": domain["value"], **SUBMITTED}
         values = {
-            "month": month["month"],
+            "month": month_text(month),
             "audits": drill.cell(total, **on),
             **grade_cells(drill, block, keys, grade_as, **on),
         }
@@ -76,7 +81,7 @@ def trend_kpi(result: Mapping) -> ReportTable:
             continue
         drill = report_drill(result, month=month["month"])
         values = {
-            "month": month["month"],
+            "month": month_text(month),
             "kpi": Cell(None, month["kpi"]["ri_or_better_pct"]),
             "moderated": drill.cell(month["moderated"], **MODERATED),
             "kpi_after": Cell(None, month["kpi"]["ri_or_better_pct_after_moderation"]),

@@ -1,7 +1,7 @@
 """Issue 12 (i12b) in headless Chromium: one audit printed with both grades side by side
-(on screen and as printed: it fits A4's printable width), a tool's blank paper form, and the
-audit list downloaded as CSV. Every page passes axe-core (WCAG 2.2 AA); screenshots are
-test-results/i12b-*.png."""
+(on screen and as printed: it fits A4's printable width), a tool's blank paper form, the
+audit list downloaded as CSV, calibration over time and the trends page. Every page passes
+axe-core (WCAG 2.2 AA); screenshots are test-results/i12b-*.png."""
 
 import csv
 import datetime as dt
@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import Action
+from core.models import Action, User
 from flows import moderation as moderation_flows
 from moderation.services.claims import moderation_claim
 from tests.browser.test_moderator_journey import sign_in
 from tests.factories import (
     AuditFactory,
+    ProgrammeFactory,
     ServiceAreaFactory,
     TeamFactory,
     UserFactory,
@@ -121,3 +123,33 @@ def test_print_blank_form_and_list_download(live_server, page, axe):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "Case" and rows[0][-1] == "Status"
     assert sorted(row[0] for row in rows[1:]) == ["CP-2024-00017", "CP-2024-00018"]
+
+
+def test_calibration_over_time_and_trends(live_server, page, axe):
+    """Calibration month by month (its cells open their audits) and the trends page (to this
+    month, the current month marked, chart text in the page's font)."""
+    audit = _world()
+    this_month = timezone.localdate().replace(day=1)
+    ProgrammeFactory(month=MONTH, due_date=MONTH + dt.timedelta(days=30))
+    ProgrammeFactory(month=this_month, due_date=this_month + dt.timedelta(days=27))
+    lead = User.objects.get(username="qa.lead")
+    TOTPDevice.objects.create(user=lead, name="Authenticator app", confirmed=True)
+    sign_in(page, live_server, "qa.lead", "/reports/")
+    page.goto(f"{live_server.url}/reports/calibration/?month_from=2026-09&month_to=2026-10")
+    over_time = page.locator("table", has_text="month by month").first
+    assert over_time.locator("th", has_text="Oct 2026").count() == 1
+    row = over_time.locator("tr", has_text="Sam Okafor")
+    assert "0.0% of 1" in row.inner_text()
+    axe.check(page, "i12b-06-calibration-over-time")
+    with page.expect_navigation():
+        row.get_by_role("link", name="1").first.click()
+    assert page.get_by_role("status").inner_text().startswith("1 audit:")
+    assert audit.case.reference in page.content()
+    axe.check(page, "i12b-07-calibration-drill-down")
+
+    page.goto(f"{live_server.url}/reports/trends/")
+    assert page.locator("h1").inner_text().endswith(f"to {this_month:%Y-%m}")
+    assert page.locator("text=(to date)").count() >= 1
+    font = page.evaluate("getComputedStyle(document.querySelector('.app-chart text')).fontFamily")
+    assert font.startswith("arial"), font
+    axe.check(page, "i12b-08-trends")

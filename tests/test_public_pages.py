@@ -49,7 +49,7 @@ def test_every_kind_of_page_links_to_them_from_its_footer(client, db):
     pages = {"sign-in": client.get("/accounts/login/"), "404": client.get("/no-such-page/")}
     client.force_login(UserFactory(username="team_manager", roles=["auditor"]))
     pages["signed in"] = client.get("/audits/mine/")
-    pages["403"] = client.get("/reports/calibration/")  # a team manager reads their team's report
+    pages["403"] = client.get("/reports/snapshots/")  # published reports: authority-wide
     pages["500"] = server_error(RequestFactory().get("/audits/"))
     assert [r.status_code for r in pages.values()] == [200, 404, 200, 403, 500]
     for name, response in pages.items():

@@ -9,7 +9,16 @@ from audits import captions
 from audits.filters import AuditFilter
 from core.grades import NAMES as GRADE_NAMES
 
-BASE_COLUMNS = ["Case", "Team", "Service area", "Audit", "Month", "Overall", "Escalated"]
+BASE_COLUMNS = [
+    "Case",
+    "Team",
+    "Service area",
+    "Auditor",
+    "Audit",
+    "Month",
+    "Overall",
+    "Escalated",
+]
 
 
 def audit_list_table(audit_filter: AuditFilter) -> tuple[list[str], list[list[str]]]:
@@ -29,6 +38,7 @@ def audit_list_table(audit_filter: AuditFilter) -> tuple[list[str], list[list[st
                 audit.case.reference,
                 audit.case.team.name,
                 audit.case.team.service_area.name,
+                audit.auditor.get_full_name() or audit.auditor.username,
                 tool,
                 f"{audit.month:%Y-%m}",
                 audit.get_overall_display(),

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from audits import printing, selectors
+from audits.filters import AUDIT_SORTS
 from audits.list_export import audit_list_table, export_name
+from core.filters import known_sort
 from core.permissions import tool_for_user
 from core.services.access_log import audit_read_record
 from flows.importer.format import csv_bytes, xlsx_bytes
@@ -48,7 +50,9 @@ def tool_blank_form(request, tool_id: int):
 
 def _list_download(request, extension: str) -> HttpResponse:
     """The audit list as the reader sees it: its filters, its columns, its audits only."""
-    audit_filter = selectors.audit_filter_for_user(user=request.user, data=request.GET)
+    # The list's sort too, so the rows come in the order the reader chose.
+    query = known_sort(request.GET, AUDIT_SORTS)
+    audit_filter = selectors.audit_filter_for_user(user=request.user, data=query)
     columns, rows = audit_list_table(audit_filter)
     audit_read_record(
         user=request.user,

@@ -169,14 +169,23 @@ def test_the_list_download_has_the_lists_audits_and_columns_and_names_a_filtered
     client.force_login(auditor)
     everything = client.get(reverse("audit_list_csv"))
     rows = _csv(everything)
-    assert rows[0][:7] == ["Case", "Team", "Service area", "Audit", "Month", "Overall", "Escalated"]
+    assert rows[0][:8] == [
+        "Case",
+        "Team",
+        "Service area",
+        "Auditor",
+        "Audit",
+        "Month",
+        "Overall",
+        "Escalated",
+    ]
     assert rows[0][-1] == "Status"
     references = {row[0] for row in rows[1:]}
     assert {mine.case.reference, other.case.reference} <= references
     assert hidden.case.reference not in references
     filtered = client.get(reverse("audit_list_csv"), {"overall": "RI"})
     assert [row[0] for row in _csv(filtered)[1:]] == [mine.case.reference]
-    assert _csv(filtered)[1][5] == "Requires improvement to be good"
+    assert _csv(filtered)[1][6] == "Requires improvement to be good"
     unfiltered_name = everything["Content-Disposition"]
     assert "filtered" not in unfiltered_name and "filtered" in filtered["Content-Disposition"]
     xlsx = client.get(reverse("audit_list_xlsx"), {"overall": "RI"})
@@ -206,6 +215,10 @@ def test_the_list_download_neutralises_formulas(client, qa_lead, team):
     client.force_login(qa_lead)
     rows = _csv(client.get(reverse("audit_list_csv")))
     assert rows[1][1].startswith("'=")
+    # Sorted as the list may be: by case, both ways.
+    first = _csv(client.get(reverse("audit_list_csv"), {"sort": "case"}))[1][0]
+    last = _csv(client.get(reverse("audit_list_csv"), {"sort": "-case"}))[-1][0]
+    assert first == last
 
 
 def test_a_blind_audit_is_left_out_of_a_moderators_download(client, qa_lead, auditor, team):

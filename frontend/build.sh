@@ -14,7 +14,8 @@ npm ci --ignore-scripts --no-audit --no-fund
 rm -rf "$out/assets" "$out/app.css" "$out/govuk-frontend.min.js"
 mkdir -p "$out/assets/images"
 
-# govuk-frontend 5 still uses @import; its deprecation noise is not ours to fix.
+# app.scss loads govuk-frontend 6 with @import (its index.import.scss); the deprecation
+# noise is not ours to fix.
 npx --no-install sass \
   --style=compressed \
   --no-source-map \

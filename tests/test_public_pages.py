@@ -21,7 +21,7 @@ FOOTER = ("/accessibility-statement/", "/privacy/", "/cookies/")
 
 
 def footer_links(html: str) -> list[str]:
-    footer = html[html.index('<footer class="govuk-footer">') :]
+    footer = html[html.index('<div class="govuk-footer">') :]
     return re.findall(r'class="govuk-footer__link" href="([^"]+)"', footer)
 
 

@@ -150,7 +150,7 @@ def test_the_page_names_case_team_owner_due_date_and_status(client, world, qa_le
     assert "Social worker" in row
     assert (timezone.localdate() - dt.timedelta(days=10)).strftime("%-d\u00a0%b\u00a0%Y") in row
     assert 'govuk-tag--red">Overdue' in row
-    assert 'govuk-tag--blue">Open' in _row(html, "due_today")  # due today: not yet overdue
+    assert '<strong class="govuk-tag">Open' in _row(html, "due_today")  # due today: not yet overdue
     done = _row(html, "done_recently")
     completed = timezone.localtime(Action.objects.get(description="done_recently").completed_at)
     assert 'govuk-tag--green">Done' in done and f"on {completed:%-d\u00a0%b\u00a0%Y}" in done

@@ -54,6 +54,18 @@ def format_month(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def range_words(month_from: str, month_to: str) -> str:
+    """'2024-12', '2026-11' -> 'December 2024 to November 2026'; one month once ('April
+    2019'); anything that is not a month is shown as it is."""
+    try:
+        first, last = parse_month(month_from), parse_month(month_to)
+    except ValueError:
+        return f"{month_from} to {month_to}"
+    if first == last:
+        return f"{first:%B %Y}"
+    return f"{first:%B %Y} to {last:%B %Y}"
+
+
 def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.urls import reverse
 from django.utils import timezone
 
-from core.months import format_month, months_before
+from core.months import format_month, months_before, range_words
 from reporting import charts
 from tests.factories import ProgrammeFactory, submitted_audit
 
@@ -116,3 +116,9 @@ def test_chart_text_is_in_the_pages_font():
     css = (Path(__file__).resolve().parents[2] / "static/reporting/report.css").read_text()
     assert ".app-chart text { font-family: arial, sans-serif; }" in css
     assert "font-family: inherit" not in css
+
+
+def test_a_range_heading_names_its_months_in_words():
+    assert range_words("2024-12", "2026-11") == "December 2024 to November 2026"
+    assert range_words("2019-04", "2019-04") == "April 2019"
+    assert range_words("2019-04", "soon") == "2019-04 to soon"  # a bad month is shown as given

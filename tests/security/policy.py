@@ -219,6 +219,10 @@ API: dict[str, Rule] = {
     "programmes_sample_create": Rule("-", NONE, QA_LEAD_CREATES),
     # The staff import is the QA lead's (200 with what it did: nothing is a new resource).
     "staff_import_create": Rule("-", NONE, QA_LEAD_ONLY),
+    # The history import too; the matrix sends an empty file (400 says so, nothing written),
+    # and follows a job id that does not exist (404 to the QA lead, 403 to everyone else).
+    "history_import_create": Rule("-", NONE, {**QA_LEAD_ONLY, "qa_lead": 400}),
+    "history_import_job": Rule("-", NONE, {**QA_LEAD_ONLY, "qa_lead": 404}),
     # Moving work to someone else is the QA lead's (the body names the work by id).
     "audits_reassign_create": Rule("-", NONE, QA_LEAD_ONLY),
     "moderations_reassign_create": Rule("-", NONE, QA_LEAD_ONLY),

@@ -47,6 +47,8 @@ def _path_id(world, operation, target) -> int:
         return world.tool.pk
     if operation.startswith("reports_snapshots_"):
         return world.snapshot.pk
+    if operation.startswith("history_import_"):
+        return 999_999  # no such job: the QA lead's 404, everyone else's 403 before any lookup
     raise AssertionError(f"{operation}: which object does its path name?")
 
 
@@ -144,6 +146,7 @@ BODIES = {
     },
     "escalations_respond_create": lambda w, r, t: {"response": "Visit arranged for Monday."},
     "reports_snapshots_publish": lambda w, r, t: {"month": "2026-10"},
+    "history_import_create": lambda w, r, t: {"rows": [], "dry_run": True},
     "staff_import_create": lambda w, r, t: {
         "rows": [{"username": f"hr_{r}", "name": "New Starter", "roles": "auditor"}]
     },

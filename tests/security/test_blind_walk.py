@@ -283,6 +283,7 @@ def _api_kind(operation: str) -> str:
         ("tools_", "tool"),
         ("reports_snapshots_", "snapshot"),
         ("cases_", "case"),
+        ("history_import_", "job"),
     ):
         if operation.startswith(prefix):
             return kind

@@ -259,5 +259,7 @@ def audit_reaudit(request, audit_id: int):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(original)
-    messages.success(request, "Re-audit started from a copy of the earlier audit.")
+    messages.success(
+        request, "Re-audit started: grade it afresh. The earlier audit is linked for comparison."
+    )
     return redirect("audit_edit", audit_id=audit.pk)

@@ -104,12 +104,18 @@ def audit_create_allowed(*, user: User, case: Case, auditor: User) -> bool:
     return user.is_auditor and auditor.pk == user.pk and case.team_id == user.team_id
 
 
-REAUDIT_REFUSED = "Only an auditor in the case's team can re-audit it."
+REAUDIT_REFUSED = (
+    "Only an auditor in the case's team can re-audit it, and not the auditor of the earlier "
+    "audit: a re-audit is a fresh pair of eyes."
+)
 
 
 def audit_reaudit_allowed(*, user: User, audit: Audit) -> bool:
-    """A re-audit is a new audit of the same case, so the same rule as starting one applies."""
-    return audit_create_allowed(user=user, case=audit.case, auditor=user)
+    """A re-audit is a new audit of the same case (the same rule as starting one), by someone
+    other than the earlier audit's auditor."""
+    return audit.auditor_id != user.pk and audit_create_allowed(
+        user=user, case=audit.case, auditor=user
+    )
 
 
 CONFIGURE_REFUSED = "Only a QA lead can do this."

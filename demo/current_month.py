@@ -29,8 +29,10 @@ THEMES = [
     "Pre-birth assessments",
     "Contextual safeguarding",
     "Children missing from home or care",
-    "Pathway plans",
 ]
+# Themes are the month's across the whole sample (child protection, children in care, early
+# help), so none that fits one kind of case only: "Pathway plans" (care leavers) on a child
+# protection case read as a mistake (issue 12 snag 26).
 
 
 CURRENT_RETURNS = 12  # audits already returned this month, so the moderation queue has work
@@ -170,8 +172,9 @@ def _submit(rng: random.Random, audit: Audit, author: User) -> Audit:
 
 
 def demo_reaudit_cohort(rng: random.Random, programme: Programme, history: list[dt.date]) -> int:
-    """Re-audit this month, by a manager of the same team, cases judged RI or I about six
-    months ago: most improved, some not. Returns how many were re-audited."""
+    """Re-audit this month, by another manager of the same team than the first auditor, cases
+    judged RI or I about six months ago, graded afresh: most improved, some not. Returns how
+    many were re-audited."""
     past = [m for m in history if m <= months_before(programme.month, REAUDIT_MONTHS_BACK)]
     if not past:
         return 0
@@ -185,28 +188,36 @@ def demo_reaudit_cohort(rng: random.Random, programme: Programme, history: list[
         .select_related("case__team")
         .order_by("pk")
     )
-    managers: dict[int | None, User] = {}
+    managers: dict[int | None, list[User]] = {}
     for user in User.objects.filter(groups__name=Role.AUDITOR, is_active=True).exclude(
         username=DEMO_AUDITOR
     ):
-        managers.setdefault(user.team_id, user)
-    chosen = [audit for audit in earlier if audit.case.team_id in managers]
+        managers.setdefault(user.team_id, []).append(user)
+
+    def re_auditor(audit: Audit) -> User | None:
+        # A fresh pair of eyes: never the earlier audit's auditor (issue 12 snag 22).
+        others = [m for m in managers.get(audit.case.team_id, []) if m.pk != audit.auditor_id]
+        return others[0] if others else None
+
+    chosen = [audit for audit in earlier if re_auditor(audit) is not None]
     top = 4 if programme.tool.offers_outstanding else 3
     picked = rng.sample(chosen, min(REAUDITS, len(chosen)))
     # Three in four improved, whatever the draw: practice changed for most of the cohort.
     improving = set(rng.sample(range(len(picked)), math.ceil(len(picked) * 0.75)))
     done = 0
     for index, original in enumerate(picked):
-        author = managers[original.case.team_id]
+        author = re_auditor(original)
+        assert author is not None  # chosen above
         draft = audit_reaudit_start(actor=author, original=original, programme=programme)
         improve = index in improving
+        before = dict(original.grades.values_list("domain__code", "grade"))
         grades = {}
         for grade in draft.grades.select_related("domain"):
-            if grade.grade == "NA":
+            if before.get(grade.domain.code) == "NA":
                 grades[grade.domain.code] = ("NA", "")
                 continue
             # A domain the earlier tool did not have starts from the earlier overall judgement.
-            rank = RANK.get(grade.grade, RANK[original.overall])
+            rank = RANK.get(before.get(grade.domain.code, ""), RANK[original.overall])
             moved = rank + (1 if improve and rng.random() < 0.6 else 0)
             moved -= 1 if not improve and rng.random() < 0.3 else 0
             grades[grade.domain.code] = (

@@ -41,6 +41,7 @@ from demo.organisation import (
     DEMO_QA_LEAD,
     DEMO_VIEWER,
     DEMO_VIEWER_AREAS,
+    demo_line_managers_set,
     demo_login_set,
     demo_logins,
     demo_organisation,
@@ -55,9 +56,6 @@ DEFAULT_MONTHS = 18
 
 
 DEFAULT_PASSWORD = "demo-password-2026"
-
-
-SITE_URL = "http://127.0.0.1:8000/"
 
 
 @dataclass
@@ -114,6 +112,7 @@ def demo_seed(
         service_areas=list(ServiceArea.objects.filter(name__in=DEMO_VIEWER_AREAS)),
     )
     moderators = demo_staff_activate(moderators=organisation.moderators, qa_lead=qa_lead)
+    demo_line_managers_set(organisation, qa_lead)
     heads = demo_heads_of_service(covered=set(DEMO_VIEWER_AREAS))
     demo_moderate_history(
         # Its own generator: the history rows stay exactly those history_rows() draws.

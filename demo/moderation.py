@@ -34,6 +34,8 @@ SAMPLE_PERCENT = 45  # with the rules (every Good, every escalation) about half 
 # How a moderator's domain grade sits against the auditor's: agree, one down, one up, two down.
 DOMAIN_SHIFTS = [(0, 0.70), (-1, 0.22), (1, 0.06), (-2, 0.02)]
 OVERALL_SHIFTS = [(0, 0.76), (-1, 0.18), (1, 0.06)]
+OUTSTANDING_RANK = RANK["O"]
+OUTSTANDING_RAISE_KEPT = 0.25
 RECENT_MONTHS = 2  # feedback and escalations still open in the last months of history
 RATIONALES = {
     -1: [
@@ -65,6 +67,16 @@ SUMMARIES = {
     "up": [
         "You were harder on the practice than the record suggests: the visits are purposeful "
         "and the plan is being followed.",
+    ],
+}
+OVERALL_REASONS = {
+    "down": [
+        "The domain grades, read together, show risk that is not yet managed.",
+        "Drift in the plan outweighs the strengths the audit records.",
+    ],
+    "up": [
+        "The record shows purposeful visits and a plan that is being followed.",
+        "The child's progress since the last review is evident across the domains.",
     ],
 }
 RESPONSES = [
@@ -122,12 +134,17 @@ def demo_heads_of_service(*, covered: set[str]) -> dict[int, User]:
 
 
 def shifted(rng: random.Random, rank: int, shifts, top: int) -> int:
-    """The rank moved by a step drawn from `shifts` ((step, chance), ...), kept on the scale."""
+    """The rank moved by a step drawn from `shifts` ((step, chance), ...), kept on the scale.
+    A moderator rarely raises a grade to Outstanding: such a step is kept only
+    OUTSTANDING_RAISE_KEPT of the time (issue 12 snag 26)."""
     roll, total = rng.random(), 0.0
     for step, chance in shifts:
         total += chance
         if roll < total:
-            return max(1, min(top, rank + step))
+            moved = max(1, min(top, rank + step))
+            if moved == OUTSTANDING_RANK > rank and rng.random() >= OUTSTANDING_RAISE_KEPT:
+                return rank
+            return moved
     return rank
 
 
@@ -149,13 +166,16 @@ def _content(rng, audit: Audit, force_escalation: bool) -> ModerationContent:
     if force_escalation:
         overall = 1
     escalated = overall == 1 and (force_escalation or audit.escalated or rng.random() < 0.15)
-    mood = "agreed"
-    if overall < RANK[audit.overall] or sum(moves) < 0:
-        mood = "down"
-    elif overall > RANK[audit.overall] or sum(moves) > 0:
-        mood = "up"
+    # The summary follows the overall judgement first, then the domains: an upgrade never
+    # reads "I have graded some domains lower" (issue 12 snag 26).
+    change = overall - RANK[audit.overall] or sum(moves) or min(moves, default=0)
+    mood = "down" if change < 0 else "up" if change > 0 else "agreed"
+    reason = ""
+    if overall != RANK[audit.overall]:
+        reason = rng.choice(OVERALL_REASONS["down" if overall < RANK[audit.overall] else "up"])
     return ModerationContent(
         overall=RANK_GRADE[overall],
+        overall_revision_reason=reason,
         escalated=escalated,
         escalation_reason=rng.choice(ESCALATION_REASONS) if escalated else "",
         summary=rng.choice(SUMMARIES[mood]),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 
 from core.models import Case, Role, ServiceArea, Team, User
+from core.services.people import person_update
 
 DEMO_AUDITOR = "demo.auditor"
 
@@ -225,3 +226,32 @@ def demo_logins() -> list[tuple[str, str]]:
         (Role.VIEWER.label, DEMO_VIEWER),
         (Role.QA_LEAD.label, DEMO_QA_LEAD),
     ]
+
+
+def demo_line_managers_set(organisation: DemoOrganisation, actor: User) -> int:
+    """Each team's other managers report to its first, so a line manager reads (and is told
+    of) the moderations of the people they manage, as the service shows them; through the
+    staff service, one recorded change each. Returns how many were set."""
+    done = 0
+    for team in organisation.teams:
+        people = {u.username: u for u in User.objects.filter(username__in=team.auditors)}
+        lead = people.get(team.auditors[0])
+        if lead is None:
+            continue
+        for username in team.auditors[1:]:
+            person = people.get(username)
+            if person is None or person.line_manager_id == lead.pk:
+                continue
+            person_update(
+                actor=actor,
+                person=person,
+                email=person.email,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                team=person.team,
+                line_manager=lead,
+                service_areas=list(person.service_areas.all()),
+                reason="Line management in the demo organisation.",
+            )
+            done += 1
+    return done

@@ -46,8 +46,9 @@ class ModerationForm(forms.Form):
 
     overall = forms.ChoiceField(label="Overall judgement", widget=forms.RadioSelect, required=False)
     overall_revision_reason = forms.CharField(
-        label="Reason for changing your overall judgement",
-        help_text="Only needed if you change it now that you can see the auditor's grades.",
+        label="Why your overall judgement differs from the auditor's",
+        help_text="Needed when your judgement is not the auditor's, as for a domain grade; "
+        "after a blind reveal, also when you change the judgement you gave before it.",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
@@ -113,7 +114,8 @@ class ModerationForm(forms.Form):
                     required=False,
                 )
                 names.append(f"revision_reason_{domain.code}")
-        if not self.revealed:
+        if moderation.auditor_grades_hidden():
+            # Nothing to compare with yet: the auditor's judgement is hidden.
             del self.fields["overall_revision_reason"]
         # The error summary follows the page: domains first, then the judgement and summary.
         self.order_fields(names)
@@ -159,7 +161,7 @@ class ModerationForm(forms.Form):
         return ModerationContent(
             overall=data["overall"],
             overall_revision_reason=data.get("overall_revision_reason", "")
-            if self.revealed
+            if "overall_revision_reason" in self.fields
             else None,
             escalated=data["escalated"],
             escalation_reason=data["escalation_reason"],

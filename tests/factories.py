@@ -122,6 +122,8 @@ def moderation_content(tool, grade: str = "G", overall: str = "G", **fields):
     """Everything a moderator must write to complete, with one grade for every domain."""
     from moderation.services.moderating import ModerationContent
 
+    # A judgement other than the auditor's needs its reason, as a domain grade's rationale.
+    fields.setdefault("overall_revision_reason", "The domain grades, read together.")
     return ModerationContent(
         overall=overall,
         summary="Clear analysis; the plan needs dates.",

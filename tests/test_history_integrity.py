@@ -389,6 +389,8 @@ def test_api_moderation_claim_save_complete_and_respond(
         "overall": "I",
         "escalated": True,
         "escalation_reason": "Unsafe.",
+        # The judgement is not the auditor's: its reason (issue 12 snag 22).
+        "overall_revision_reason": "The plan has no contingency.",
         "summary": "The plan has no contingency.",
         "grades": moderation_grades_body(audit.tool, grade="I")
         | {"plan": {"grade": "I", "rationale": "Unsafe plan."}},  # unchanged: no event for it

@@ -20,6 +20,7 @@ RESAMPLE_WINDOW_MONTHS = 12
 
 
 REWORK_DAYS = 10
+REAUDIT_DUE_DAYS = 28  # a re-audit with no programme due date is due four weeks on
 
 
 @dataclass
@@ -136,31 +137,64 @@ def audit_create(
     return audit
 
 
+REAUDIT_SAME_DAY = (
+    "A re-audit looks again at practice some time later: start it on a later day than the "
+    "earlier audit was submitted."
+)
+REAUDIT_EARLIER_PROGRAMME = (
+    "A re-audit counts towards a later month than the earlier audit: choose a later programme."
+)
+
+
+def reaudit_programme(*, original: Audit, today: dt.date) -> Programme | None:
+    """The programme a re-audit joins when none is chosen: this month's, of the earlier
+    audit's tool if there is one (else any of this month's); None when there is none."""
+    this_month = Programme.objects.filter(month=first_of_month(today)).select_related("tool")
+    return (
+        this_month.filter(tool__code=original.tool.code).order_by("-tool__version").first()
+        or this_month.order_by("pk").first()
+    )
+
+
 @transaction.atomic
 def audit_reaudit_start(
     *, actor: User, original: Audit, programme: Programme | None = None
 ) -> Audit:
-    """Start a re-audit of an earlier audit from a copy of its content, linked to it."""
+    """Start a re-audit of an earlier audit: a blank audit of the same case, linked to it.
+
+    The rules (issue 12 snag 22): only a submitted audit is re-audited; by someone else than
+    its auditor (core.permissions.audit_reaudit_allowed); not on the day it was submitted and
+    towards a later month than it; into a programme (the one chosen, else this month's:
+    reaudit_programme), due when the programme is due, or REAUDIT_DUE_DAYS from today when
+    there is no programme this month (or it has no due date). It starts blank: the
+    re-auditor grades afresh, so "Improved" counts only a real later grading (the earlier
+    audit is linked to compare).
+    """
     if original.status != Audit.Status.SUBMITTED:
         raise TransitionNotAllowed("Only a submitted audit (not one returned) can be re-audited.")
-    audit = audit_create(
+    today = timezone.localdate()
+    submitted = timezone.localdate(original.submitted_at) if original.submitted_at else None
+    if submitted is not None and submitted >= today:
+        raise DomainError(REAUDIT_SAME_DAY)
+    if programme is None:
+        programme = reaudit_programme(original=original, today=today)
+    month = programme.month if programme is not None else first_of_month(today)
+    if month <= original.month:
+        raise DomainError(
+            REAUDIT_EARLIER_PROGRAMME, field_errors={"programme": [REAUDIT_EARLIER_PROGRAMME]}
+        )
+    due_date = None
+    if programme is None or programme.due_date is None:
+        due_date = today + dt.timedelta(days=REAUDIT_DUE_DAYS)
+    return audit_create(
         actor=actor,
         case=original.case,
         auditor=actor,
         tool=programme.tool if programme else original.tool,
         programme=programme,
+        due_date=due_date,
         re_audit_of=original,
     )
-    earlier = {g.domain.code: g for g in original.grades.select_related("domain")}
-    new_codes = set(audit.tool.domains.values_list("code", flat=True))
-    content = AuditContent(
-        overall=original.overall,
-        escalated=original.escalated,
-        escalation_reason=original.escalation_reason,
-        **{name: getattr(original, name) for name in NARRATIVE_FIELDS},
-        grades={code: (g.grade, g.evidence) for code, g in earlier.items() if code in new_codes},
-    )
-    return audit_save_draft(audit=audit, actor=actor, version=audit.version, content=content)
 
 
 def _lock(audit: Audit, version: int | None) -> Audit:

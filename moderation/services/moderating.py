@@ -150,6 +150,9 @@ def moderation_reveal(
     return locked
 
 
+OVERALL_REASON_NEEDED = "Explain why your overall judgement differs from the auditor's."
+
+
 def completion_errors(locked: Moderation) -> dict[str, list[str]]:
     """What stops this moderation being completed, keyed by form field, in the form's order."""
     # The moderator's own step, not who may read what: a blind claim is revealed first.
@@ -174,6 +177,9 @@ def completion_errors(locked: Moderation) -> dict[str, list[str]]:
             ]
     if not locked.overall:
         errors["overall"] = ["Select an overall judgement."]
+    elif locked.overall != locked.audit.overall and not locked.overall_revision_reason:
+        # As a domain grade that differs needs its rationale (issue 12 snag 22).
+        errors["overall_revision_reason"] = [OVERALL_REASON_NEEDED]
     elif (
         locked.blind
         and locked.blind_overall

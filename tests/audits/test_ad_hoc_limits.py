@@ -55,8 +55,15 @@ def test_an_auditor_starts_an_audit_in_this_months_programme_due_today_or_later(
     assert response.json()["due_date"] == today.isoformat()
 
 
-def test_an_auditor_cannot_reaudit_into_a_past_programme(api_client, auditor, team):
-    original = AuditFactory(auditor=auditor, case__team=team, status=Audit.Status.SUBMITTED)
+def test_an_auditor_cannot_reaudit_into_a_past_programme(
+    api_client, auditor, same_team_auditor, team
+):
+    original = AuditFactory(
+        auditor=same_team_auditor,
+        case__team=team,
+        status=Audit.Status.SUBMITTED,
+        month=months_before(this_month(), 4),
+    )
     past = ProgrammeFactory(month=months_before(this_month(), 2), due_date=None)
     api_client.force_login(auditor)
     response = api_client.post(

@@ -667,7 +667,15 @@ def test_escalation_needs_a_reason_to_submit(api_client, auditor, audit):
     assert "escalation_reason" in response.json()
 
 
-def test_reaudit_copies_a_submitted_audit_for_the_actor(api_client, same_team_auditor, submitted):
+def _submitted_yesterday(audit):
+    """A re-audit starts on a later day than the audit it follows."""
+    Audit.objects.filter(pk=audit.pk).update(submitted_at=timezone.now() - dt.timedelta(days=1))
+    audit.refresh_from_db()
+    return audit
+
+
+def test_reaudit_starts_blank_for_the_actor(api_client, same_team_auditor, submitted):
+    _submitted_yesterday(submitted)
     response = login(api_client, same_team_auditor).post(
         f"/api/audits/{submitted.pk}/reaudit/", {}, format="json"
     )
@@ -678,22 +686,29 @@ def test_reaudit_copies_a_submitted_audit_for_the_actor(api_client, same_team_au
         "re_audit",
         submitted.pk,
     )
-    assert created["status"] == "in_progress" and created["overall"] == "G"
-    assert {g["grade"] for g in created["grades"]} == {"G"}
+    # Graded afresh: nothing of the earlier audit is copied in.
+    assert created["status"] == "assigned" and not created["overall"]
+    assert {g["grade"] for g in created["grades"]} == {""}
 
 
-def test_reaudit_of_a_draft_is_409_and_bad_programme_is_400(api_client, auditor, audit, submitted):
+def test_reaudit_of_ones_own_audit_is_403_and_bad_programme_is_400(
+    api_client, auditor, same_team_auditor, audit, submitted
+):
     client = login(api_client, auditor)
-    assert client.post(f"/api/audits/{audit.pk}/reaudit/", {}, format="json").status_code == 409
-    bad = client.post(f"/api/audits/{submitted.pk}/reaudit/", {"programme": "x"}, format="json")
+    assert client.post(f"/api/audits/{audit.pk}/reaudit/", {}, format="json").status_code == 403
+    own = client.post(f"/api/audits/{submitted.pk}/reaudit/", {}, format="json")
+    assert own.status_code == 403
+    colleague = login(api_client, same_team_auditor)
+    bad = colleague.post(f"/api/audits/{submitted.pk}/reaudit/", {"programme": "x"}, format="json")
     assert bad.status_code == 400 and "programme" in bad.json()
 
 
-def test_reaudit_into_a_programme(api_client, auditor, submitted):
-    # An auditor's own audits go into this month's programme or a later one, due in future.
+def test_reaudit_into_a_programme(api_client, same_team_auditor, submitted):
+    # An auditor's audits go into this month's programme or a later one, due in future.
+    _submitted_yesterday(submitted)
     month = (timezone.localdate().replace(day=1) + dt.timedelta(days=95)).replace(day=1)
     programme = ProgrammeFactory(month=month, due_date=month + dt.timedelta(days=27))
-    response = login(api_client, auditor).post(
+    response = login(api_client, same_team_auditor).post(
         f"/api/audits/{submitted.pk}/reaudit/", {"programme": programme.pk}, format="json"
     )
     assert response.status_code == 201, response.json()

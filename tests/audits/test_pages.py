@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Audit, DomainGrade
 from flows.audits import audit_submit
@@ -142,21 +145,24 @@ def test_action_with_bad_date_shows_error(client, auditor, audit):
     assert not audit.actions.exists()
 
 
-def test_reaudit_starts_from_a_copy(client, auditor, audit):
+def test_a_colleague_starts_a_blank_reaudit(client, auditor, same_team_auditor, audit):
     audit_submit(
         audit=audit,
         actor=auditor,
         version=1,
         content=complete_content(audit.tool, grade="RI", overall="RI"),
     )
-    client.force_login(auditor)
+    Audit.objects.filter(pk=audit.pk).update(submitted_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(same_team_auditor)
     response = client.post(reverse("audit_reaudit", args=[audit.pk]), {"resample_reason": ""})
     assert response.status_code == 302
     reaudit = Audit.objects.get(re_audit_of=audit)
     assert reaudit.kind == Audit.Kind.RE_AUDIT
-    assert reaudit.overall == "RI"
-    assert set(reaudit.grades.values_list("grade", flat=True)) == {"RI"}
-    assert reaudit.status == Audit.Status.IN_PROGRESS
+    assert reaudit.auditor == same_team_auditor
+    assert reaudit.overall == "" and not reaudit.working_well
+    assert set(reaudit.grades.values_list("grade", flat=True)) == {""}
+    assert reaudit.status == Audit.Status.ASSIGNED
+    assert reaudit.due_date is not None
 
 
 @pytest.mark.parametrize(

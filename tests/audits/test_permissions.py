@@ -115,7 +115,7 @@ ENDPOINTS = [
              S(401, 200, 404, 404, 404, 403, 404, 403, 403),
              body=complete_submission),
     Endpoint("audit re-audit", "post", lambda w: f"/api/audits/{w.submitted.pk}/reaudit/",
-             S(401, 201, 201, 404, 403, 403, 404, 403, 403),
+             S(401, 403, 201, 404, 403, 403, 404, 403, 403),
              body=lambda w: {}),
     Endpoint("actions", "get", lambda w: "/api/actions/",
              S(401, 200, 200, 200, 200, 200, 200, 200, 403),
@@ -151,7 +151,8 @@ def world(
     qa_lead,
 ):
     submitted_fields = {"status": Audit.Status.SUBMITTED, "overall": "G"}
-    submitted_fields["submitted_at"] = timezone.now()
+    # Submitted yesterday: a colleague may start a re-audit today (core.services.audits).
+    submitted_fields["submitted_at"] = timezone.now() - dt.timedelta(days=1)
     w = SimpleNamespace(team=team, programme=ProgrammeFactory())
     w.draft = AuditFactory(auditor=auditor, case__team=team)
     w.submitted = AuditFactory(auditor=auditor, case__team=team, **submitted_fields)

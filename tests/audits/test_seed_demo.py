@@ -4,9 +4,10 @@ import random
 import time
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.grades import RANK
@@ -25,8 +26,10 @@ from core.models import (
 from demo.current_month import REAUDITS
 from demo.data import DEFAULT_PASSWORD, DEFAULT_SEED, demo_seed
 from demo.history import history_months, history_rows
+from demo.moderation import SUMMARIES
 from demo.organisation import DEMO_AUDITOR, DEMO_AUDITOR_TEAM, demo_organisation
 from moderation.models import Escalation, ModeratedGrade, Moderation
+from moderation.permissions import moderations_visible_to
 from tests.factories import ServiceAreaFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +106,40 @@ def assert_moderation_is_realistic(months):
     assert under_way.moderator.username == "demo.moderator"
 
 
+def assert_demo_reads_as_real(auditor):
+    """Issue 12 snag 26: summaries agree with outcomes; a judgement other than the auditor's
+    has its reason; no theme that fits one kind of case only; line managers, so line-manager
+    feedback can be seen; moderators rarely raise a grade to Outstanding."""
+    product = Moderation.objects.filter(status="completed", source="product").select_related(
+        "audit"
+    )
+    assert product.exists()
+    for moderation in product:
+        before, after = RANK[moderation.audit.overall], RANK[moderation.overall]
+        if after > before:
+            assert moderation.summary not in SUMMARIES["down"], moderation.pk
+        if after < before:
+            assert moderation.summary not in SUMMARIES["up"], moderation.pk
+        if after != before:
+            assert moderation.overall_revision_reason, moderation.pk
+    assert not Programme.objects.filter(theme="Pathway plans").exists()
+    managed = User.objects.exclude(line_manager=None)
+    assert managed.count() >= Team.objects.filter(members__isnull=False).distinct().count() / 2
+    assert managed.filter(line_manager=auditor).exists()
+    # The demo auditor reads the completed moderations of the people they manage.
+    theirs = Moderation.objects.filter(status="completed", audit__auditor__line_manager=auditor)
+    assert theirs.exists()
+    assert set(moderations_visible_to(auditor).filter(pk__in=theirs)) == set(theirs)
+    auditor_o = DomainGrade.objects.filter(
+        audit=OuterRef("moderation__audit"), domain=OuterRef("domain"), grade="O"
+    )
+    raised = ModeratedGrade.objects.filter(moderation__status="completed", grade="O").exclude(
+        Exists(auditor_o)
+    )
+    pairs = ModeratedGrade.objects.filter(moderation__status="completed").exclude(grade="")
+    assert raised.count() / pairs.count() < 0.01  # fewer than 1 in 100 domain grades
+
+
 def test_seed_demo_builds_a_made_up_authority(client, capsys):
     out = io.StringIO()
     started = time.perf_counter()
@@ -157,6 +194,8 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
         assert reaudit.status == Audit.Status.SUBMITTED and reaudit.month == this_month
         assert first.overall in ("RI", "I") and first.case_id == reaudit.case_id
         assert reaudit.auditor.team_id == reaudit.case.team_id
+        # A fresh pair of eyes (issue 12 snag 22).
+        assert reaudit.auditor_id != first.auditor_id
         improved += RANK[reaudit.overall] > RANK[first.overall]
     assert improved > reaudits.count() / 2
 
@@ -178,6 +217,8 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
     output = out.getvalue()
     for username in ("demo.auditor", "demo.moderator", "demo.viewer", "demo.qalead"):
         assert f"{username} / {DEFAULT_PASSWORD}" in output
+        # The address the e-mails link to, whatever port the demo serves on (snag 26).
+        assert f"Sign in at {settings.SITE_URL}/ as:" in output
         signed_in = client.post(
             "/accounts/login/", {"username": username, "password": DEFAULT_PASSWORD}
         )
@@ -189,6 +230,7 @@ def test_seed_demo_builds_a_made_up_authority(client, capsys):
     assert User.objects.get(username="demo.moderator").is_moderator
 
     assert_moderation_is_realistic(months)
+    assert_demo_reads_as_real(auditor)
 
     # The second run says so and changes nothing.
     before = (User.objects.count(), Audit.objects.count(), Programme.objects.count())

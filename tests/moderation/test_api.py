@@ -40,6 +40,8 @@ def full_body(moderation, version: int, grade: str = "G", overall: str = "G", **
         "overall": overall,
         "summary": "Clear analysis; the plan needs dates.",
         "grades": grades_body(moderation.audit.tool, grade),
+        # Needed when the judgement is not the auditor's (issue 12 snag 22).
+        "overall_revision_reason": "The domain grades, read together.",
     }
     return {**body, **fields}
 

@@ -199,7 +199,7 @@ def test_blind_moderation_hides_then_reveals_and_asks_why_a_grade_changed(
     )
     assert not revealed.auditor_grades_hidden()
     assert revealed.blind_overall == "RI"
-    content = moderation_content(tool, grade="RI", overall="G")
+    content = moderation_content(tool, grade="RI", overall="G", overall_revision_reason="")
     with pytest.raises(DomainError) as error:
         moderation_complete(
             actor=moderator, moderation=revealed, version=revealed.version, content=content

@@ -252,14 +252,14 @@ API: dict[str, Rule] = {
     # Submitting is writing: the same rule, and a submitted audit never changes again.
     "audits_submit_create": Rule("audits", DRAFT_AND_SUBMITTED, dict(AUDITS_WRITE)),
     "audits_reaudit_create": Rule(
-        # A re-audit is started by an auditor of the case's team, from a submitted audit.
+        # A re-audit is started by an auditor of the case's team, from a submitted audit,
+        # never by its own auditor (issue 12 snag 22).
         "audits",
         DRAFT_AND_SUBMITTED,
         {
             "anonymous": 401,
             "auditor": {
-                "own/draft": 409,
-                "own/submitted": 201,
+                "own/*": 403,
                 "same_team/submitted": 201,
                 "*": 404,
             },
@@ -566,11 +566,11 @@ PAGES: dict[str, Rule] = {
         page_write(API["actions_create"].expect, no_role=404),
     ),
     "audit_reaudit POST": Rule(
-        # A refused re-audit of the auditor's own draft goes back to the audit with a message.
+        # The auditor's own audit is refused; a colleague's starts the re-audit (302).
         "audits",
         DRAFT_AND_SUBMITTED,
         page_write(API["audits_reaudit_create"].expect, no_role=404)
-        | {"auditor": {"own/*": 302, "same_team/submitted": 302, "*": 404}},
+        | {"auditor": {"own/*": 403, "same_team/submitted": 302, "*": 404}},
     ),
     "action_status POST": Rule(
         "actions", ALL_ACTIONS, page_write(API["actions_partial_update"].expect, no_role=404)

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import Action, Audit, AuditTool, Case, Programme, ServiceArea, Team, User
@@ -143,6 +144,11 @@ def build_world() -> World:
             ),
         }
         assert tuple(audits) == AUDIT_STATES
+        # Submitted yesterday: a re-audit starts on a later day (core.services.audits).
+        Audit.objects.filter(pk=audits["submitted"].pk).update(
+            submitted_at=timezone.now() - dt.timedelta(days=1)
+        )
+        audits["submitted"].refresh_from_db()
         moderations = {
             "waiting": sampled_moderation(audits["waiting"], qa_lead),
             "claimed": _claimed(audits["claimed"], moderator, qa_lead),

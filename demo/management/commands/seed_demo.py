@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
@@ -9,7 +10,6 @@ from demo.data import (
     DEFAULT_MONTHS,
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
-    SITE_URL,
     database_is_empty,
     demo_is_seeded,
     demo_seed,
@@ -22,6 +22,12 @@ TWO_FACTOR_NOTE = (
     "The QA lead must use two-factor sign-in: the first sign-in asks you to set it up with an "
     "authenticator app (the page shows a QR code and the key to type in)."
 )
+
+
+def site_url() -> str:
+    """The address the service's e-mails link to (SITE_URL, which scripts/demo sets from the
+    address it serves on), so the printed links and the e-mailed ones name the real port."""
+    return f"{settings.SITE_URL}/"
 
 
 class Command(BaseCommand):
@@ -43,7 +49,7 @@ class Command(BaseCommand):
         if demo_is_seeded():
             self.stdout.write("The demo data is already here: nothing was changed.")
             for role, username in demo_logins():
-                self.stdout.write(f"Sign in at {SITE_URL} as: {role}: {username}")
+                self.stdout.write(f"Sign in at {site_url()} as: {role}: {username}")
             self.stdout.write(TWO_FACTOR_NOTE)
             return
         if not database_is_empty():
@@ -70,5 +76,5 @@ class Command(BaseCommand):
             f"({time.perf_counter() - started:.1f} s)."
         )
         for role, username in result.logins:
-            self.stdout.write(f"Sign in at {SITE_URL} as: {role}: {username} / {password}")
+            self.stdout.write(f"Sign in at {site_url()} as: {role}: {username} / {password}")
         self.stdout.write(TWO_FACTOR_NOTE)

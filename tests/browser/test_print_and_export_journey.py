@@ -148,7 +148,7 @@ def test_calibration_over_time_and_trends(live_server, page, axe):
     axe.check(page, "i12b-07-calibration-drill-down")
 
     page.goto(f"{live_server.url}/reports/trends/")
-    assert page.locator("h1").inner_text().endswith(f"to {this_month:%Y-%m}")
+    assert page.locator("h1").inner_text().endswith(f"to {this_month:%B %Y}")
     assert page.locator("text=(to date)").count() >= 1
     font = page.evaluate("getComputedStyle(document.querySelector('.app-chart text')).fontFamily")
     assert font.startswith("arial"), font

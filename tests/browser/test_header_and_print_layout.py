@@ -74,7 +74,8 @@ def _world():
 
 WIDER_THAN = """(limit) => [...document.querySelectorAll('main *')]
   .filter(e => e.getBoundingClientRect().right > limit)
-  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+  .slice(0, 5)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 MENU_ROWS = """() => {
   const items = [...document.querySelectorAll('.govuk-service-navigation__item')];
@@ -104,13 +105,13 @@ def test_the_header_the_references_and_printing(live_server, page, axe):
     wide = page.evaluate(WIDER_THAN, A4_PRINTABLE_PX)
     assert width <= A4_PRINTABLE_PX, f"{width - A4_PRINTABLE_PX}px too wide: {wide}"
     page.screenshot(path="test-results/i12b-10-audit-page-as-printed.png", full_page=True)
-    sign_out_url = f"{live_server.url}/reports/monthly/?month=2026-10"
+    report_url = f"{live_server.url}/reports/monthly/?month=2026-10"
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_out(page)
 
     sign_in(page, live_server, "qa.lead", "/reports/")
-    page.goto(sign_out_url)
+    page.goto(report_url)
     page.emulate_media(media="print")
     notes = page.locator(".govuk-table th .govuk-body-s")
     assert notes.count() > 0

@@ -95,6 +95,8 @@ def test_moderation_feedback_and_escalation_journey(live_server, page, axe):
     page.check(f"#id_grade_{plan.code}_3")  # Inadequate: two grades down
     page.fill(f"#id_rationale_{plan.code}", "")
     page.check("#id_overall_3")  # Inadequate
+    # Not the auditor's judgement: its reason, as a domain grade's (issue 12 snag 22).
+    page.fill("#id_overall_revision_reason", "The plan leaves the child unsafe at home.")
     page.check("#id_escalated")
     page.fill("#id_escalation_reason", "No plan for the child's safety at home.")
     page.fill("#id_summary", "The plan has no dates or owners; see the rationale.")

@@ -18,9 +18,10 @@ from core.errors import DomainError, add_service_errors
 from core.models import Programme
 from core.permissions import (
     CONFIGURE_REFUSED,
+    PROGRAMMES_REFUSED,
     configure_allowed,
-    has_any_role,
     programme_for_user,
+    programmes_visible,
     require,
 )
 from core.services import programmes
@@ -32,7 +33,7 @@ SEED_LIMIT = 1_000_000
 
 @login_required
 def programme_list(request):
-    require(has_any_role(request.user), "Programmes are for staff with a role in the service.")
+    require(programmes_visible(user=request.user), PROGRAMMES_REFUSED)
     return render(
         request,
         "audits/programme_list.html",

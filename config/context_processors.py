@@ -7,6 +7,8 @@ from core.permissions import (
     audit_list_in_menu,
     configure_allowed,
     has_any_role,
+    my_audits_in_menu,
+    programmes_visible,
     staff_manage_allowed,
     tools_configure_allowed,
 )
@@ -29,8 +31,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    items = [(_inbox_text(user), reverse("inbox")), ("My audits", reverse("my_audits"))]
-    if has_any_role(user):
+    items = [(_inbox_text(user), reverse("inbox"))]
+    if my_audits_in_menu(user=user):
+        items.append(("My audits", reverse("my_audits")))
+    if programmes_visible(user=user):
         items.append(("Programmes", reverse("programme_list")))
     if audit_list_in_menu(user=user):
         items.append(("All audits", reverse("audit_list")))

@@ -178,10 +178,28 @@ def audit_list_in_menu(*, user: User) -> bool:
     return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator or user.is_viewer)
 
 
+PROGRAMMES_REFUSED = (
+    "Programmes are the QA team's and team managers' plans for the whole authority: your "
+    "reports show your areas' audits and figures."
+)
+
+
+def programmes_visible(*, user: User) -> bool:
+    """The month's programmes (authority-wide targets, every assignment) are read by those who
+    plan, audit or moderate them; a head of service follows their areas in the reports."""
+    return signed_in_and_active(user) and (user.is_qa_lead or user.is_moderator or user.is_auditor)
+
+
+def my_audits_in_menu(*, user: User) -> bool:
+    """My audits is an auditor's own list: nobody else is given audits to write."""
+    return signed_in_and_active(user) and user.is_auditor
+
+
 def programme_for_user(*, user: User, programme_id: int, write: bool = False) -> Programme:
-    """Programmes are read by anyone with a role and configured by QA leads."""
+    """Programmes are read by those who plan, audit or moderate and configured by QA leads."""
     if not has_any_role(user):
         raise Http404("No such programme.")
+    require(programmes_visible(user=user), PROGRAMMES_REFUSED)
     programme = Programme.objects.select_related("tool").filter(pk=programme_id).first()
     if programme is None:
         raise Http404("No such programme.")

@@ -163,18 +163,23 @@ class ProgrammeCreateInput(ProgrammeUpdateInput):
 
 
 class ProgrammeViewSet(ApiViewSet):
-    """Monthly audit programmes: theme, targets and due date. QA leads create and edit them."""
+    """Monthly audit programmes: theme, targets and due date, for those who plan, audit or
+    moderate them (a head of service follows their areas in the reports). QA leads create and
+    edit them."""
 
     queryset = Programme.objects.none()
     filterset_class = ProgrammeFilter
     form_serializers = {"POST": ProgrammeCreateInput, "PATCH": ProgrammeUpdateInput}
 
-    @extend_schema(responses={200: ProgrammeOutput(many=True), **list_errors()})
+    @extend_schema(responses={200: ProgrammeOutput(many=True), **list_errors(403)})
     def list(self, request):
+        permissions.require(
+            permissions.programmes_visible(user=request.user), permissions.PROGRAMMES_REFUSED
+        )
         programmes = selectors.programme_list(filters=request.query_params)
         return self.paginated(programmes, ProgrammeOutput)
 
-    @extend_schema(responses={200: ProgrammeOutput, **error_responses(404)})
+    @extend_schema(responses={200: ProgrammeOutput, **error_responses(403, 404)})
     def retrieve(self, request, pk: int):
         programme = permissions.programme_for_user(user=request.user, programme_id=pk)
         return Response(ProgrammeOutput(programme).data)

@@ -502,7 +502,7 @@ def test_actions_is_in_the_header_after_all_audits(client, world, auditor, viewe
     actions, all_audits = reverse("action_list"), reverse("audit_list")
     for user in (viewer, qa_lead):
         client.force_login(user)
-        hrefs = _nav_hrefs(client.get(reverse("programme_list")).content.decode())
+        hrefs = _nav_hrefs(client.get(reverse("inbox")).content.decode())
         assert hrefs.count(actions) == 1
         assert hrefs.index(actions) == hrefs.index(all_audits) + 1
     # A team manager has no "All audits": Actions follows Programmes.

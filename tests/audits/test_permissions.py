@@ -82,10 +82,11 @@ ENDPOINTS = [
     Endpoint("case create", "post", lambda w: "/api/cases/",
              S(401, 403, 403, 403, 403, 403, 403, 201, 403),
              body=lambda w: {"reference": "LCS-NEW", "team": w.team.pk, "case_type": "cin"}),
+    # Authority-wide plans: not a head of service's (issue 12, snag 25).
     Endpoint("programmes", "get", lambda w: "/api/programmes/",
-             S(401, 200, 200, 200, 200, 200, 200, 200, 403)),
+             S(401, 200, 200, 200, 200, 403, 403, 200, 403)),
     Endpoint("programme", "get", lambda w: f"/api/programmes/{w.programme.pk}/",
-             S(401, 200, 200, 200, 200, 200, 200, 200, 403)),
+             S(401, 200, 200, 200, 200, 403, 403, 200, 403)),
     Endpoint("programme create", "post", lambda w: "/api/programmes/",
              S(401, 403, 403, 403, 403, 403, 403, 201, 403),
              body=lambda w: {"month": "2027-01", "tool": "case-file", "audit_target": 40}),

@@ -304,14 +304,14 @@ def test_qa_lead_changes_the_targets(client, qa_lead, programme):
 
 
 def test_list_shows_compliance_to_one_decimal_place(
-    client, viewer, programme, django_assert_num_queries
+    client, moderator, programme, django_assert_num_queries
 ):
     ProgrammeFactory(month=dt.date(2026, 7, 1), audit_target=0)
     programme.audit_target = 3
     programme.save()
     AuditFactory(programme=programme, status=Audit.Status.SUBMITTED)
     AuditFactory(programme=programme)
-    client.force_login(viewer)
+    client.force_login(moderator)
     client.get(reverse("programme_list"))  # warm the session and the user's groups
     # session, user, groups, programmes, and the header's inbox count (audits.inbox)
     with django_assert_num_queries(5):
@@ -491,11 +491,13 @@ def test_only_a_qa_lead_configures_programmes(
     assert not Audit.objects.exists()
 
 
-@pytest.mark.parametrize("role", ["auditor", "viewer", "moderator", "qa_lead"])
+@pytest.mark.parametrize("role", ["auditor", "moderator", "qa_lead"])
 @pytest.mark.parametrize(
     ("name", "with_id"), [("programme_list", False), ("programme_detail", True)]
 )
-def test_every_role_reads_programmes(client, request, programme, role, name, with_id):
+def test_those_who_plan_audit_or_moderate_read_programmes(
+    client, request, programme, role, name, with_id
+):
     client.force_login(request.getfixturevalue(role))
     response = client.get(url_for(name, with_id, programme))
     assert response.status_code == 200
@@ -528,10 +530,39 @@ def test_assignments_table_shows_only_what_the_role_may_read(client, programme, 
     assert "You can see 1 of the 2 assignments" in html
 
 
-def test_navigation_links_to_programmes_for_every_role(client, viewer):
+@pytest.mark.parametrize(
+    ("name", "with_id"), [("programme_list", False), ("programme_detail", True)]
+)
+def test_a_head_of_service_is_not_shown_the_authority_wide_programmes(
+    client, api_client, viewer, programme, name, with_id
+):
+    """Issue 12, snag 25: the targets and assignments are the whole authority's; a head of
+    service follows their own areas in the reports."""
     client.force_login(viewer)
-    html = client.get(reverse("programme_list")).content.decode()
-    assert f'href="{reverse("programme_list")}"' in html
+    response = client.get(url_for(name, with_id, programme))
+    assert response.status_code == 403
+    assert str(programme.audit_target) not in response.content.decode().split("<main")[-1]
+    api_client.force_login(viewer)
+    assert api_client.get("/api/programmes/").status_code == 403
+    assert api_client.get(f"/api/programmes/{programme.pk}/").status_code == 403
+
+
+def test_the_menu_offers_programmes_and_my_audits_to_those_who_use_them(
+    client, viewer, auditor, moderator, qa_lead
+):
+    """Issue 12, snag 25: a head of service's menu has neither My audits nor Programmes."""
+    programmes, mine = reverse("programme_list"), reverse("my_audits")
+    expected = {
+        viewer: (False, False),
+        auditor: (True, True),
+        moderator: (True, False),
+        qa_lead: (True, False),
+    }
+    for user, (has_programmes, has_mine) in expected.items():
+        client.force_login(user)
+        html = client.get(reverse("inbox")).content.decode()
+        assert (f'href="{programmes}"' in html) is has_programmes, user
+        assert (f'href="{mine}"' in html) is has_mine, user
 
 
 def test_a_programme_refuses_more_moderations_than_audits_and_a_due_date_before_its_month(

@@ -211,8 +211,9 @@ API: dict[str, Rule] = {
         },
     ),
     "cases_create": Rule("-", NONE, QA_LEAD_CREATES),
-    "programmes_list": Rule("-", NONE, EVERY_ROLE),
-    "programmes_retrieve": Rule("-", NONE, EVERY_ROLE),
+    # Authority-wide plans: not a head of service's (their reports show their areas).
+    "programmes_list": Rule("-", NONE, {**EVERY_ROLE, "viewer": 403, "other_viewer": 403}),
+    "programmes_retrieve": Rule("-", NONE, {**EVERY_ROLE, "viewer": 403, "other_viewer": 403}),
     "programmes_create": Rule("-", NONE, QA_LEAD_CREATES),
     "programmes_partial_update": Rule("-", NONE, QA_LEAD_ONLY),
     "programmes_sample_retrieve": Rule("-", NONE, MODERATORS_AND_QA),
@@ -629,7 +630,7 @@ PAGES: dict[str, Rule] = {
     # An invitation link for anyone, signed in or not: a made-up one is 404 for all.
     "set_password GET": Rule("-", NONE, {r: 404 for r in ROLES}),
     "set_password POST": Rule("-", NONE, {r: 404 for r in ROLES}),
-    "programme_list GET": Rule("-", NONE, PAGE_EVERY_ROLE),
+    "programme_list GET": Rule("-", NONE, {**PAGE_EVERY_ROLE, "viewer": 403, "other_viewer": 403}),
     # Audit tools: the QA lead's alone. world.tool is published, so the pages that change a
     # draft send the QA lead back to it (302) and publishing it again is refused (400).
     "tool_list GET": Rule("-", NONE, PAGE_QA_LEAD),
@@ -659,7 +660,7 @@ PAGES: dict[str, Rule] = {
     "programme_detail GET": Rule(
         "audits",
         NONE,
-        {**SIGNED_IN, "no_role": 404},
+        {**SIGNED_IN, "no_role": 404, "viewer": 403, "other_viewer": 403},
         rows_like="audit_detail GET",
         row_objects=each("submitted") + each("waiting"),
     ),

@@ -174,7 +174,7 @@ def _csv_row(action: Action, today) -> list:
         team.service_area.name,
         team.name,
         action.description,
-        action.owner,
+        action.owner_name,
         action.due_date.isoformat(),
         _status(action, today),
         completed.isoformat() if completed else "",

@@ -83,7 +83,8 @@ def case_history_for_user(*, user: User, reference: str) -> CaseHistory:
     )
     for escalation in escalations:
         by_id[escalation.audit_id].escalations.append(escalation)
-    for action in Action.objects.filter(audit_id__in=ids).order_by("due_date", "pk"):
+    actions = Action.objects.filter(audit_id__in=ids).select_related("owner_person")
+    for action in actions.order_by("due_date", "pk"):
         by_id[action.audit_id].actions.append(action)
     for item in by_id.values():
         # Links only to earlier audits the reader may read: the others are not mentioned.

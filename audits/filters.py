@@ -126,7 +126,7 @@ AUDIT_SORTS: dict[str, tuple] = {
 ACTION_SORTS: dict[str, tuple] = {
     "case": ("audit__case__reference",),
     "team": ("audit__case__team__name",),
-    "owner": ("owner",),
+    "owner": (*people_sort("owner_person"), "owner"),
     "due": ("due_date",),
     "status": ("status",),
 }
@@ -480,11 +480,11 @@ class ActionFilter(django_filters.FilterSet):
     owner = documented(
         {"type": "string", "minLength": 1, "maxLength": OWNER_MAX},
         django_filters.CharFilter(
-            field_name="owner",
-            lookup_expr="icontains",
+            method="filter_owner",
             max_length=OWNER_MAX,
             label="Owner contains",
-            help_text="Part of the owner (a role or member of staff), in any case.",
+            help_text="Part of the owner's name (a member of staff, or someone outside the "
+            "service), in any case.",
         ),
     )
     month = documented(
@@ -510,6 +510,15 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value: bool):
         return queryset.filter(action_overdue()) if value else queryset.exclude(action_overdue())
+
+    def filter_owner(self, queryset, name, value: str):
+        named = (
+            Q(owner__icontains=value)
+            | Q(owner_person__first_name__icontains=value)
+            | Q(owner_person__last_name__icontains=value)
+            | Q(owner_person__username__icontains=value)
+        )
+        return queryset.filter(named)
 
 
 def action_overdue() -> Q:

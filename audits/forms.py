@@ -5,9 +5,12 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
+from audits.selectors import active_staff
+from core.filters import PersonChoiceField
 from core.grades import Grade, grade_choices
 from core.limits import show_limits
-from core.models import Audit, Domain
+from core.models import Audit, Domain, User
+from core.services.actions import action_owner_errors
 from core.services.audits import NARRATIVE_FIELDS, AuditContent
 from core.validation import action_due_date_error
 
@@ -121,11 +124,21 @@ class ActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Enter what needs to happen."},
     )
-    owner = forms.CharField(
+    owner_person = PersonChoiceField(
         label="Owner",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose a member of staff",
+        help_text="Who in the service follows it up until it is done.",
+        error_messages={"invalid_choice": "Choose a member of staff from the list."},
+    )
+    owner = forms.CharField(
+        label="Or someone outside the service",
         max_length=120,
-        error_messages={"required": "Enter who owns the action."},
-        help_text="A role or member of staff, for example 'Social worker'.",
+        required=False,
+        help_text="Only if no one in the list owns it: a role or name, for example "
+        "'Health visitor', never the child's.",
+        error_messages={"max_length": "The owner must be 120 characters or fewer."},
     )
     due_date = forms.DateField(
         label="Due date",
@@ -140,6 +153,19 @@ class ActionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         show_limits(self)
+        owner = cast(forms.ModelChoiceField, self.fields["owner_person"])
+        owner.queryset = active_staff()
+
+    def clean(self):
+        data = super().clean() or {}
+        if "owner_person" not in self.errors and "owner" not in self.errors:
+            owner_errors = action_owner_errors(
+                owner_person=data.get("owner_person"), owner=data.get("owner") or ""
+            )
+            for name, messages in owner_errors.items():
+                for message in messages:
+                    self.add_error(name, message)
+        return data
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]

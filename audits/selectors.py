@@ -114,7 +114,10 @@ def audit_detail_for_user(*, user: User, audit_id: int) -> Audit:
             "grades",
             queryset=DomainGrade.objects.select_related("domain").order_by("domain__position"),
         ),
-        Prefetch("actions", queryset=Action.objects.order_by("due_date", "pk")),
+        Prefetch(
+            "actions",
+            queryset=Action.objects.select_related("owner_person").order_by("due_date", "pk"),
+        ),
     )
     return audit
 
@@ -227,7 +230,9 @@ ACTION_ORDER = (
 
 def _action_rows(user: User) -> QuerySet[Action]:
     actions = Action.objects.filter(audit__in=access.audits_visible_to(user))
-    return actions.select_related("audit__case__team__service_area").order_by(*ACTION_ORDER)
+    return actions.select_related("audit__case__team__service_area", "owner_person").order_by(
+        *ACTION_ORDER
+    )
 
 
 def action_filter_for_user(*, user: User, data: Mapping | None) -> ActionFilter:
@@ -406,3 +411,13 @@ def person_reads(
     if until is not None:
         reads = reads.filter(read_at__date__lte=until)
     return reads.order_by("-read_at", "-pk")
+
+
+def active_staff() -> QuerySet[User]:
+    """Everyone active with a role, by name: who may own an action."""
+    return (
+        User.objects.filter(is_active=True, groups__isnull=False)
+        .select_related("team")
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )

@@ -116,7 +116,7 @@ def audit_detail(request, audit_id: int):
             **links,
             **_both_grades(request.user, audit, links["moderations"]),
             "grades": audit.grades.select_related("domain").order_by("domain__position"),
-            "actions": audit.actions.all(),
+            "actions": audit.actions.select_related("owner_person"),
             "can_edit": audit.is_editable() and audit_write_allowed(user=request.user, audit=audit),
             "can_act": action_create_allowed(user=request.user, audit=audit),
             "can_reaudit": audit.status == Audit.Status.SUBMITTED

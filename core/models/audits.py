@@ -198,7 +198,20 @@ class Action(models.Model):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField()
-    owner = models.CharField(max_length=120, help_text="Role or staff member, never the child.")
+    owner_person = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions_owned",
+        help_text="The member of staff who owns it.",
+    )
+    owner = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Someone outside the service (a role or name, never the child): only when "
+        "no member of staff owns it. Actions recorded before owners were people keep theirs.",
+    )
     due_date = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -207,9 +220,24 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["due_date", "pk"]
+        constraints = [
+            # A person or someone named outside the service, never both.
+            models.CheckConstraint(
+                condition=Q(owner_person__isnull=True) | Q(owner=""),
+                name="action_owner_person_or_text",
+            )
+        ]
 
     def __str__(self):
         return self.description[:60]
+
+    @property
+    def owner_name(self) -> str:
+        """Who owns it, as pages show it: the person's name, or the words given for someone
+        outside the service."""
+        if self.owner_person is not None:
+            return self.owner_person.get_full_name() or self.owner_person.username
+        return self.owner
 
 
 class AuditRead(models.Model):

@@ -743,8 +743,9 @@ def test_auditor_and_qa_lead_add_actions_any_time(api_client, auditor, qa_lead, 
     "change, field",
     [
         ({"description": "  "}, "description"),
-        ({"owner": ""}, "owner"),
+        ({"owner": ""}, "owner_person"),  # nobody owns it
         ({"owner": "x" * 121}, "owner"),
+        ({"owner_person": "nobody-here"}, "owner_person"),
         ({"due_date": "soon"}, "due_date"),
         ({"audit": "abc"}, "audit"),
     ],

@@ -141,7 +141,7 @@ def test_action_with_bad_date_shows_error(client, auditor, audit):
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'href="#id_owner"' in html and 'href="#id_due_date"' in html
+    assert 'href="#id_owner_person"' in html and 'href="#id_due_date"' in html
     assert not audit.actions.exists()
 
 

@@ -146,3 +146,23 @@ def test_a_qa_lead_reassigns_sorts_and_follows_feedback(live_server, page, axe):
     assert "Downgraded by 1 grade" in table.inner_text()
     axe.check(page, "i12a-08-both-grades")
     table.screenshot(path="test-results/i12a-08-both-grades-table.png")
+
+    # An action owned by a member of staff, chosen by name; the empty form names each field.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add action").click()
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter what needs to happen." in summary
+    assert "Choose who owns the action, or name someone outside the service." in summary
+    assert "Enter the date the action is due." in summary
+    axe.check(page, "i12a-09-action-errors")
+    page.get_by_label("What needs to happen").fill("Update the plan with dates.")
+    page.get_by_label("Owner", exact=True).select_option(label="Ravi Bains")
+    due = timezone.localdate() + dt.timedelta(days=14)
+    page.get_by_label("Due date").fill(f"{due:%d/%m/%Y}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add action").click()
+    assert page.locator("table", has_text="Update the plan with dates.").count() == 1
+    assert (
+        "Ravi Bains" in page.locator("table", has_text="Update the plan with dates.").inner_text()
+    )
+    axe.check(page, "i12a-10-action-added")

@@ -391,7 +391,9 @@ def test_every_validation_error_has_a_detail_beside_the_fields(api_client, qa_le
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(qa_lead)}")
     response = api_client.post("/api/actions/", {}, format="json")
     assert response.status_code == 400
-    assert response.json()["detail"] and response.json()["owner"] == ["This field is required."]
+    assert response.json()["detail"] and response.json()["description"] == [
+        "This field is required."
+    ]
 
 
 def test_pages_outside_the_api_keep_the_html_not_found_page(client):

@@ -82,7 +82,7 @@ def printed_audit(*, user: User, audit: Audit) -> dict:
         "escalations": list(
             escalations_visible_to(user).filter(audit=audit).order_by("created_at", "pk")
         ),
-        "actions": list(audit.actions.order_by("due_date", "pk")),
+        "actions": list(audit.actions.select_related("owner_person").order_by("due_date", "pk")),
     }
 
 

@@ -124,6 +124,7 @@ def test_a_moderation_completed_with_the_broker_down_emails_the_auditor_once_it_
     body = {
         "version": claimed.version,
         "overall": "RI",
+        "overall_revision_reason": "The plan has no dates, so RI overall.",
         "summary": "The plan needs dates.",
         "grades": {
             d.code: {"grade": "RI", "rationale": f"Rationale for {d.code}."}

@@ -187,6 +187,7 @@ def test_a_worker_sends_the_committed_email_exactly_once(broker, claimed, modera
     body = {
         "version": claimed.version,
         "overall": "RI",
+        "overall_revision_reason": "The plan has no dates, so RI overall.",
         "summary": "The plan needs dates.",
         "grades": {
             d.code: {"grade": "RI", "rationale": f"Rationale for {d.code}."}

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -116,26 +117,21 @@ def test_small_files_stay_on_the_page_and_jobs_are_the_qa_leads(client, qa_lead,
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(IMPORT_BACKGROUND_ROWS=5)
 def test_a_real_worker_imports_the_file(client, qa_lead, celery_workers):  # noqa: F811
+    # Settings send it to "imports"; the fixture sends every task to this test's own queue,
+    # so no other run's worker takes it.
+    assert settings.CELERY_TASK_ROUTES["flows.tasks.*"] == {"queue": "imports"}
     worker = celery_workers()
-    routes = celery_app.conf.task_routes
-    # Our own queue (no other run's worker takes it), as settings route it to "imports".
-    assert routes == {"flows.tasks.import_history_job": {"queue": "imports"}}
-    celery_app.conf.task_routes = {
-        "flows.tasks.import_history_job": {"queue": celery_workers.queue}
-    }
-    try:
-        client.force_login(qa_lead)
-        response = post(client, to_csv(ROWS))
-        job = ImportJob.objects.get()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.is_finished():
-                break
-            time.sleep(0.2)
-        assert job.status == "done", worker.output()
-        assert Audit.objects.count() == 6
-        assert "import_history_job[" in worker.output()
-        assert "Imported" in client.get(response["Location"]).content.decode()
-    finally:
-        celery_app.conf.task_routes = routes
+    assert celery_app.conf.task_routes == {"*": {"queue": celery_workers.queue}}
+    client.force_login(qa_lead)
+    response = post(client, to_csv(ROWS))
+    job = ImportJob.objects.get()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished():
+            break
+        time.sleep(0.2)
+    assert job.status == "done", worker.output()
+    assert Audit.objects.count() == 6
+    assert "import_history_job[" in worker.output()
+    assert "Imported" in client.get(response["Location"]).content.decode()

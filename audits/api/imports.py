@@ -41,13 +41,7 @@ class HistoryImportInput(TableInput):
     )
 
     def validate_tool_version(self, value: str) -> AuditTool:
-        code, _, number = value.partition(":")
-        published = AuditTool.objects.published()
-        tool = (
-            published.filter(code=code.lower(), version=int(number)).first()
-            if (number.isdigit())
-            else None
-        )
+        tool = AuditTool.objects.published().named(value)
         if tool is None:
             raise serializers.ValidationError(
                 f"{value} is not a published tool version: give CODE:N, e.g. case-file:2."

@@ -22,6 +22,13 @@ class AuditToolQuerySet(models.QuerySet):
         a draft is still being set up."""
         return self.filter(published_at__isnull=False)
 
+    def named(self, text: str) -> "AuditTool | None":
+        """The version a person names as CODE:N (e.g. case-file:2), or None."""
+        code, _, number = text.partition(":")
+        if not number.isdigit():
+            return None
+        return self.filter(code=code.lower(), version=int(number)).first()
+
 
 class AuditTool(models.Model):
     """One version of an audit tool: a draft while it is set up, then published and frozen."""

@@ -83,8 +83,7 @@ def tool_create(request):
 def tool_edit(request, tool_id: int):
     tool = _tool(request, tool_id)
     if tool.is_published():
-        messages.info(request, "A published version never changes: make a new version.")
-        return redirect("tool_detail", tool_id=tool.pk)
+        return _frozen(request, tool)
     initial = {
         "name": tool.name,
         "audit_type": tool.audit_type,
@@ -200,27 +199,48 @@ def tool_preview(request, tool_id: int):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def domain_add(request, tool_id: int):
-    tool = _tool(request, tool_id)
+def _frozen(request, tool: AuditTool):
+    """A published version's page to go back to, with why: it never changes."""
+    messages.info(request, "A published version never changes: make a new version.")
+    return redirect("tool_detail", tool_id=tool.pk)
+
+
+def _domain_form_page(request, tool: AuditTool, domain: Domain | None, save, saved: str):
+    """Adding or changing a domain of a draft: save(spec) writes it; `saved` is the message."""
     if tool.is_published():
-        messages.info(request, "A published version never changes: make a new version.")
-        return redirect("tool_detail", tool_id=tool.pk)
-    form = DomainForm(request.POST if request.method == "POST" else None, tool=tool)
+        return _frozen(request, tool)
+    form = DomainForm(
+        request.POST if request.method == "POST" else None,
+        tool=tool,
+        domain=domain,
+        initial=domain_initial(domain) if domain else None,
+    )
     if form.is_bound and form.is_valid():
         try:
-            domain = services.domain_add(tool=tool, actor=request.user, spec=form.spec())
+            save(form.spec())
         except DomainError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Domain {domain.title} added.")
+            messages.success(request, saved.format(title=form.cleaned_data["title"]))
             return redirect("tool_detail", tool_id=tool.pk)
     return render(
         request,
         "audits/tools/domain_form.html",
-        {"form": form, "tool": tool, "domain": None},
+        {"form": form, "tool": tool, "domain": domain},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def domain_add(request, tool_id: int):
+    tool = _tool(request, tool_id)
+    return _domain_form_page(
+        request,
+        tool,
+        None,
+        lambda spec: services.domain_add(tool=tool, actor=request.user, spec=spec),
+        "Domain {title} added.",
     )
 
 
@@ -228,29 +248,12 @@ def domain_add(request, tool_id: int):
 @require_http_methods(["GET", "POST"])
 def domain_edit(request, domain_id: int):
     domain = _domain(request, domain_id)
-    tool = domain.tool
-    if tool.is_published():
-        messages.info(request, "A published version never changes: make a new version.")
-        return redirect("tool_detail", tool_id=tool.pk)
-    form = DomainForm(
-        request.POST if request.method == "POST" else None,
-        tool=tool,
-        domain=domain,
-        initial=domain_initial(domain),
-    )
-    if form.is_bound and form.is_valid():
-        try:
-            services.domain_update(domain=domain, actor=request.user, spec=form.spec())
-        except DomainError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Domain saved.")
-            return redirect("tool_detail", tool_id=tool.pk)
-    return render(
+    return _domain_form_page(
         request,
-        "audits/tools/domain_form.html",
-        {"form": form, "tool": tool, "domain": domain},
-        status=400 if form.errors else 200,
+        domain.tool,
+        domain,
+        lambda spec: services.domain_update(domain=domain, actor=request.user, spec=spec),
+        "Domain saved.",
     )
 
 

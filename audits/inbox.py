@@ -1,8 +1,9 @@
 """What waits for a person: the inbox page, the count in the header and the daily digest.
 
 Each kind of work is defined once (`_waiting`), as a queryset over what the person may read;
-the page lists each kind (one query per kind), the header counts them all in ONE query, and
-the digest e-mails case references and due dates only. What waits on the whole team (the
+the page lists each kind (one query per kind), the header counts them all in ONE query, kept
+for HEADER_COUNT_SECONDS (`header_count`), and the digest e-mails case references and due
+dates only. What waits on the whole team (the
 moderation queue, escalation responses overdue) is shown to QA leads on the page, apart: it
 is not theirs to do, so the header does not count it.
 """
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import IntegerField, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -270,6 +272,36 @@ def inbox_count(*, user: User) -> int:
         .first()
     )
     return sum(counts or ())
+
+
+# The header's count is on every page a person opens: counting it afresh each time was a fifth
+# of a page's work. It is kept this long in the shared cache, per person. What the person does
+# themself shows at once (any change they send forgets it: config.middleware), what others do
+# (a moderator returning an audit for rework) within this time; the inbox page always counts
+# afresh, and the header on it shows its own count.
+HEADER_COUNT_SECONDS = 30
+
+
+def _header_key(user: User) -> str:
+    return f"inbox-count:{user.pk}"
+
+
+def header_count(*, user: User) -> int:
+    """The header's count: kept for HEADER_COUNT_SECONDS, else counted (one query)."""
+    count = cache.get(_header_key(user))
+    if count is None:
+        count = inbox_count(user=user)
+        header_count_keep(user=user, count=count)
+    return count
+
+
+def header_count_keep(*, user: User, count: int) -> None:
+    cache.set(_header_key(user), count, HEADER_COUNT_SECONDS)
+
+
+def header_count_forget(*, user: User) -> None:
+    """After the person changed something: their next page counts afresh."""
+    cache.delete(_header_key(user))
 
 
 # ---------------------------------------------------------------- the daily digest

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from audits.inbox import inbox_for_user
+from audits.inbox import header_count_keep, inbox_for_user
 from core.permissions import configure_allowed, reassign_allowed
 from moderation.permissions import feedback_overview_allowed
 
@@ -28,13 +28,16 @@ def _qa_links(user) -> list[tuple[str, str]]:
 @require_GET
 def inbox(request):
     own, team = inbox_for_user(user=request.user)
+    waiting = sum(len(s.items) for s in own)
+    # The header on this page shows the count of the list below it, never an older one.
+    header_count_keep(user=request.user, count=waiting)
     return render(
         request,
         "audits/inbox.html",
         {
             "own": own,
             "team": team,
-            "waiting": sum(len(s.items) for s in own),
+            "waiting": waiting,
             "qa_links": _qa_links(request.user),
         },
     )

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.urls import reverse
 
-from audits.inbox import inbox_count
+from audits.inbox import header_count
 from core.permissions import (
     audit_list_in_menu,
     configure_allowed,
@@ -17,11 +17,11 @@ from reporting.permissions import reports_readable
 
 
 def _inbox_text(user) -> str:
-    """What waits for them, counted in one query (audits.inbox), on every page they open. The
+    """What waits for them (audits.inbox: one query, kept for a short while), on every page. The
     error pages render this header too: a database that is busy or gone must not turn "try
     again" into a 500, so then the link goes without its count."""
     try:
-        return f"Inbox ({inbox_count(user=user)})"
+        return f"Inbox ({header_count(user=user)})"
     except DatabaseError:
         return "Inbox"
 

@@ -5,6 +5,8 @@ from django.shortcuts import render
 
 from core.errors import DATABASE_BUSY, is_database_busy
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,6 +26,23 @@ class DatabaseBusyMiddleware:
         logger.warning("Database busy: %s %s", request.method, request.path)
         response = render(request, "database_busy.html", {"message": DATABASE_BUSY}, status=503)
         response["Retry-After"] = "2"
+        return response
+
+
+class InboxCountMiddleware:
+    """A person's own change (any POST, PUT, PATCH or DELETE they send, page or API) shows in
+    their header's inbox count on their next page: the kept count is forgotten (audits.inbox)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.method not in SAFE_METHODS and user is not None and user.is_authenticated:
+            from audits.inbox import header_count_forget
+
+            header_count_forget(user=user)
         return response
 
 

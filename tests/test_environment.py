@@ -26,7 +26,13 @@ LEFT_OUT = {
     "SITE_URL",
     "CACHE_URL",
 }
-LEFT_OUT_PREFIXES = ("EMAIL_", "NOTIFY_", "DEFAULT_FROM_EMAIL", "DATABASE_POOLING")
+LEFT_OUT_PREFIXES = (
+    "EMAIL_",
+    "NOTIFY_",
+    "DEFAULT_FROM_EMAIL",
+    "DATABASE_POOLING",
+    "DATABASE_PREPARED_STATEMENTS",
+)
 
 
 def production_env(**env: str) -> dict[str, str]:
@@ -188,6 +194,15 @@ def test_pgbouncer_transaction_pooling_turns_server_side_cursors_off():
     assert settings_value(expression, everything_set()) == "None 60"
     pooled = everything_set(DATABASE_POOLING="transaction")
     assert settings_value(expression, pooled) == "True 0"
+
+
+def test_postgresql_prepares_statements_except_behind_a_transaction_pooler():
+    expression = "sorted(s.DATABASES['default'].get('OPTIONS', {}).items())"
+    prepared = "[('connect_timeout', 5), ('prepare_threshold', 2), ('server_side_binding', True)]"
+    assert settings_value(expression, everything_set()) == prepared
+    plain = "[('connect_timeout', 5)]"
+    assert settings_value(expression, everything_set(DATABASE_POOLING="transaction")) == plain
+    assert settings_value(expression, everything_set(DATABASE_PREPARED_STATEMENTS="0")) == plain
 
 
 # -- Every variable read anywhere is documented -------------------------------------------------

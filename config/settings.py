@@ -97,8 +97,14 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept, not just the running count
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# The counts live in the shared cache (CACHES["axes"], below: Redis from CACHE_URL), so every
+# process and machine counts the same failures; each key expires with its cool-off. The cache
+# keeps no record: accounts/lockout.py writes each attempt to core.models.SignInEvent, which
+# the admin lists (axes' own admin would list its unused tables: off).
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "axes"
+AXES_ENABLE_ADMIN = False
 # A single sign-on the service refuses (accounts/oidc.py) is not a password guess.
 AXES_WHITELIST_CALLABLE = "accounts.oidc.is_single_sign_on"
 # How many proxies (TLS terminator, load balancer) stand in front of the service. The lockout
@@ -260,15 +266,29 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 def cache_settings(url: str) -> dict:
     """Redis from CACHE_URL (redis:// or rediss://), shared by every process: the API throttles
-    and the sign-in lockout's counts live there. Local memory (one count per process) for the
-    embedded default, or when CACHE_URL=locmemcache:// says so (right for one process only)."""
+    ("default") and the sign-in lockout's counts ("axes": the same Redis under its own key
+    prefix, so that deleting the default cache's keys never unlocks anybody; Django's
+    cache.clear() on Redis is FLUSHDB, which would: never call it there) live there. Local memory
+    (one count per process) for the embedded default, or when CACHE_URL=locmemcache:// says so
+    (right for one process only); each alias its own memory."""
     if not url or url.startswith("locmemcache:"):
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        locmem = "django.core.cache.backends.locmem.LocMemCache"
+        return {
+            "default": {"BACKEND": locmem, "LOCATION": "default"},
+            "axes": {"BACKEND": locmem, "LOCATION": "axes"},
+        }
     config = env.cache_url_config(url, backend="django.core.cache.backends.redis.RedisCache")
-    return {"default": config | {"KEY_PREFIX": "case-file-audit"}}
+    return {
+        "default": config | {"KEY_PREFIX": "case-file-audit"},
+        "axes": config | {"KEY_PREFIX": "case-file-audit-lockout"},
+    }
 
 
 CACHES = cache_settings(required("CACHE_URL", local=""))
+if DEBUG and CACHES["axes"]["BACKEND"].endswith("LocMemCache"):
+    # axes.W001 warns that a lockout counted in one process's memory is not shared: true, and
+    # right only for the embedded local run. With DEBUG=0 the warning stands (check --deploy).
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 REST_FRAMEWORK = {
     "NUM_PROXIES": PROXY_COUNT,

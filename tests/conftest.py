@@ -108,13 +108,16 @@ def moderation(submitted, qa_lead):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Throttle counts live in the cache (local memory in tests, shared by the process): each
-    test starts with none, so no test is throttled by the requests of the tests before it."""
-    from django.core.cache import cache
+    """Throttle and sign-in lockout counts live in the caches (local memory in tests, shared by
+    the process): each test starts with none, so no test is throttled or locked out by the
+    requests of the tests before it."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "axes"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "axes"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from core.models.credentials import (
     ApiToken,
     RecoveryCode,
     RecoveryCodeDevice,
+    SignInEvent,
 )
 from core.models.imports import ImportJob
 from core.models.organisation import Role, ServiceArea, StaffEvent, Team, User
@@ -33,6 +34,7 @@ __all__ = [
     "RecoveryCodeDevice",
     "Role",
     "ServiceArea",
+    "SignInEvent",
     "StaffEvent",
     "Team",
     "User",

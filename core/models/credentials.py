@@ -1,4 +1,5 @@
-"""Sign-in credentials kept beside the user: recovery codes and API tokens."""
+"""Sign-in credentials kept beside the user: recovery codes and API tokens; and the record of
+password sign-ins and lockouts."""
 
 import hashlib
 import hmac
@@ -139,3 +140,53 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"API token of {self.user} ({self.token_key[:4]}…)"
+
+
+class SignInEvent(models.Model):
+    """A password sign-in and what the lockout made of it: who tried (the username as typed,
+    and the person when it names one), when, from which address and device, through which path;
+    never the password. The lockout's running counts live in the shared cache (Redis from
+    CACHE_URL, django-axes' cache handler), which keeps no record: this table is the record an
+    investigation reads. Written only by core/services/sign_in.py; append-only in the database
+    (core/history_guard.py)."""
+
+    class Kind(models.TextChoices):
+        FAILED = "failed", "Wrong password"
+        LOCKED = "locked", "Locked out"
+        REFUSED = "refused", "Refused while locked"
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGNED_OUT = "signed_out", "Signed out"
+        UNLOCKED = "unlocked", "Unlocked"
+
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    username = models.CharField(max_length=150, help_text="As typed: it may name nobody.")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sign_in_events",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    path = models.CharField(max_length=255, blank=True)
+    failures = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The lockout's count after this attempt."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who unlocked it (blank: from the command line).",
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["username", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.username} from {self.ip_address or 'unknown'}"

@@ -49,7 +49,7 @@ def main() -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.SECURE_SSL_REDIRECT = False
-    # Sign-in receivers write (last login, axes' access log): none is needed to read a page.
+    # Sign-in receivers write (last login, the sign-in record): none is needed to read a page.
     user_logged_in.receivers.clear()
     user_logged_in.sender_receivers_cache.clear()
     otp_middleware.is_verified = lambda user: True

@@ -89,7 +89,7 @@ class AuditForm(forms.Form):
             for name in ("overall", "escalated", "escalation_reason", *NARRATIVE_FIELDS)
         }
         initial["version"] = audit.version
-        for row in audit.grades.all():
+        for row in audit.grades.select_related("domain"):
             initial[f"grade_{row.domain.code}"] = row.grade
             initial[f"evidence_{row.domain.code}"] = row.evidence
         return initial

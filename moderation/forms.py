@@ -130,7 +130,7 @@ class ModerationForm(forms.Form):
             "summary": moderation.summary,
             "version": moderation.version,
         }
-        for row in moderation.grades.all():
+        for row in moderation.grades.select_related("domain"):
             code = row.domain.code
             initial[f"grade_{code}"] = row.grade
             initial[f"rationale_{code}"] = row.rationale

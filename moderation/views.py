@@ -156,7 +156,7 @@ def detail(request, pk: int):
         require(editing, permissions.MODERATE_REFUSED)
     if not editing:
         return _read_only(request, moderation)
-    domains = [row.domain for row in moderation.grades.all()]
+    domains = [row.domain for row in moderation.grades.select_related("domain")]
     form = ModerationForm(request.POST or None, moderation=moderation, domains=domains)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -245,7 +245,7 @@ def return_for_rework(request, pk: int):
             return redirect("moderation:queue")
     if moderation.status != Moderation.Status.CLAIMED:
         return _read_only(request, moderation, error_form=rework_form, status=status)
-    domains = [row.domain for row in moderation.grades.all()]
+    domains = [row.domain for row in moderation.grades.select_related("domain")]
     form = ModerationForm(moderation=moderation, domains=domains)
     return _form_page(request, moderation, form, rework_form, status)
 

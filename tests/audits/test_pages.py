@@ -207,3 +207,18 @@ def test_submit_shows_every_error_at_once_escalation_and_missing_evidence(client
         assert f'href="#id_evidence_{domain.code}"' in html
     audit.refresh_from_db()
     assert audit.status != Audit.Status.SUBMITTED
+
+
+def test_the_form_costs_six_queries_however_many_domains_it_has(
+    client, auditor, audit, django_assert_num_queries
+):
+    """The draft's grades come with their domains in one query (was one more per domain)."""
+    client.force_login(auditor)
+    url = reverse("audit_edit", args=[audit.pk])
+    response = client.post(url, form_data(audit, intent="save"))
+    assert response.status_code == 302
+    client.get(url)  # the "Draft saved" message shown, the header's count after their change
+    assert audit.grades.exclude(grade="").count() == audit.tool.domains.count() > 3
+    # The session, the user, their roles, the audit, the tool's domains, the draft's grades.
+    with django_assert_num_queries(6):
+        assert client.get(url).status_code == 200

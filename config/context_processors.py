@@ -3,6 +3,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from audits.inbox import header_count
+from core.errors import SHARED_STATE_ERRORS
 from core.permissions import (
     audit_list_in_menu,
     configure_allowed,
@@ -22,7 +23,7 @@ def _inbox_text(user) -> str:
     again" into a 500, so then the link goes without its count."""
     try:
         return f"Inbox ({header_count(user=user)})"
-    except DatabaseError:
+    except (DatabaseError, *SHARED_STATE_ERRORS):
         return "Inbox"
 
 

@@ -1,18 +1,25 @@
 import logging
+from contextlib import suppress
 
 from django.db import OperationalError
 from django.shortcuts import render
 
-from core.errors import DATABASE_BUSY, is_database_busy
+from core.errors import (
+    DATABASE_BUSY,
+    SHARED_STATE_ERRORS,
+    SHARED_STATE_UNAVAILABLE,
+    is_database_busy,
+)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 logger = logging.getLogger(__name__)
 
 
-class DatabaseBusyMiddleware:
-    """A page whose write found the database locked (SQLite: one writer at a time) answers
-    503 "try again", as the API does (core/api_errors.py), instead of a 500."""
+class TryAgainMiddleware:
+    """A page whose write found the database locked (SQLite: one writer at a time), or that
+    needed the shared cache when it did not answer (a sign-in's lockout count), answers 503
+    "try again", as the API does (core/api_errors.py), instead of a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -21,10 +28,15 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not (isinstance(exception, OperationalError) and is_database_busy(exception)):
+        if isinstance(exception, OperationalError) and is_database_busy(exception):
+            logger.warning("Database busy: %s %s", request.method, request.path)
+            message = DATABASE_BUSY
+        elif isinstance(exception, SHARED_STATE_ERRORS):
+            logger.error("Shared cache unavailable: %s %s", request.method, request.path)
+            message = SHARED_STATE_UNAVAILABLE
+        else:
             return None
-        logger.warning("Database busy: %s %s", request.method, request.path)
-        response = render(request, "database_busy.html", {"message": DATABASE_BUSY}, status=503)
+        response = render(request, "database_busy.html", {"message": message}, status=503)
         response["Retry-After"] = "2"
         return response
 
@@ -42,7 +54,10 @@ class InboxCountMiddleware:
         if request.method not in SAFE_METHODS and user is not None and user.is_authenticated:
             from audits.inbox import header_count_forget
 
-            header_count_forget(user=user)
+            # The change is saved whatever the cache says; a kept count lapses in
+            # HEADER_COUNT_SECONDS anyway.
+            with suppress(*SHARED_STATE_ERRORS):
+                header_count_forget(user=user)
         return response
 
 

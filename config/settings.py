@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "config.middleware.NoStoreMiddleware",
     # After the view (and its transaction): a person's own change shows in their inbox count.
     "config.middleware.InboxCountMiddleware",
-    "config.middleware.DatabaseBusyMiddleware",
+    "config.middleware.TryAgainMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the "locked" page.
     "axes.middleware.AxesMiddleware",
@@ -180,7 +180,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # should queue, not fail: IMMEDIATE takes the write lock when a transaction starts (a
     # reader upgrading to a writer would be refused at once, whatever the timeout), and the
     # timeout is how long a writer waits for it. A wait past that answers 503 "try again"
-    # (config.middleware.DatabaseBusyMiddleware, core/api_errors.py).
+    # (config.middleware.TryAgainMiddleware, core/api_errors.py).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )

@@ -14,7 +14,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DATABASE_BUSY, DomainError, is_database_busy
+from core.errors import (
+    DATABASE_BUSY,
+    SHARED_STATE_ERRORS,
+    SHARED_STATE_UNAVAILABLE,
+    DomainError,
+    is_database_busy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +32,11 @@ def exception_handler(exc, context):
         # Nothing was written (the transaction rolled back): the client may simply retry.
         logger.warning("Database busy: %s %s", context["request"].method, context["request"].path)
         return Response({"detail": DATABASE_BUSY}, status=503, headers={"Retry-After": "2"})
+    if isinstance(exc, SHARED_STATE_ERRORS):
+        logger.error("Shared cache unavailable: %s", context["request"].path)
+        return Response(
+            {"detail": SHARED_STATE_UNAVAILABLE}, status=503, headers={"Retry-After": "5"}
+        )
     if isinstance(exc, DomainError):
         body: dict[str, object] = {"detail": exc.message}
         body.update(exc.field_errors)

@@ -1,5 +1,8 @@
 """The one domain error type. The API maps it to 400/409; pages turn it into a form error."""
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 # Shown (503) when the database connection drops in the middle of a save or submission.
 DATABASE_UNAVAILABLE = (
     "We could not save your changes because the connection to the database was lost. "
@@ -13,6 +16,15 @@ DATABASE_BUSY = (
     "The service is busy saving someone else's change, so nothing from this attempt was "
     "kept. Try again in a moment."
 )
+
+
+# Shown (503) when the shared cache (Redis from CACHE_URL: sign-in lockout counts, API request
+# counts) does not answer: a sign-in is refused rather than let through uncounted.
+SHARED_STATE_UNAVAILABLE = (
+    "The service cannot check sign-in attempts and request limits just now, so nothing from "
+    "this attempt was done. Try again in a moment."
+)
+SHARED_STATE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
 def is_database_busy(error: BaseException) -> bool:

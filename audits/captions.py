@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.formats import date_format
 
 from audits.filters import MODERATION_CHANGES, AuditFilter
+from core.filters import NOBODY
 from core.grades import NAMES as GRADE_NAMES
 
 YES_NO_WORDS: dict[str, tuple[str, str]] = {
@@ -44,7 +45,10 @@ PHRASES: dict[str, Callable[[Any], str]] = {
     "month_to": lambda value: f"to {_month(value)}",
     "service_area": lambda value: str(value),
     "team": lambda value: f"team {value}",
-    "auditor": lambda value: f"audited by {value.get_full_name() or value.username}",
+    "auditor": lambda value: (
+        "unassigned" if value == NOBODY else f"audited by {value.get_full_name() or value.username}"
+    ),
+    "programme": lambda value: f"programme for {value}",
     "overall": _grade("auditor's judgement"),
     "domain_grade": _grade("auditor's grade for the domain"),
     "moderated_overall": _grade("moderator's judgement"),
@@ -113,6 +117,7 @@ def counted_columns(audit_filter: AuditFilter) -> list[tuple[str, str]]:
 PAGE_HINTS = {
     "tool": "",
     "auditor": "",
+    "programme": "",
     "month": "",
     "month_from": "For example 2026-04.",
     "month_to": "For example 2027-03.",

@@ -179,11 +179,19 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
         PersonFilter(
             field_name="auditor",
             message="No auditor with this username among the audits you may read.",
-            help_text="The auditor's username (of an audit you may read).",
+            help_text="The auditor's username (of an audit you may read), or (unassigned): "
+            "open audits a QA lead took off their auditor and gave to nobody yet.",
+            nobody="Unassigned",
         ),
     )
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
     overall = django_filters.ChoiceFilter(choices=Grade.choices, label="Overall judgement")
+    # ---- from a programme's page (its unassigned audits, say)
+    programme = django_filters.ModelChoiceFilter(
+        queryset=Programme.objects.select_related("tool").order_by("-month", "tool__code", "pk"),
+        label="Programme",
+        help_text="Programme id: the audits assigned in that month's programme.",
+    )
     # ---- drill-down from the reports (reporting/selectors/ defines each figure)
     month = MonthFilter(field_name="month", label="Month", help_text="YYYY-MM")
     current = yes_no_filter(
@@ -244,6 +252,7 @@ class AuditFilter(PeopleInScope, django_filters.FilterSet):
 
     # Shown together on the list page, open when one is set: a report's drill-down links.
     DRILL_DOWN = (
+        "programme",
         "current",
         "escalated",
         "domain",

@@ -1,4 +1,5 @@
-"""The QA lead's page to move audits and moderations to someone else (or back to the queue)."""
+"""The QA lead's page to move audits and moderations to someone else: audits to another
+auditor or to nobody (unassigned), moderations to another moderator or back to the queue."""
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +15,8 @@ from flows.reassign import work_reassign
 from moderation.models import Moderation
 
 NOBODY = "none"
+# "Whose work": the open audits nobody holds, beside the people who hold work.
+UNASSIGNED = "unassigned"
 
 
 class IdsField(forms.TypedMultipleChoiceField):
@@ -29,9 +32,10 @@ class IdsField(forms.TypedMultipleChoiceField):
 
 def _audit_label(audit: Audit) -> str:
     due = f", due {audit.due_date:%-d %B %Y}" if audit.due_date else ""
+    holder = f"by {selectors.person_name(audit.auditor)}" if audit.auditor else "unassigned"
     return (
-        f"{audit.case.reference}: {audit.month:%B %Y} audit by "
-        f"{selectors.person_name(audit.auditor)}{due} ({audit.get_status_display().lower()})"
+        f"{audit.case.reference}: {audit.month:%B %Y} audit {holder}{due} "
+        f"({audit.get_status_display().lower()})"
     )
 
 
@@ -43,21 +47,14 @@ def _moderation_label(moderation: Moderation) -> str:
     )
 
 
-class PersonChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        team = f" – {obj.team.name}" if obj.team_id else ""
-        return f"{selectors.person_name(obj)}{team}"
-
-
 class ReassignForm(forms.Form):
     audits = IdsField(label="Audits to reassign")
     moderations = IdsField(label="Moderations to reassign")
-    auditor = PersonChoice(
+    auditor = forms.ChoiceField(
         label="Give the audits to",
-        queryset=User.objects.none(),
         required=False,
-        empty_label="Choose an auditor",
-        help_text="An active auditor (team manager).",
+        help_text="An active auditor (team manager), or nobody: the audits stay in their "
+        "programme, unassigned, written by nobody until you give them to someone.",
         error_messages={"invalid_choice": "Choose an auditor from the list."},
     )
     moderator = forms.ChoiceField(
@@ -84,8 +81,13 @@ class ReassignForm(forms.Form):
         self.fields["moderations"].choices = [  # type: ignore[attr-defined]
             (m.pk, _moderation_label(m)) for m in moderations
         ]
-        auditor_field = self.fields["auditor"]
-        auditor_field.queryset = selectors.staff_with_role(Role.AUDITOR)  # type: ignore[attr-defined]
+        auditors = selectors.staff_with_role(Role.AUDITOR)
+        self.auditors = {str(a.pk): a for a in auditors}
+        self.fields["auditor"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose an auditor"),
+            (NOBODY, "Nobody: leave them unassigned"),
+            *((str(a.pk), _person_label(a)) for a in auditors),
+        ]
         moderators = selectors.staff_with_role(Role.MODERATOR)
         self.moderators = {str(m.pk): m for m in moderators}
         self.fields["moderator"].choices = [  # type: ignore[attr-defined]
@@ -97,15 +99,26 @@ class ReassignForm(forms.Form):
     def clean(self):
         data = super().clean() or {}
         if data.get("audits") and not data.get("auditor") and "auditor" not in self.errors:
-            self.add_error("auditor", "Choose who takes the audits over.")
+            self.add_error(
+                "auditor", "Choose who takes the audits over, or nobody to leave them unassigned."
+            )
         if data.get("moderations") and not data.get("moderator"):
             self.add_error(
                 "moderator", "Choose a moderator, or nobody to put them back in the queue."
             )
         return data
 
+    def auditor_chosen(self) -> User | None:
+        """The auditor chosen; None for nobody (the audits are left unassigned)."""
+        return self.auditors.get(self.cleaned_data.get("auditor") or "")
+
     def moderator_chosen(self) -> User | None:
         return self.moderators.get(self.cleaned_data.get("moderator") or "")
+
+
+def _person_label(person: User) -> str:
+    team = f" – {person.team.name}" if person.team_id else ""
+    return f"{selectors.person_name(person)}{team}"
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -117,9 +130,10 @@ def reassign(request):
     """Choose a person (or come from an audit), tick their work, give it to someone else."""
     require(reassign_allowed(user=request.user), REASSIGN_REFUSED)
     people = selectors.people_with_open_work()
+    unassigned = UNASSIGNED in request.GET.getlist("person")
     person = people.filter(pk__in=_ids(request.GET.getlist("person"))).first()
     audits = selectors.open_audits_for_reassign(
-        auditor=person, audit_ids=_ids(request.GET.getlist("audit"))
+        auditor=person, audit_ids=_ids(request.GET.getlist("audit")), unassigned=unassigned
     )
     moderations = selectors.open_moderations_for_reassign(
         moderator=person, moderation_ids=_ids(request.GET.getlist("moderation"))
@@ -132,7 +146,7 @@ def reassign(request):
             moved_audits, moved_moderations = work_reassign(
                 actor=request.user,
                 audit_ids=form.cleaned_data["audits"],
-                auditor=form.cleaned_data["auditor"],
+                auditor=form.auditor_chosen(),
                 moderation_ids=form.cleaned_data["moderations"],
                 moderator=form.moderator_chosen(),
                 reason=form.cleaned_data["reason"],
@@ -140,15 +154,24 @@ def reassign(request):
         except DomainError as error:
             add_service_errors(form, error)
         else:
+            audits_done = "Reassigned" if form.auditor_chosen() else "Unassigned"
             messages.success(
                 request,
-                f"Reassigned {moved_audits} audit{'s' if moved_audits != 1 else ''} and "
-                f"{moved_moderations} moderation{'s' if moved_moderations != 1 else ''}.",
+                f"{audits_done} {moved_audits} audit{'s' if moved_audits != 1 else ''}; "
+                f"reassigned {moved_moderations} "
+                f"moderation{'s' if moved_moderations != 1 else ''}.",
             )
             return redirect("reassign")
     return render(
         request,
         "audits/reassign.html",
-        {"form": form, "people": people, "person": person, "person_name": selectors.person_name},
+        {
+            "form": form,
+            "people": people,
+            "person": person,
+            "unassigned": unassigned,
+            "unassigned_count": selectors.unassigned_open_audits().count(),
+            "person_name": selectors.person_name,
+        },
         status=400 if form.errors else 200,
     )

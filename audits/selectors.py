@@ -278,6 +278,11 @@ def percent(part: int, whole: int) -> str | None:
     return str(value)
 
 
+def unassigned_open(prefix: str = "") -> Q:
+    """Open audits (reached through `prefix`) that nobody holds."""
+    return Q(**{f"{prefix}auditor__isnull": True, f"{prefix}status__in": Audit.EDITABLE_STATUSES})
+
+
 @dataclass(frozen=True)
 class ProgrammeCompliance:
     """A programme with its audits assigned, returned (submitted) and returned of its target."""
@@ -286,15 +291,18 @@ class ProgrammeCompliance:
     assigned: int
     returned: int
     percent_returned: str | None  # "85.5": one decimal place, half up
+    unassigned: int = 0  # open audits nobody holds: they need an owner
 
 
 def programme_list_with_compliance() -> list[ProgrammeCompliance]:
-    """Every programme with `assigned`, `returned` (submitted) and `percent_returned`."""
+    """Every programme with `assigned`, `returned` (submitted), `percent_returned` and
+    `unassigned` (open audits nobody holds)."""
     programmes = (
         Programme.objects.select_related("tool")
         .annotate(
             assigned=Count("audits"),
             returned=Count("audits", filter=Q(audits__status=Audit.Status.SUBMITTED)),
+            unassigned=Count("audits", filter=unassigned_open("audits__")),
         )
         .order_by("-month", "tool__code", "pk")
     )
@@ -304,16 +312,19 @@ def programme_list_with_compliance() -> list[ProgrammeCompliance]:
             assigned=programme.assigned,
             returned=programme.returned,
             percent_returned=percent(programme.returned, programme.audit_target),
+            unassigned=programme.unassigned,
         )
         for programme in programmes
     ]
 
 
 def programme_compliance(*, programme: Programme) -> dict:
-    """Audits assigned and returned against the target, for the programme's page."""
+    """Audits assigned and returned against the target, and those nobody holds (an unassigned
+    audit is still expected: not returned), for the programme's page."""
     counts = Audit.objects.filter(programme=programme).aggregate(
         assigned=Count("pk"),
         returned=Count("pk", filter=Q(status=Audit.Status.SUBMITTED)),
+        unassigned=Count("pk", filter=unassigned_open()),
     )
     counts["target"] = programme.audit_target
     counts["percent_returned"] = percent(counts["returned"], programme.audit_target)
@@ -368,13 +379,23 @@ def people_with_open_work() -> QuerySet[User]:
     )
 
 
-def open_audits_for_reassign(*, auditor: User | None, audit_ids: list[int]) -> QuerySet[Audit]:
-    """The audits a QA lead may move: a person's open ones, or those chosen by id."""
+def unassigned_open_audits() -> QuerySet[Audit]:
+    """Open audits nobody holds (a QA lead took them off their auditor): they need an owner."""
+    return Audit.objects.filter(unassigned_open())
+
+
+def open_audits_for_reassign(
+    *, auditor: User | None, audit_ids: list[int], unassigned: bool = False
+) -> QuerySet[Audit]:
+    """The audits a QA lead may move: a person's open ones, the unassigned ones, or those
+    chosen by id."""
     audits = Audit.objects.select_related("case", "auditor", "programme").order_by(
         "due_date", "case__reference", "pk"
     )
     if auditor is not None:
         return audits.filter(auditor=auditor, status__in=Audit.EDITABLE_STATUSES)
+    if unassigned:
+        return audits.filter(pk__in=unassigned_open_audits())
     return audits.filter(pk__in=audit_ids)
 
 

@@ -339,7 +339,7 @@ class ReassignInput(StrictInput):
         max_length=150,
         allow_null=True,
         help_text="The username of who takes them over; null puts moderations back in the "
-        "queue (an audit always needs an auditor).",
+        "queue and leaves audits unassigned (until given to someone).",
     )
     reason = serializers.CharField(
         max_length=100, help_text="Why the work is moving; kept in each record's history."

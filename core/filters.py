@@ -116,6 +116,18 @@ class PersonChoiceField(forms.ModelChoiceField):
 PEOPLE_ORDER = ("first_name", "last_name", "username")
 
 
+class PersonOrNobodyField(django_filters.fields.ModelChoiceField):
+    """PersonChoiceField with django-filter's null choice (nobody) when a filter offers one."""
+
+    def label_from_instance(self, obj):
+        return person_name(obj)
+
+
+# The value that stands for nobody in a person filter: brackets are in no username, so it is
+# never someone's.
+NOBODY = "(unassigned)"
+
+
 class PersonFilter(django_filters.ModelChoiceFilter):
     """A person by username, among the people named (in `field_name`) on the rows the FilterSet
     is bound to: the rows the requester may read (FilterSet: PeopleInScope). A username nobody
@@ -123,9 +135,12 @@ class PersonFilter(django_filters.ModelChoiceFilter):
     who works here; the page's select offers only the people the requester may know."""
 
     field_name: str  # never None here: __init__ requires it
-    field_class = PersonChoiceField  # type: ignore[assignment]  # a ModelChoiceField
+    field_class = PersonOrNobodyField  # type: ignore[assignment]  # a ModelChoiceField
 
-    def __init__(self, *, field_name: str, message: str, **kwargs):
+    def __init__(self, *, field_name: str, message: str, nobody: str | None = None, **kwargs):
+        # nobody: the label of a choice for rows naming no one (NOBODY in a request).
+        if nobody is not None:
+            kwargs.update(null_label=nobody, null_value=NOBODY)
         super().__init__(
             field_name=field_name,
             to_field_name="username",

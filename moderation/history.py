@@ -23,6 +23,8 @@ class Change:
 
 
 def _label(model, name: str, value, names: dict | None = None) -> str:
+    if value is None and name in NOBODY:
+        return NOBODY[name]
     if value in ("", None):
         return "–"
     if names is not None and name in PERSON_FIELDS:
@@ -33,6 +35,8 @@ def _label(model, name: str, value, names: dict | None = None) -> str:
 
 # Who holds the work: a reassignment shows from whom to whom, by name.
 PERSON_FIELDS = ("auditor_id", "moderator_id")
+# An audit taken off its auditor and given to nobody yet.
+NOBODY = {"auditor_id": "Unassigned"}
 
 
 def _diffs(history_rows, key, fields, model, record, what, names=None) -> list[Change]:

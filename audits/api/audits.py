@@ -57,7 +57,13 @@ class AuditListOutput(serializers.ModelSerializer):
     team_name = serializers.CharField(source="case.team.name", read_only=True)
     service_area = serializers.IntegerField(source="case.team.service_area_id", read_only=True)
     service_area_name = serializers.CharField(source="case.team.service_area.name", read_only=True)
-    auditor = serializers.CharField(source="auditor.username", read_only=True)
+    auditor = serializers.CharField(
+        source="auditor.username",
+        read_only=True,
+        allow_null=True,
+        help_text="The auditor's username; null while unassigned (taken off its auditor by a "
+        "QA lead, given to nobody yet).",
+    )
     tool = serializers.CharField(source="tool.code", read_only=True, help_text="Tool code.")
     tool_version = serializers.IntegerField(source="tool.version", read_only=True)
     month = MonthField(read_only=True)
@@ -402,8 +408,9 @@ class AuditViewSet(ApiViewSet):
         request=ReassignInput,
         responses={200: ReassignOutput, **error_responses(400, 403)},
         description="A QA lead gives open audits (assigned or in progress) to another auditor, "
-        "all or none, with a reason kept in each audit's history. A submitted audit stays "
-        "its auditor's (400).",
+        "or to nobody (`to`: null; unassigned, written by nobody until given to someone), all "
+        "or none, with a reason kept in each audit's history. A submitted audit stays its "
+        "auditor's (400).",
     )
     @action(detail=False, methods=["post"])
     def reassign(self, request):
@@ -415,4 +422,7 @@ class AuditViewSet(ApiViewSet):
         audits = audits_reassign(
             actor=request.user, audit_ids=data["ids"], to=data["to"], reason=data["reason"]
         )
-        return Response({"reassigned": [audit.pk for audit in audits], "to": data["to"].username})
+        to = data["to"]
+        return Response(
+            {"reassigned": [audit.pk for audit in audits], "to": to.username if to else None}
+        )

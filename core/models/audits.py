@@ -69,7 +69,11 @@ class Audit(models.Model):
     }
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audits")
-    auditor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="audits")
+    # Null while unassigned: a QA lead took an open audit off its auditor (who left, say) and
+    # has not yet given it to someone else. Only an open audit can be without an auditor.
+    auditor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audits"
+    )
     tool = models.ForeignKey(AuditTool, on_delete=models.PROTECT, related_name="audits")
     programme = models.ForeignKey(
         Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="audits"
@@ -129,6 +133,11 @@ class Audit(models.Model):
                 name="audit_escalation_only_when_inadequate",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="audit_month_is_first_day"),
+            # Whoever submitted an audit is its auditor for good: only open ones are unassigned.
+            models.CheckConstraint(
+                condition=Q(auditor__isnull=False) | Q(status__in=["assigned", "in_progress"]),
+                name="audit_unassigned_only_while_open",
+            ),
         ]
         indexes = [
             models.Index(fields=["month", "status"]),
@@ -154,6 +163,9 @@ class Audit(models.Model):
 
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+    def is_unassigned(self) -> bool:
+        return self.auditor_id is None
 
     def can_transition(self, to: str) -> bool:
         return to in self.TRANSITIONS[self.Status(self.status)]

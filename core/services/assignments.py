@@ -1,5 +1,6 @@
 """Reassigning audits: when someone leaves or is off sick, their open audits go to another
-auditor, with the reason in each audit's history."""
+auditor, or to nobody (unassigned, until a QA lead gives them to someone), with the reason in
+each audit's history."""
 
 from django.db import transaction
 
@@ -27,12 +28,11 @@ def reassign_reason_errors(reason: str) -> dict[str, list[str]]:
 def audits_reassign(
     *, actor: User, audit_ids: list[int], to: User | None, reason: str
 ) -> list[Audit]:
-    """Give open audits to another auditor, all or none; one history event each."""
+    """Give open audits to another auditor (to=None: unassigned, written by nobody until
+    given to someone), all or none; one history event each."""
     require(reassign_allowed(user=actor), REASSIGN_REFUSED)
     errors = reassign_reason_errors(reason)
-    if to is None:
-        errors["to"] = ["An audit needs an auditor: choose who takes it over."]
-    elif not auditor_assignable(auditor=to):
+    if to is not None and not auditor_assignable(auditor=to):
         errors["to"] = ["Choose an active auditor."]
     if not audit_ids:
         errors["ids"] = ["Choose at least one audit."]
@@ -50,16 +50,15 @@ def audits_reassign(
         errors["ids"] = [f"No such audit: {', '.join(str(pk) for pk in sorted(missing))}."]
     elif closed:
         errors["ids"] = [
-            "A submitted audit cannot be reassigned (its grades are the auditor's for good): "
-            + ", ".join(closed)
-            + "."
+            "A submitted audit cannot be reassigned or unassigned (its grades are the "
+            "auditor's for good): " + ", ".join(closed) + "."
         ]
     if errors:
         raise DomainError("The audits could not be reassigned.", field_errors=errors)
     for audit in locked:
-        if audit.auditor_id == to.pk:  # type: ignore[union-attr]
+        if audit.auditor_id == (to.pk if to else None):
             continue
-        audit.auditor = to  # type: ignore[assignment]
+        audit.auditor = to
         # A tab still open on the old auditor's draft then saves as stale, not over the new one.
         audit.version += 1
         audit._change_reason = reason.strip()  # type: ignore[attr-defined]

@@ -197,6 +197,11 @@ def audit_reaudit_start(
     )
 
 
+UNASSIGNED_REFUSED = (
+    "Nobody holds this audit: a QA lead gives it to an auditor before it can be written."
+)
+
+
 def _lock(audit: Audit, version: int | None) -> Audit:
     # The audit's row alone (of=self): FOR UPDATE over the join would lock the tool's row too,
     # queueing every save of that tool behind each other, and taking the tool before the team,
@@ -204,6 +209,10 @@ def _lock(audit: Audit, version: int | None) -> Audit:
     locked = Audit.objects.select_for_update(of=("self",)).select_related("tool").get(pk=audit.pk)
     if not locked.is_editable():
         raise TransitionNotAllowed("This audit has been submitted and can no longer be changed.")
+    if locked.is_unassigned():
+        # Nobody writes it until a QA lead gives it to an auditor (the permissions say so
+        # too); the record refuses as well, as a submission would have nobody's name on it.
+        raise TransitionNotAllowed(UNASSIGNED_REFUSED)
     if version is not None and locked.version != version:
         raise StaleVersion(
             "This audit was saved by someone else (or in another tab) since you opened it. "

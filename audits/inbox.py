@@ -4,7 +4,7 @@ Each kind of work is defined once (`_waiting`), as a queryset over what the pers
 the page lists each kind (one query per kind), the header counts them all in ONE query, kept
 for HEADER_COUNT_SECONDS (`header_count`), and the digest e-mails case references and due
 dates only. What waits on the whole team (the
-moderation queue, escalation responses overdue) is shown to QA leads on the page, apart: it
+moderation queue, audits nobody holds, escalation responses overdue) is shown to QA leads on the page, apart: it
 is not theirs to do, so the header does not count it.
 """
 
@@ -100,6 +100,10 @@ def _overdue_responses(user: User) -> QuerySet[Escalation]:
     )
 
 
+def _unassigned(user: User) -> QuerySet[Audit]:
+    return Audit.objects.filter(auditor__isnull=True, status__in=Audit.EDITABLE_STATUSES)
+
+
 def _today() -> dt.date:
     return timezone.localdate()
 
@@ -169,6 +173,16 @@ def _queue_item(moderation: Moderation) -> Item:
     )
 
 
+def _unassigned_item(audit: Audit) -> Item:
+    return Item(
+        reference=audit.case.reference,
+        what=f"Nobody holds the {audit.month:%B %Y} audit: give it to an auditor",
+        url=f"{reverse('reassign')}?audit={audit.pk}",
+        due=audit.due_date,
+        overdue=audit.is_overdue(_today()),
+    )
+
+
 def _everyone(user: User) -> bool:
     return True
 
@@ -198,6 +212,7 @@ OWN: tuple[Kind, ...] = (
 # What waits on the QA team: on a QA lead's page only, not in their count.
 TEAM: tuple[Kind, ...] = (
     Kind("queue", "Audits waiting for a moderator", _qa_lead, _queue, _queue_item),
+    Kind("unassigned", "Audits nobody holds", _qa_lead, _unassigned, _unassigned_item),
     Kind(
         "overdue_responses",
         "Escalation responses overdue",
@@ -215,6 +230,7 @@ _RELATED = {
     "actions": ("audit__case",),
     "moderations": ("audit__case",),
     "queue": ("audit__case",),
+    "unassigned": ("case",),
     "overdue_responses": ("audit__case",),
 }
 _ORDER = {
@@ -225,6 +241,7 @@ _ORDER = {
     "actions": ("due_date", "pk"),
     "moderations": ("claimed_at", "pk"),
     "queue": ("audit__month", "created_at", "pk"),
+    "unassigned": ("due_date", "pk"),
     "overdue_responses": ("due_date", "pk"),
 }
 

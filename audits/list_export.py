@@ -38,7 +38,9 @@ def audit_list_table(audit_filter: AuditFilter) -> tuple[list[str], list[list[st
                 audit.case.reference,
                 audit.case.team.name,
                 audit.case.team.service_area.name,
-                audit.auditor.get_full_name() or audit.auditor.username,
+                (audit.auditor.get_full_name() or audit.auditor.username)
+                if audit.auditor
+                else "Unassigned",
                 tool,
                 f"{audit.month:%Y-%m}",
                 audit.get_overall_display(),

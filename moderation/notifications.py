@@ -219,8 +219,12 @@ def audits_due_soon_send(*, today: dt.date | None = None) -> int:
     """Remind each auditor once about audits due in the next few days; safe to run twice."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.AUDIT_DUE_SOON_DAYS)
+    # An unassigned audit has nobody to remind: the QA lead finds it on the programme's page.
     due = Audit.objects.filter(
-        status__in=Audit.EDITABLE_STATUSES, due_date__gte=today, due_date__lte=horizon
+        status__in=Audit.EDITABLE_STATUSES,
+        due_date__gte=today,
+        due_date__lte=horizon,
+        auditor__isnull=False,
     ).select_related("case", "auditor")
     sent = 0
     for audit in due:

@@ -4,17 +4,20 @@ in its programme, is written by nobody until given to someone, is counted as not
 and the QA lead finds it (the audit list's "Unassigned", the programme's count) to give it an
 owner through the same reassign page or API."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from audits.inbox import inbox_for_user
+from audits.inbox import inbox_count, inbox_for_user
 from core.errors import DomainError
 from core.models import Audit
 from core.services.assignments import audits_reassign
 from core.services.audits import audit_submit_record
 from moderation.history import grade_changes_for_audit
+from moderation.notifications import audits_due_soon_send
 from reporting.selectors.monthly import monthly_report_for_user
 from tests.factories import AuditFactory, ProgrammeFactory, complete_content
 
@@ -326,3 +329,41 @@ def test_the_api_refuses_to_unassign_for_anyone_but_a_qa_lead(request, who, audi
     assert response.status_code == 403
     audit.refresh_from_db()
     assert audit.auditor == auditor
+
+
+# ---------------------------------------------------------------- what reads the auditor
+
+
+def test_the_list_download_names_an_unassigned_audit_so(qa_lead, audit, submitted):
+    _unassign(qa_lead, [audit])
+    response = _client(qa_lead).get(reverse("audit_list_csv"), {"auditor": UNASSIGNED})
+    assert response.status_code == 200
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2  # the headings and the one unassigned audit
+    assert audit.case.reference in lines[1] and "Unassigned" in lines[1]
+
+
+def test_nobody_is_reminded_of_an_unassigned_audit_due_soon(qa_lead, auditor, team, mailoutbox):
+    due = [
+        AuditFactory(auditor=auditor, case__team=team, due_date=dt.date(2026, 10, 29))
+        for _ in range(2)
+    ]
+    _unassign(qa_lead, due[:1])
+    assert audits_due_soon_send(today=dt.date(2026, 10, 27)) == 1
+    assert [message.to for message in mailoutbox] == [[auditor.email]]
+    assert due[1].case.reference in mailoutbox[0].subject
+
+
+def test_a_qa_leads_inbox_lists_the_audits_nobody_holds_apart_and_uncounted(qa_lead, audit):
+    count = inbox_count(user=qa_lead)
+    _own, team = inbox_for_user(user=qa_lead)
+    assert not {s.key: s.items for s in team}.get("unassigned")
+    _unassign(qa_lead, [audit])
+    _own, team = inbox_for_user(user=qa_lead)
+    items = {s.key: s.items for s in team}["unassigned"]
+    assert [(i.reference, i.url) for i in items] == [
+        (audit.case.reference, f"{reverse('reassign')}?audit={audit.pk}")
+    ]
+    assert inbox_count(user=qa_lead) == count
+    page = _client(qa_lead).get(reverse("inbox")).content.decode()
+    assert "Audits nobody holds" in page and audit.case.reference in page

@@ -154,11 +154,14 @@ def reassign(request):
         except DomainError as error:
             add_service_errors(form, error)
         else:
-            audits_done = "Reassigned" if form.auditor_chosen() else "Unassigned"
+            audits_done = (
+                "Unassigned" if moved_audits and form.auditor_chosen() is None else "Reassigned"
+            )
+            moderations_done = " reassigned" if audits_done == "Unassigned" else ""
             messages.success(
                 request,
-                f"{audits_done} {moved_audits} audit{'s' if moved_audits != 1 else ''}; "
-                f"reassigned {moved_moderations} "
+                f"{audits_done} {moved_audits} audit{'s' if moved_audits != 1 else ''} and"
+                f"{moderations_done} {moved_moderations} "
                 f"moderation{'s' if moved_moderations != 1 else ''}.",
             )
             return redirect("reassign")

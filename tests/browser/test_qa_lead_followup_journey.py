@@ -88,7 +88,7 @@ def test_a_qa_lead_reassigns_sorts_and_follows_feedback(live_server, page, axe):
     with page.expect_navigation():
         page.get_by_role("button", name="Reassign").click()  # no one chosen, no reason
     summary = page.locator(".govuk-error-summary")
-    assert "Choose who takes the audits over." in summary.inner_text()
+    assert "Choose who takes the audits over" in summary.inner_text()
     assert "Say why the work is moving." in summary.inner_text()
     axe.check(page, "i12a-03-reassign-errors")
     page.get_by_label("Give the audits to").select_option(

@@ -12,6 +12,7 @@ from core.grades import RANK
 from core.models import Action, Audit, AuditTool, Case, Programme, Role, Team, User
 from core.months import months_before
 from core.services.actions import action_create, action_status_set
+from core.services.assignments import audits_reassign
 from core.services.audits import AuditContent, audit_create, audit_reaudit_start, audit_save_draft
 from core.services.cases import case_create
 from core.services.programmes import programme_create, programme_update
@@ -132,6 +133,14 @@ def demo_current_month(
             actor=qa_lead, case=case, auditor=author, tool=tool, programme=programme
         )
         _submit(rng, audit, author)
+    if len(audits) > 3:
+        # A manager's audit whose cover is not agreed yet: the QA lead sees it needs an owner.
+        audits_reassign(
+            actor=qa_lead,
+            audit_ids=[audits[-1].pk],
+            to=None,
+            reason="Manager moved to another team; cover not yet agreed",
+        )
     started = audits[0]
     audit_save_draft(
         audit=started,

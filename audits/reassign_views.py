@@ -117,7 +117,7 @@ class ReassignForm(forms.Form):
 
 
 def _person_label(person: User) -> str:
-    team = f" – {person.team.name}" if person.team_id else ""
+    team = f" – {person.team.name}" if person.team else ""
     return f"{selectors.person_name(person)}{team}"
 
 

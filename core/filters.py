@@ -135,7 +135,7 @@ class PersonFilter(django_filters.ModelChoiceFilter):
     who works here; the page's select offers only the people the requester may know."""
 
     field_name: str  # never None here: __init__ requires it
-    field_class = PersonOrNobodyField  # type: ignore[assignment]  # a ModelChoiceField
+    field_class = PersonOrNobodyField
 
     def __init__(self, *, field_name: str, message: str, nobody: str | None = None, **kwargs):
         # nobody: the label of a choice for rows naming no one (NOBODY in a request).

@@ -272,11 +272,17 @@ def demo_actions_follow(rng: random.Random, history: list[dt.date], today: dt.da
         for description, owner in rng.sample(ACTIONS, rng.randint(1, 2)):
             due = start + dt.timedelta(days=rng.choice([14, 21, 28, 42, 56]))
             action = action_create(
-                audit=audit, actor=audit.auditor, description=description, owner=owner, due_date=due
+                audit=audit,
+                actor=audit.auditor_of_record(),
+                description=description,
+                owner=owner,
+                due_date=due,
             )
             made += 1
             if due < today - dt.timedelta(days=7) and rng.random() < 0.75:
-                done = action_status_set(action=action, actor=audit.auditor, status="done")
+                done = action_status_set(
+                    action=action, actor=audit.auditor_of_record(), status="done"
+                )
                 finished = due - dt.timedelta(days=rng.randint(-6, 10))
                 Action.objects.filter(pk=done.pk).update(
                     completed_at=demo_moment(finished, timezone.now())

@@ -242,7 +242,7 @@ def demo_moderate_history(
     for imported in Moderation.objects.filter(
         source=Moderation.Source.IMPORT, audit__auditor__username="demo.auditor"
     ).order_by("pk"):
-        moderation_acknowledge(actor=imported.audit.auditor, moderation=imported)
+        moderation_acknowledge(actor=imported.audit.auditor_of_record(), moderation=imported)
         assert imported.completed_at is not None  # imported history is completed
         Moderation.objects.filter(pk=imported.pk).update(
             acknowledged_at=min(now, imported.completed_at + dt.timedelta(days=4))
@@ -303,7 +303,7 @@ def _add_demo_auditors_audit(programme: Programme, draw: SampleDraw, qa_lead: Us
 
 def _follow_up(rng, done: Moderation, recent: bool, keep_open: bool, heads, viewer, now):
     """Escalations answered and feedback acknowledged, as older months would be by now."""
-    auditor = done.audit.auditor
+    auditor = done.audit.auditor_of_record()
     completed = timezone.localdate(done.completed_at)
     escalation = Escalation.objects.filter(audit=done.audit, status="open").first()
     if escalation is not None and not keep_open and (not recent or rng.random() < 0.4):

@@ -123,7 +123,7 @@ def moderation_completed_send(*, moderation_id: int) -> int:
     key = ("moderation_completed", moderation.pk, moderation.completed_at.date())
     if _queued(*key):
         return 0
-    auditor = moderation.audit.auditor
+    auditor = moderation.audit.auditor_of_record()
     manager = auditor.line_manager
     return _notify(
         *key,
@@ -151,7 +151,7 @@ def returned_for_rework_send(*, moderation_id: int, revision_id: int) -> int:
         body=f"A moderator has returned your audit of case {moderation.audit.case.reference} "
         "for rework. Their comment and your audit are here:\n"
         f"{_link(reverse('audit_edit', args=[revision_id]))}\n",
-        recipients=[moderation.audit.auditor.email],
+        recipients=[moderation.audit.auditor_of_record().email],
     )
 
 
@@ -237,7 +237,7 @@ def audits_due_soon_send(*, today: dt.date | None = None) -> int:
                 subject=f"Audit due {audit.due_date:%-d %B}: case {audit.case.reference}",
                 body=f"Your audit of case {audit.case.reference} is due on "
                 f"{audit.due_date:%-d %B %Y}:\n{_link(reverse('audit_edit', args=[audit.pk]))}\n",
-                recipients=[audit.auditor.email],
+                recipients=[audit.auditor_of_record().email],
             )
     return sent
 
@@ -281,7 +281,8 @@ def actions_overdue_send(*, today: dt.date | None = None) -> int:
     )
     by_auditor: dict[int, list[Action]] = {}
     for action in overdue:
-        by_auditor.setdefault(action.audit.auditor_id, []).append(action)
+        # Never None here: audit__auditor__is_active above leaves unassigned audits out.
+        by_auditor.setdefault(action.audit.auditor_of_record().pk, []).append(action)
     link = _link(reverse("action_list") + "?overdue=true")
     sent = 0
     for auditor_id, actions in by_auditor.items():
@@ -297,7 +298,7 @@ def actions_overdue_send(*, today: dt.date | None = None) -> int:
             subject=f"{count} overdue action{'s' if count != 1 else ''} on your audits",
             body=f"These actions on your audits are past their due date:\n{lines}\n"
             f"Follow them up, and mark them done when they are:\n{link}\n",
-            recipients=[actions[0].audit.auditor.email],
+            recipients=[actions[0].audit.auditor_of_record().email],
         )
     return sent
 

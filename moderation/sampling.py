@@ -153,6 +153,8 @@ def sample_on_arrival(*, audit: Audit) -> Moderation | None:
     if Moderation.objects.filter(audit=audit, status__in=Moderation.LIVE_STATUSES).exists():
         return None
     rules = draw_rules(latest)
+    # A submitted audit always has its auditor (audit_unassigned_only_while_open).
+    assert audit.auditor_id is not None
     widened = widened_auditors(auditor_ids={audit.auditor_id}, rules=rules)
     values = {
         "escalated": audit.escalated,

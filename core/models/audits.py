@@ -167,6 +167,13 @@ class Audit(models.Model):
     def is_unassigned(self) -> bool:
         return self.auditor_id is None
 
+    def auditor_of_record(self) -> User:
+        """The auditor of a submitted (or returned) audit, which is never nobody: only an open
+        audit can be unassigned (the constraint audit_unassigned_only_while_open)."""
+        if self.auditor is None:
+            raise DomainError(f"Audit {self.pk} has no auditor: it is unassigned.")
+        return self.auditor
+
     def can_transition(self, to: str) -> bool:
         return to in self.TRANSITIONS[self.Status(self.status)]
 

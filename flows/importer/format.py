@@ -87,7 +87,7 @@ def export_rows(audits: QuerySet[Audit]) -> tuple[list[str], list[list[str]]]:
             "tool": audit.tool.code,
             "tool_version": str(audit.tool.version),
             "month": f"{audit.month:%Y-%m}",
-            "auditor": audit.auditor.username,
+            "auditor": audit.auditor_of_record().username,
             "overall": audit.overall,
             "escalated": "yes" if audit.escalated else "no",
             "submitted_on": (

@@ -47,8 +47,11 @@ AUDIT_WRITE_REFUSED = "Only the audit's auditor can change it."
 
 
 def audit_write_allowed(*, user: User, audit: Audit) -> bool:
-    """Only the audit's own auditor writes its content (its state is the service's business)."""
-    return signed_in_and_active(user) and audit.auditor_id == user.pk
+    """Only the audit's own auditor writes its content (its state is the service's business);
+    an unassigned audit is written by nobody until a QA lead gives it to someone."""
+    return (
+        signed_in_and_active(user) and audit.auditor_id is not None and audit.auditor_id == user.pk
+    )
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -208,11 +211,12 @@ def programme_for_user(*, user: User, programme_id: int, write: bool = False) ->
     return programme
 
 
-REASSIGN_REFUSED = "Only a QA lead can reassign audits and moderations."
+REASSIGN_REFUSED = "Only a QA lead can reassign or unassign audits and moderations."
 
 
 def reassign_allowed(*, user: User) -> bool:
-    """Moving work from one person to another (someone left, or is off sick) is the QA lead's."""
+    """Moving work from one person to another (someone left, or is off sick), or taking
+    audits off their auditor until someone is found (unassigned), is the QA lead's."""
     return configure_allowed(user=user)
 
 

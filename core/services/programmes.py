@@ -8,6 +8,7 @@ from core.errors import DomainError
 from core.models import Audit, AuditTool, Case, Programme, User
 from core.months import first_of_month, month_bounds_error
 from core.permissions import auditor_assignable
+from core.services.assignments import audits_reassign
 from core.services.audits import audit_create
 from core.services.saving import insert_once, set_history_author
 
@@ -105,11 +106,16 @@ def _check_programme(
         raise DomainError("Some answers are not valid.", field_errors=errors)
 
 
+# The reason an unassigned audit's history gives when a programme assigns its case again.
+ASSIGNED_IN_PROGRAMME = "Assigned in the programme"
+
+
 @transaction.atomic
 def programme_assign(
     *, programme: Programme, actor: User, assignments: list[tuple[Case, User, str]]
 ) -> list[Audit]:
-    """Assign cases to auditors in a programme, all or none; each str is the resample reason."""
+    """Assign cases to auditors in a programme, all or none; each str is the resample reason.
+    A case whose audit in the programme nobody holds (unassigned) gets that audit back."""
     # Lock the programme so two leads assigning at once queue, and "already in the programme"
     # stays true to what the other one committed.
     # The programme's row alone, not its tool's (see core.services.audits._lock).
@@ -125,6 +131,17 @@ def programme_assign(
                 f"Case {case.reference}: choose an active auditor.",
                 field_errors={"auditor": ["Choose an active auditor."]},
             )
+        waiting = Audit.objects.filter(
+            case=case,
+            programme=programme,
+            auditor__isnull=True,
+            status__in=Audit.EDITABLE_STATUSES,
+        ).first()
+        if waiting is not None:
+            audits += audits_reassign(
+                actor=actor, audit_ids=[waiting.pk], to=auditor, reason=ASSIGNED_IN_PROGRAMME
+            )
+            continue
         try:
             audit = audit_create(
                 actor=actor,

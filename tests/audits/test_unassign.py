@@ -367,3 +367,25 @@ def test_a_qa_leads_inbox_lists_the_audits_nobody_holds_apart_and_uncounted(qa_l
     assert inbox_count(user=qa_lead) == count
     page = _client(qa_lead).get(reverse("inbox")).content.decode()
     assert "Audits nobody holds" in page and audit.case.reference in page
+
+
+def test_adding_an_unassigned_case_to_its_programme_gives_that_audit_to_the_auditor(
+    qa_lead, same_team_auditor, programme, programme_audits
+):
+    audit = programme_audits[0]
+    _unassign(qa_lead, [audit])
+    response = _client(qa_lead).post(
+        reverse("programme_add_case", args=[programme.pk]),
+        {"reference": audit.case.reference, "auditor": same_team_auditor.pk},
+    )
+    assert response.status_code == 302
+    assert Audit.objects.filter(case=audit.case, programme=programme).count() == 1
+    audit.refresh_from_db()
+    assert audit.auditor == same_team_auditor
+    moved = [c for c in grade_changes_for_audit(audit=audit) if c.what == "Assigned to"][-1]
+    assert (moved.who, moved.before, moved.after) == (
+        _name(qa_lead),
+        "Unassigned",
+        _name(same_team_auditor),
+    )
+    assert moved.reason == "Assigned in the programme"

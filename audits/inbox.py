@@ -4,7 +4,8 @@ Each kind of work is defined once (`_waiting`), as a queryset over what the pers
 the page lists each kind (one query per kind), the header counts them all in ONE query, kept
 for HEADER_COUNT_SECONDS (`header_count`), and the digest e-mails case references and due
 dates only. What waits on the whole team (the moderation queue, audits nobody holds,
-escalation responses overdue) is shown to QA leads on the page, apart: it
+escalation responses overdue) is shown to QA leads on the page, apart: it is not theirs to
+do, so the header does not count it.
 """
 
 import datetime as dt

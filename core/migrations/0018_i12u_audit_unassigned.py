@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0016_i12a_action_owner_person'),
+        ('audits', '0017_ax_sign_in_events'),
     ]
 
     operations = [

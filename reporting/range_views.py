@@ -176,6 +176,7 @@ def trend_page(request):
             },
             "bar_chart": bar_chart,
             "line_chart": line,
+            "can_read_calibration": permissions.calibration_readable(user=request.user),
         },
     )
 

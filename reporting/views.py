@@ -145,6 +145,8 @@ def monthly(request):
         "form": form,
         "report": report,
         "can_read_snapshots": permissions.snapshots_readable(request.user),
+        # The link and the page ask the same rule: whoever may read calibration is offered it.
+        "can_read_calibration": permissions.calibration_readable(user=request.user),
         "month_date": month_date,
         "previous_date": previous_date,
         "tables": tables,

@@ -4,6 +4,8 @@ are authority-wide: QA leads and moderators)."""
 
 import pytest
 
+from reporting import permissions
+
 pytestmark = pytest.mark.django_db
 
 REPORTS = {
@@ -48,3 +50,22 @@ def test_signed_out_people_are_sent_to_sign_in(client, db):
     response = client.get("/reports/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"] or "sign-in" in response["Location"]
+
+
+CALIBRATION_LINK = 'href="/reports/calibration/"'
+
+
+@pytest.mark.parametrize("role", ["qa_lead", "viewer", "auditor", "moderator"])
+@pytest.mark.parametrize("page", ["/reports/monthly/", "/reports/trends/"])
+def test_the_reports_link_to_calibration_for_whoever_may_read_it(client, request, role, page):
+    """Issue 12: the trends and monthly pages offered calibration to QA leads only, though heads
+    of service and team managers read it; one rule (calibration_readable) decides the link and
+    the page, so the link is there exactly when the page answers."""
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    report = client.get(page)
+    assert report.status_code == 200
+    readable = client.get("/reports/calibration/").status_code
+    assert readable in (200, 403)
+    assert (CALIBRATION_LINK in report.content.decode()) == (readable == 200), (role, readable)
+    assert readable == (200 if permissions.calibration_readable(user=user) else 403)

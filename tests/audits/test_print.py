@@ -118,6 +118,22 @@ def test_the_audit_page_links_to_its_print_view(client, auditor, submitted):
     assert reverse("audit_print", args=[submitted.pk]) in html
 
 
+def _main(html: str) -> str:
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_the_print_view_is_the_record_alone_with_no_form_to_fill(client, auditor, submitted):
+    """Issue 12: the printed audit showed the empty "Add an action" fields. The print view is
+    the record only: no form, field or button to fill in on paper, even for the auditor, who
+    may add actions on the audit's page."""
+    client.force_login(auditor)
+    page = html_of(client.get(reverse("audit_detail", args=[submitted.pk])))
+    assert reverse("action_add", args=[submitted.pk]) in page  # they may add one there
+    main = _main(html_of(client.get(reverse("audit_print", args=[submitted.pk]))))
+    for tag in ("<form", "<input", "<select", "<textarea", "Add an action"):
+        assert tag not in main, tag
+
+
 # ---------------------------------------------------------------- the blank form
 
 

@@ -76,6 +76,7 @@ def programme_update(*, programme: Programme, actor: User, **changes) -> Program
     if unknown:
         raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.")
     locked = Programme.objects.select_for_update().get(pk=programme.pk)
+    old_due = locked.due_date
     for name, value in changes.items():
         setattr(locked, name, value)
     _check_programme(
@@ -85,7 +86,27 @@ def programme_update(*, programme: Programme, actor: User, **changes) -> Program
         due_date=locked.due_date,
     )
     set_history_author(locked, actor).save()
+    if locked.due_date != old_due:
+        _assignments_follow_due_date(programme=locked, old_due=old_due, actor=actor)
     return locked
+
+
+def _assignments_follow_due_date(
+    *, programme: Programme, old_due: dt.date | None, actor: User
+) -> None:
+    """The audits still to do that were due with the programme are due with it again (issue 12
+    snag 15); a submitted audit, or one given a date of its own, keeps its date. Each change
+    is in the audit's history. The version stays: the date is not the auditor's content, so a
+    draft open in a tab still saves."""
+    moving = (
+        Audit.objects.select_for_update()
+        .filter(programme=programme, status__in=Audit.EDITABLE_STATUSES, due_date=old_due)
+        .order_by("pk")
+    )
+    for audit in moving:
+        audit.due_date = programme.due_date
+        audit._change_reason = "The programme's due date moved."  # type: ignore[attr-defined]
+        set_history_author(audit, actor).save(update_fields=["due_date"])
 
 
 def _check_programme(

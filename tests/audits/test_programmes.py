@@ -595,3 +595,45 @@ def test_a_programme_refuses_more_moderations_than_audits_and_a_due_date_before_
     assert "moderation_target" in answer.json()
     programme.refresh_from_db()
     assert (programme.moderation_target, programme.due_date) == before
+
+
+def test_moving_a_programmes_due_date_moves_its_open_assignments_with_it(
+    client, qa_lead, programme, auditor, team
+):
+    """Issue 12, snag 15: changing a programme's due date left its assignments due on the old
+    date. The audits still to do that were due with the programme follow it (each change in
+    its history, by the QA lead); a submitted audit, and one given a date of its own, keep
+    theirs."""
+    old = programme.due_date
+    new = old + dt.timedelta(days=7)
+    own_date = old + dt.timedelta(days=3)
+
+    def assigned(status=Audit.Status.ASSIGNED, due=old):
+        return AuditFactory(
+            programme=programme,
+            month=programme.month,
+            auditor=auditor,
+            case__team=team,
+            status=status,
+            due_date=due,
+        )
+
+    follow = [assigned(), assigned(status=Audit.Status.IN_PROGRESS)]
+    stay = [assigned(status=Audit.Status.SUBMITTED), assigned(due=own_date)]
+    client.force_login(qa_lead)
+    response = client.post(
+        reverse("programme_edit", args=[programme.pk]),
+        {
+            "theme": programme.theme,
+            "audit_target": str(programme.audit_target),
+            "moderation_target": str(programme.moderation_target),
+            "due_date": f"{new.day}/{new.month}/{new.year}",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    for audit in follow:
+        audit.refresh_from_db()
+        assert audit.due_date == new
+        last = audit.history.first()
+        assert last.history_user == qa_lead and last.due_date == new
+    assert [Audit.objects.get(pk=a.pk).due_date for a in stay] == [old, own_date]

@@ -4,6 +4,7 @@ service where a lockout is lifted (the `unlock_sign_in` command is the other).""
 from django.contrib import admin, messages
 
 from accounts.lockout import sign_in_unlock
+from core.admin import AppendOnlyAdmin
 from core.errors import DomainError
 from core.models import SignInEvent
 
@@ -11,26 +12,18 @@ FROM_ADMIN = "Unlocked from the administration site."
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(AppendOnlyAdmin):
     """Who tried to sign in, when, from where, and what the lockout made of it (never a
     password). The table refuses changes (core/history_guard.py)."""
 
     list_display = ("at", "kind", "username", "person", "ip_address", "failures", "path", "actor")
+    list_select_related = ("person", "actor")
     list_filter = ("kind",)
     search_fields = ("username", "ip_address")
     date_hierarchy = "at"
     fields = (*list_display, "user_agent", "reason")
     readonly_fields = fields
     actions = ["unlock"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_unlock_permission(self, request) -> bool:
         # Break-glass administrators: lifting a lockout lets guessing start again.

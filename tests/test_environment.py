@@ -334,3 +334,17 @@ def test_a_prepared_query_is_planned_once_per_connection_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "force_generic_plan"
+
+
+def test_gunicorn_is_configured_from_the_environment_without_a_control_socket(monkeypatch):
+    """gunicorn.conf.py: sizes from the environment; no `gunicornc` socket in $HOME (two
+    processes on one machine would share its path; a read-only home cannot hold it)."""
+    import runpy
+
+    config = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS", raising=False)
+    settings = runpy.run_path(str(config))
+    assert settings["control_socket_disable"] is True
+    assert settings["max_requests"] >= 10_000  # a restart re-imports the service: 1.8 s of CPU
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "1234")
+    assert runpy.run_path(str(config))["max_requests"] == 1234

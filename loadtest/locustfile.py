@@ -113,7 +113,8 @@ def status(response) -> str:
 
 def csrf(user: FastHttpUser) -> str:
     """The CSRF cookie's value (FastHttpSession keeps its cookies in a standard CookieJar)."""
-    return next((c.value for c in user.client.cookiejar if c.name == "csrftoken"), "")
+    # A cookie set without a value has None: that is no token either.
+    return next((c.value or "" for c in user.client.cookiejar if c.name == "csrftoken"), "")
 
 
 def months(user_data: dict) -> list[str]:
@@ -272,12 +273,14 @@ class Moderator(SpreadUser):
     @task(5)
     def moderate(self):
         """One step at a time: claim, read, save a draft twice, complete."""
-        if self.current is None:
+        # The moderation in hand, read once: the later steps are given it, never None.
+        current = self.current
+        if current is None:
             self._claim()
         elif self.saves < 2:
-            self._save()
+            self._save(current)
         else:
-            self._complete()
+            self._complete(current)
 
     def _claim(self):
         moderation_id = next(self.waiting, None)
@@ -288,8 +291,8 @@ class Moderator(SpreadUser):
         )
         self.saves = 0
 
-    def _save(self):
-        pk = self.current["id"]
+    def _save(self, current: dict):
+        pk = current["id"]
         self.current = self._json("get", f"/api/moderations/{pk}/", "[id]")
         if self.current is None:
             return
@@ -308,12 +311,12 @@ class Moderator(SpreadUser):
         )
         self.saves += 1
 
-    def _complete(self):
-        pk = self.current["id"]
+    def _complete(self, current: dict):
+        pk = current["id"]
         body = {
-            "version": self.current["version"],
-            "overall": self.current["overall_comparison"]["auditor_overall"],
-            "grades": {g["domain"]: {"grade": g["auditor_grade"]} for g in self.current["grades"]},
+            "version": current["version"],
+            "overall": current["overall_comparison"]["auditor_overall"],
+            "grades": {g["domain"]: {"grade": g["auditor_grade"]} for g in current["grades"]},
             "summary": "I agree with your grades: the evidence you cite is on file.",
         }
         self._json("post", f"/api/moderations/{pk}/complete/", "[id]/complete", json=body)

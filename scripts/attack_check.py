@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import django
 import requests
@@ -37,6 +38,16 @@ BASE = os.environ.get("BASE", "http://127.0.0.1:8200").rstrip("/")
 PASSWORD = "demo-password-2026"
 FAILED: list[str] = []
 NEUTRAL = "Chosen for the moderation sample."
+SEED = "run manage.py seed_demo first (on a copy)."
+
+T = TypeVar("T")
+
+
+def needed(value: T | None, missing: str) -> T:
+    """The value, or stop with what is missing: the checks below cannot run without it."""
+    if value is None:
+        sys.exit(missing)
+    return value
 
 
 def check(name: str, ok: bool, answer) -> None:
@@ -57,7 +68,8 @@ def code(key: bytes, ahead: int = 0) -> str:
 
 def form_post(session, path, data, **headers):
     page = session.get(BASE + path, headers=headers)
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    csrf = needed(found, f"No CSRF token in the form at {path}: {short(page)}").group(1)
     return session.post(
         BASE + path,
         {**data, "csrfmiddlewaretoken": csrf},
@@ -94,7 +106,9 @@ programme = (
     Programme.objects.filter(audits__moderations__status="sampled").order_by("-month").first()
 )
 if programme is None:
-    programme = Programme.objects.order_by("-month").first()
+    programme = needed(
+        Programme.objects.order_by("-month").first(), "No programme in the database: " + SEED
+    )
 answer = requests.patch(
     f"{BASE}/api/programmes/{programme.pk}/", json={"blind_moderation": True}, headers=qa
 )
@@ -131,6 +145,10 @@ check(
     f"report {report['audits']['returned']}, list {listed_total}, "
     f"left out {report['filters']['blind_left_out']}",
 )
+# Said here, where it is first read: check 2 above runs without it.
+hidden = needed(hidden, f"No audit of {month} waits for moderation: " + SEED)
+# An audit waiting for moderation was submitted, so it has its auditor.
+hidden_auditor = needed(hidden.auditor, f"Audit {hidden.pk} waits for moderation with no auditor.")
 team = {"month": month, "team": hidden.case.team_id}
 team_report = moderator.get(f"{BASE}/api/reports/monthly/", params=team).json()
 team_list = moderator.get(f"{BASE}/api/audits/", params={**team, "status": "submitted"})
@@ -146,8 +164,8 @@ check(
 )
 
 colleague = (
-    User.objects.filter(team=hidden.auditor.team_id, groups__name="auditor", is_active=True)
-    .exclude(pk=hidden.auditor_id)
+    User.objects.filter(team=hidden_auditor.team_id, groups__name="auditor", is_active=True)
+    .exclude(pk=hidden_auditor.pk)
     .first()
 )
 if colleague is not None:
@@ -176,8 +194,11 @@ check(
 person = colleague.username if colleague is not None else "demo.moderator"
 here, elsewhere = sign_in(person, "192.0.2.1"), sign_in(person, "192.0.2.2")
 setup = here.get(BASE + "/account/two-factor/setup/")
-key = re.search(r'<code id="secret-key">([A-Z2-7 ]+)</code>', setup.text).group(1)
-key = base64.b32decode(key.replace(" ", "") + "=" * (-len(key.replace(" ", "")) % 8))
+shown = needed(
+    re.search(r'<code id="secret-key">([A-Z2-7 ]+)</code>', setup.text),
+    f"No secret key on the two-factor set-up page: {short(setup)}",
+).group(1)
+key = base64.b32decode(shown.replace(" ", "") + "=" * (-len(shown.replace(" ", "")) % 8))
 form_post(here, "/account/two-factor/setup/", {"code": code(key)})
 after = elsewhere.get(BASE + "/audits/", allow_redirects=False)
 check(
@@ -279,8 +300,14 @@ answer = requests.post(
     headers=qa,
 )
 check("12 a target of 2^31 is refused", answer.status_code == 400, short(answer))
-past = Programme.objects.filter(month__lt=programme.month).order_by("-month").first()
-case = Audit.objects.filter(auditor__username="demo.auditor").first().case.reference
+past = needed(
+    Programme.objects.filter(month__lt=programme.month).order_by("-month").first(),
+    f"No programme before {programme.month:%Y-%m}: " + SEED,
+)
+case = needed(
+    Audit.objects.filter(auditor__username="demo.auditor").first(),
+    "No audit by demo.auditor: " + SEED,
+).case.reference
 answer = requests.post(
     BASE + "/api/audits/",
     json={"case": case, "programme": past.pk, "resample_reason": "Seen again."},
@@ -323,16 +350,20 @@ check(
     schema.status_code == 401 and docs.status_code == 302,
     f"schema {schema.status_code}, docs {docs.status_code}",
 )
-answers = {
+# Not `answers`: that is check 4's pair of status codes.
+bodies = {
     name: requests.get(BASE + "/api/audits/", params={"auditor": name}, headers=auditor).text
     for name in ("demo.viewer", "nobody-has-this-name")
 }
 check(
     "17 an existing and an unknown username answer the same",
-    len(set(answers.values())) == 1,
-    list(answers.values())[0][:120],
+    len(set(bodies.values())) == 1,
+    list(bodies.values())[0][:120],
 )
-submitted = Audit.objects.filter(status="submitted", moderations__isnull=True).first()
+submitted = needed(
+    Audit.objects.filter(status="submitted", moderations__isnull=True).first(),
+    "No submitted audit outside the moderation sample: " + SEED,
+)
 answer = requests.post(
     BASE + "/api/moderations/", json={"audit": submitted.pk, "reason": "x" * 301}, headers=qa
 )
@@ -344,10 +375,11 @@ check(
 
 # ------------------------------------------------------------------ 16 (SQLite only)
 if "sqlite" in django.db.connection.vendor:
-    target = (
+    target = needed(
         Moderation.objects.filter(status="sampled")
         .exclude(audit__auditor__username="demo.moderator")
-        .first()
+        .first(),
+        "No sampled moderation of another's audit left for demo.moderator to claim: " + SEED,
     )
     statuses: list[int] = []
 

@@ -86,12 +86,16 @@ def imports(modules: dict[str, Path]) -> list[tuple[str, str, bool]]:
 
 
 def circles(edges: list[tuple[str, str, bool]]) -> list[set[str]]:
-    graph = defaultdict(set)
+    graph: defaultdict[str, set[str]] = defaultdict(set)
     for a, b, _ in edges:
         graph[a].add(b)
-    index, low, stack, on_stack, found = {}, {}, [], set(), []
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
 
-    def visit(v):
+    def visit(v: str) -> None:
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
@@ -102,7 +106,7 @@ def circles(edges: list[tuple[str, str, bool]]) -> list[set[str]]:
             elif w in on_stack:
                 low[v] = min(low[v], index[w])
         if low[v] == index[v]:
-            component = set()
+            component: set[str] = set()
             while True:
                 w = stack.pop()
                 on_stack.discard(w)
@@ -142,9 +146,10 @@ def main() -> int:
         print(f"  {a} -> {b}: {n}")
     floors = Counter((floor(a), floor(b)) for a, b, _ in edges if floor(a) != floor(b))
     print("Imports between floors")
-    for (a, b), n in sorted(floors.items()):
-        arrow = "UP" if b > a else "down"
-        print(f"  {FLOOR_NAMES[a]} -> {FLOOR_NAMES[b]}: {n} ({arrow})")
+    # Floor numbers, not module names like a and b above: names of their own (one type a name).
+    for (from_floor, to_floor), n in sorted(floors.items()):
+        arrow = "UP" if to_floor > from_floor else "down"
+        print(f"  {FLOOR_NAMES[from_floor]} -> {FLOOR_NAMES[to_floor]}: {n} ({arrow})")
     nested = [(a, b) for a, b, inside in edges if inside]
     print(f"Imports inside functions: {len(nested)}")
     for a, b in nested:

@@ -57,6 +57,11 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION READ ONLY")
         user = User.objects.filter(groups__name=Role.QA_LEAD).order_by("pk").first()
+        if user is None:
+            sys.exit(
+                "No QA lead in the database: run manage.py seed_demo first,"
+                " or point DATABASE_URL at a database that has one."
+            )
         client = Client(secure=True)
         client.force_login(user)
         times = []

@@ -1,5 +1,6 @@
-"""The application code type-checks: mypy with django-stubs and djangorestframework-stubs, as
-configured in pyproject.toml ([tool.mypy]: the apps it checks, check_untyped_defs, the plugins).
+"""The application code, loadtest/ and scripts/ type-check: mypy with django-stubs and
+djangorestframework-stubs, as configured in pyproject.toml ([tool.mypy]: what it checks,
+check_untyped_defs, the plugins).
 Run by hand: .venv/bin/mypy"""
 
 import subprocess

@@ -2,8 +2,11 @@
 
     python loadtest/cpu.py snapshot FILE [--children-of PID:NAME]
                                                   # every process's CPU so far, by program
-    python loadtest/cpu.py report BEFORE AFTER --requests N [--seconds S]
+    python loadtest/cpu.py report BEFORE AFTER --locust PREFIX [--seconds S]
     python loadtest/cpu.py speed                  # ms a fixed pure-Python loop takes
+
+PREFIX is what was given to `locust --csv`: its requests are counted as loadtest/summary.py
+counts them.
 
 scripts/load takes a snapshot as locust starts and another as it ends, then reports: the CPU
 seconds gunicorn, PostgreSQL, Celery, Redis and locust each used in between, per request, and
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     compare = commands.add_parser("report")
     compare.add_argument("before")
     compare.add_argument("after")
-    compare.add_argument("--requests", type=int, required=True)
+    compare.add_argument("--locust", required=True, help="the run's locust --csv PREFIX")
     compare.add_argument("--seconds", type=float)
     commands.add_parser("speed")
     args = parser.parse_args(argv)
@@ -109,7 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "report":
         before = json.loads(Path(args.before).read_text())
         after = json.loads(Path(args.after).read_text())
-        print("\n".join(report(before, after, args.requests, args.seconds)))
+        # Run as a script beside it, as locustfile.py imports pages.py.
+        from summary import aggregated, read_rows
+
+        try:
+            total = aggregated(read_rows(args.locust))
+        except FileNotFoundError:
+            total = None  # no CSV: summary.py says so next; the seconds still stand
+        requests = int(total["Request Count"]) if total else 0
+        print("\n".join(report(before, after, requests, args.seconds)))
     else:
         print(f"{speed():.0f} ms")
     return 0

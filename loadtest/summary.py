@@ -21,6 +21,11 @@ def read_rows(prefix: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def aggregated(rows: list[dict[str, str]]) -> dict[str, str] | None:
+    """Locust's row for the whole run (every request together), if it wrote one."""
+    return next((row for row in rows if row["Name"] == "Aggregated"), None)
+
+
 def figures(row: dict[str, str]) -> dict[str, float]:
     requests = int(row["Request Count"])
     failures = int(row["Failure Count"])
@@ -46,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as error:
         print(error, file=sys.stderr)
         return 2
-    total = next((r for r in rows if r["Name"] == "Aggregated"), None)
+    total = aggregated(rows)
     if total is None or not int(total["Request Count"]):
         print("No requests were made.", file=sys.stderr)
         return 2
